@@ -1,0 +1,134 @@
+// The typed config, after YAML load, drop-in merge, validation and defaults.
+// Field names follow OpenPERouter's API where the concept is the same (see SPEC.md).
+
+export type PeerType = 'external' | 'internal';
+
+export type FrrLogLevel =
+  | 'emergencies'
+  | 'alerts'
+  | 'critical'
+  | 'errors'
+  | 'warnings'
+  | 'notifications'
+  | 'informational'
+  | 'debugging';
+
+export interface BfdConfig {
+  receiveInterval?: number;
+  transmitInterval?: number;
+  detectMultiplier?: number;
+}
+
+/** One underlay BGP neighbor: exactly one of address/interface, exactly one of asn/type. */
+export interface NeighborConfig {
+  address?: string;
+  interface?: string;
+  asn?: number;
+  type?: PeerType;
+  password?: string;
+  passwordFile?: string;
+  bfd?: BfdConfig;
+  ebgpMultiHop?: number;
+  holdTimeSeconds?: number;
+  keepaliveTimeSeconds?: number;
+  connectTimeSeconds?: number;
+  port?: number;
+}
+
+export interface VlanConfig {
+  parent: string;
+  id: number;
+}
+
+export interface UnderlayConfig {
+  asn: number;
+  nic: string;
+  vlan?: VlanConfig;
+  vtepCIDR: string;
+  routerIDCIDR: string;
+  mtu?: number;
+  neighbors: NeighborConfig[];
+}
+
+export interface CidrPair {
+  ipv4?: string;
+  ipv6?: string;
+}
+
+export interface HostSessionConfig {
+  /** Router-side ASN inside the VRF (default: underlay.asn). */
+  asn: number;
+  hostASN?: number;
+  hostType?: PeerType;
+  localCIDR: CidrPair;
+}
+
+export interface L3VniConfig {
+  vrf: string;
+  vni: number;
+  /** Kernel routing table of the VRF (default: tableForVni(vni)). */
+  table: number;
+  vxlanPort: number;
+  importRTs: string[];
+  exportRTs: string[];
+  hostSession?: HostSessionConfig;
+}
+
+export interface HostMasterConfig {
+  name: string;
+  /** true: evpn-node creates (and owns) the bridge; false: it must exist and is never touched. */
+  managed: boolean;
+}
+
+export interface L2VniConfig {
+  vni: number;
+  l3vni?: string;
+  gatewayIPs: string[];
+  hostMaster?: HostMasterConfig;
+  hostAddress?: string;
+  vxlanPort: number;
+  importRTs: string[];
+  exportRTs: string[];
+}
+
+export interface PrimaryConfig {
+  l3vni?: string;
+  l2vni?: number;
+  defaultRoute: boolean;
+}
+
+export interface FrrConfig {
+  logLevel: FrrLogLevel;
+  rawConfig?: string;
+}
+
+export interface ReadinessConfig {
+  underlayEstablished: boolean;
+  timeoutSeconds: number;
+}
+
+/** Paths and names of the running system; every one has a default (see defaults.ts). */
+export interface RuntimeConfig {
+  /** Named netns (under /run/netns) the router pod joins. */
+  netns: string;
+  /** Pidfile of the FRR container (or of zebra in a test fabric). */
+  pidFile: string;
+  /** FRR config dir: frr.conf, daemons, vtysh.conf. */
+  frrConfigDir: string;
+  reloaderSocket: string;
+  /** Persistent state: last-good.yaml. */
+  stateDir: string;
+  /** Volatile state: status.json, kubelet.env. */
+  runDir: string;
+}
+
+export interface Config {
+  node: { index: number; vtepIP?: string; routerID?: string };
+  underlay: UnderlayConfig;
+  l3vnis: L3VniConfig[];
+  l2vnis: L2VniConfig[];
+  primary?: PrimaryConfig;
+  frr: FrrConfig;
+  readiness: ReadinessConfig;
+  runtime: RuntimeConfig;
+}

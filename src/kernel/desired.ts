@@ -1,0 +1,82 @@
+// Config -> the kernel objects evpn-node wants in the host and router namespaces (pure).
+// The object list, names and flags are the SPEC's "Kernel objects" section.
+
+import type { Config } from '../config/types.js';
+import type { Derived } from '../config/derive.js';
+import type {
+  DesiredAddr,
+  DesiredKernel,
+  DesiredLink,
+  DesiredRoute,
+  DesiredRule,
+  DesiredSysctl,
+} from '../model/desired.js';
+import { VTEP_LABEL } from './names.js';
+
+/** VXLAN bridge ports: ARP/ND suppression on, learning off (EVPN, not flooding, fills the FDB). */
+const EVPN_PORT = { neighSuppress: true, learning: false } as const;
+
+export function desiredKernel(c: Config, d: Derived): DesiredKernel {
+  const links: DesiredLink[] = [];
+  const addrs: DesiredAddr[] = [];
+  const routes: DesiredRoute[] = [];
+  const mtu = d.legMtu !== undefined ? { mtu: d.legMtu } : {};
+
+  const vethPair = (hostLeg: string, routerLeg: string, routerMaster: string | undefined, hostMaster?: string): void => {
+    links.push({ ns: 'host', name: hostLeg, kind: 'veth', veth: { peer: routerLeg, peerNs: 'router' }, ...mtu, ...(hostMaster ? { master: hostMaster } : {}) });
+    links.push({ ns: 'router', name: routerLeg, kind: 'veth', veth: { peer: hostLeg, peerNs: 'host' }, ...mtu, ...(routerMaster ? { master: routerMaster } : {}) });
+  };
+
+  for (const l3 of d.l3) {
+    const { vrf, vni, table, vxlanPort } = l3.cfg;
+    links.push({ ns: 'router', name: vrf, kind: 'vrf', vrf: { table } });
+    links.push({ ns: 'router', name: l3.bridge, kind: 'bridge', master: vrf, mac: l3.routerMac });
+    links.push({ ns: 'router', name: l3.vxlan, kind: 'vxlan', master: l3.bridge, vxlan: { vni, local: d.vtep, port: vxlanPort }, bridgePort: EVPN_PORT, ...mtu });
+    if (l3.cfg.hostSession) {
+      vethPair(l3.hostLeg, l3.routerLeg, vrf);
+      for (const s of [l3.v4, l3.v6]) {
+        if (!s) continue;
+        addrs.push({ ns: 'router', dev: l3.routerLeg, cidr: s.router });
+        addrs.push({ ns: 'host', dev: l3.hostLeg, cidr: s.host });
+      }
+    }
+  }
+
+  for (const l2 of d.l2) {
+    const { vni, vxlanPort, hostMaster, hostAddress, gatewayIPs } = l2.cfg;
+    links.push({ ns: 'router', name: l2.bridge, kind: 'bridge', mac: l2.gatewayMac, ...(l2.vrf ? { master: l2.vrf } : {}) });
+    links.push({ ns: 'router', name: l2.vxlan, kind: 'vxlan', master: l2.bridge, vxlan: { vni, local: d.vtep, port: vxlanPort }, bridgePort: EVPN_PORT, ...mtu });
+    if (hostMaster?.managed) links.push({ ns: 'host', name: hostMaster.name, kind: 'bridge' });
+    vethPair(l2.hostLeg, l2.routerLeg, l2.bridge, hostMaster?.name);
+    for (const gw of gatewayIPs) addrs.push({ ns: 'router', dev: l2.bridge, cidr: gw });
+    if (hostAddress) addrs.push({ ns: 'host', dev: hostMaster?.name ?? l2.hostLeg, cidr: hostAddress });
+  }
+
+  addrs.push({ ns: 'router', dev: 'lo', cidr: `${d.vtep}/32`, label: VTEP_LABEL });
+
+  const p = d.primary;
+  if (p && c.primary?.defaultRoute) {
+    if (p.gatewayV4) routes.push({ ns: 'host', dst: 'default', family: 4, via: p.gatewayV4, dev: p.dev });
+    if (p.gatewayV6) routes.push({ ns: 'host', dst: 'default', family: 6, via: p.gatewayV6, dev: p.dev });
+  }
+
+  // Linux VRF: the l3mdev rule (pref 1000) must be consulted before the local table, or
+  // packets to a VRF-local address match the main-netns local table first. Move the local
+  // rule from pref 0 to 32765, as das-schiff-network-operator does.
+  const rules: DesiredRule[] = d.l3.length ? [4, 6].map((family) => ({ family: family as 4 | 6, pref: 32765, table: 'local' })) : [];
+
+  const sysctls: DesiredSysctl[] = [
+    { ns: 'router', key: 'net.ipv4.ip_forward', value: '1' },
+    { ns: 'router', key: 'net.ipv6.conf.all.forwarding', value: '1' },
+  ];
+
+  return {
+    underlay: { name: c.underlay.nic, ...(c.underlay.vlan ? { vlan: { ...c.underlay.vlan } } : {}) },
+    vtep: d.vtep,
+    links,
+    addrs,
+    routes,
+    rules,
+    sysctls,
+  };
+}
