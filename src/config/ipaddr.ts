@@ -125,15 +125,16 @@ export function canonicalIp(text: string): string {
 export const prefixSize = (p: Prefix): bigint => 1n << BigInt(bits(p.family) - p.length);
 
 /**
- * The n-th usable address of a prefix (n = 0 is the first usable). IPv4 /31 and /32 and IPv6
- * use every address; shorter IPv4 prefixes skip the network and broadcast addresses.
+ * The n-th usable address of a prefix (n = 0 is the first usable). IPv4 skips the network and
+ * broadcast addresses (except /31, /32: RFC 3021); IPv6 skips the Subnet-Router anycast address
+ * (the all-zeros host, RFC 4291 2.6.1) except on /127, /128 (RFC 6164).
  * Returns undefined when the prefix is too small.
  */
 export function nthUsable(p: Prefix, n: number): Ip | undefined {
   const size = prefixSize(p);
-  const skipEnds = p.family === 4 && p.length < 31;
-  const first = skipEnds ? 1n : 0n;
-  const usable = skipEnds ? size - 2n : size;
+  const pointToPoint = p.length >= bits(p.family) - 1;
+  const first = pointToPoint ? 0n : 1n;
+  const usable = pointToPoint ? size : p.family === 4 ? size - 2n : size - 1n;
   if (n < 0 || BigInt(n) >= usable) return undefined;
   return { family: p.family, value: p.network + first + BigInt(n) };
 }
