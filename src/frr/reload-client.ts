@@ -1,0 +1,154 @@
+// Client for scripts/frr-reloader: HTTP/1.1 over its unix socket, one request per connection.
+// A failed reload is a result (ok: false, HTTP 500), not an exception; exceptions mean the
+// reloader could not be asked (not there, timed out, or answered something we cannot read).
+
+import { request } from 'node:http';
+
+export interface ReloadResult {
+  ok: boolean;
+  phase: 'test' | 'reload';
+  output: string;
+  durationMs: number;
+}
+
+export interface Health {
+  ok: boolean;
+  daemons?: string[];
+  reason?: string;
+}
+
+export interface ReloaderClientOptions {
+  /** Budget for POST /reload, which may queue behind another reload (default 300 000 ms). */
+  timeoutMs?: number;
+  /** Budget for the GET queries (default 30 000 ms). */
+  queryTimeoutMs?: number;
+}
+
+/** Nobody listens on the socket (ENOENT / ECONNREFUSED): the reloader is not running. */
+export class ReloaderUnavailableError extends Error {
+  constructor(
+    readonly socketPath: string,
+    readonly code: string,
+  ) {
+    super(`FRR reloader not available on ${socketPath} (${code})`);
+    this.name = 'ReloaderUnavailableError';
+  }
+}
+
+/** The reloader was reached but the exchange failed: timeout, bad status, unreadable body. */
+export class ReloaderError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'ReloaderError';
+  }
+}
+
+export class ReloaderClient {
+  private readonly timeoutMs: number;
+  private readonly queryTimeoutMs: number;
+
+  constructor(
+    readonly socketPath: string,
+    opts: ReloaderClientOptions = {},
+  ) {
+    this.timeoutMs = opts.timeoutMs ?? 300_000;
+    this.queryTimeoutMs = opts.queryTimeoutMs ?? 30_000;
+  }
+
+  /** Ask for frr-reload.py --test then --reload of the reloader's config file. */
+  async reload(): Promise<ReloadResult> {
+    const { status, body } = await this.call('POST', '/reload', this.timeoutMs);
+    if ((status === 200 || status === 500) && isReloadResult(body)) {
+      return { ok: body.ok, phase: body.phase, output: body.output, durationMs: body.durationMs };
+    }
+    throw new ReloaderError(`POST /reload on ${this.socketPath}: unexpected HTTP ${status}: ${brief(body)}`, status);
+  }
+
+  /** 503 (FRR not answering, zebra or bgpd missing) is a result with ok: false and a reason. */
+  async healthz(): Promise<Health> {
+    const { status, body } = await this.call('GET', '/healthz', this.queryTimeoutMs);
+    if ((status === 200 || status === 503) && isObject(body) && typeof body.ok === 'boolean') {
+      const health: Health = { ok: status === 200 && body.ok };
+      if (Array.isArray(body.daemons)) health.daemons = body.daemons.map(String);
+      if (typeof body.reason === 'string') health.reason = body.reason;
+      return health;
+    }
+    throw new ReloaderError(`GET /healthz on ${this.socketPath}: unexpected HTTP ${status}: ${brief(body)}`, status);
+  }
+
+  /** `{ ipv4: show bgp vrf all ipv4 unicast summary json, evpn: show bgp l2vpn evpn summary json }`. */
+  bgp(): Promise<unknown> {
+    return this.query('/bgp');
+  }
+
+  /** `show evpn vni json`: an object keyed by VNI ("100": {vni, type, vxlanIf, ...}). */
+  vni(): Promise<unknown> {
+    return this.query('/vni');
+  }
+
+  /** `show evpn vni detail json`: on FRR 8.4 an array of per-VNI objects. */
+  vniDetail(): Promise<unknown> {
+    return this.query('/vni/detail');
+  }
+
+  /** `{ lastReload: ReloadResult & { run, at } | null }`: the last reload, for operators. */
+  status(): Promise<unknown> {
+    return this.query('/status');
+  }
+
+  private async query(path: string): Promise<unknown> {
+    const { status, body } = await this.call('GET', path, this.queryTimeoutMs);
+    if (status === 200) return body;
+    const reason = isObject(body) && typeof body.reason === 'string' ? body.reason : brief(body);
+    throw new ReloaderError(`GET ${path} on ${this.socketPath}: HTTP ${status}: ${reason}`, status);
+  }
+
+  private call(method: string, path: string, timeoutMs: number): Promise<{ status: number; body: unknown }> {
+    return new Promise((resolve, reject) => {
+      // agent: false — no keep-alive pool: the reloader closes every connection anyway.
+      const req = request({ socketPath: this.socketPath, method, path, agent: false, headers: { 'content-length': 0 } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => reject(new ReloaderError(`${method} ${path} on ${this.socketPath}: ${err.message}`)));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
+          } catch {
+            reject(new ReloaderError(`${method} ${path} on ${this.socketPath}: HTTP ${res.statusCode}, body is not JSON: ${text.slice(0, 200)}`, res.statusCode));
+          }
+        });
+      });
+      req.setTimeout(timeoutMs, () => {
+        req.destroy(new ReloaderError(`${method} ${path} on ${this.socketPath}: no answer within ${timeoutMs} ms`));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') reject(new ReloaderUnavailableError(this.socketPath, err.code));
+        else if (err instanceof ReloaderError) reject(err);
+        else reject(new ReloaderError(`${method} ${path} on ${this.socketPath}: ${err.message}`));
+      });
+      req.end();
+    });
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isReloadResult(v: unknown): v is ReloadResult {
+  return (
+    isObject(v) &&
+    typeof v.ok === 'boolean' &&
+    (v.phase === 'test' || v.phase === 'reload') &&
+    typeof v.output === 'string' &&
+    typeof v.durationMs === 'number'
+  );
+}
+
+function brief(body: unknown): string {
+  return JSON.stringify(body).slice(0, 200);
+}
