@@ -1,0 +1,116 @@
+// Public entry points of the config layer: files -> parse -> merge -> validate -> defaults.
+// loadConfigTexts is pure (tests and `validate` on given texts); loadConfig does the IO.
+
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
+import { hasErrors, sortIssues, type ConfigIssue } from './errors.js';
+import { mergeLayers, type Layer } from './merge.js';
+import { parseConfigFile } from './parse.js';
+import { positionsOf, type Positions } from './positions.js';
+import { checkSecretFiles } from './secrets.js';
+import type { Config } from './types.js';
+import { validateConfig } from './validate.js';
+
+export interface LoadResult {
+  /** The validated config with defaults; present only when `ok`. */
+  config?: Config;
+  /** Every error and warning, in file, line, column order. */
+  issues: ConfigIssue[];
+  /** The files read: main first, then drop-ins in merge order. */
+  files: string[];
+  /** No error-severity issue. */
+  ok: boolean;
+  /** The merged document as YAML, to persist as last-good (secrets kept as written). */
+  mergedYaml: string;
+  /** Where each value of the merged config came from (for later checks, e.g. secrets). */
+  positions: Positions;
+}
+
+export interface ConfigText {
+  path: string;
+  text: string;
+}
+
+/** Pure: main file first, then the drop-ins in merge order. */
+export function loadConfigTexts(files: readonly ConfigText[]): LoadResult {
+  const issues: ConfigIssue[] = [];
+  const layers: Layer[] = [];
+  for (const f of files) {
+    const parsed = parseConfigFile(f.path, f.text);
+    issues.push(...parsed.issues);
+    if (parsed.layer) layers.push(parsed.layer);
+  }
+  const names = files.map((f) => f.path);
+  const merged = mergeLayers(layers) ?? { value: {}, pos: { pos: { file: names[0] ?? '', line: 1, col: 1 } } };
+  const positions = positionsOf(merged.pos);
+  const mergedYaml = stringify(merged.value);
+  // A file that did not parse would make every value it sets look missing: report its syntax
+  // errors, not a cascade of "is required".
+  if (hasErrors(issues)) return { issues: sortIssues(issues, names), files: names, ok: false, mergedYaml, positions };
+  const v = validateConfig(merged.value, positions);
+  issues.push(...v.issues);
+  const ok = !hasErrors(issues);
+  return { ...(ok ? { config: v.config } : {}), issues: sortIssues(issues, names), files: names, ok, mergedYaml, positions };
+}
+
+/** Reads `mainPath` and its sibling config.d/*.yaml, validates, checks passwordFiles. */
+export async function loadConfig(mainPath: string): Promise<LoadResult> {
+  let main: string;
+  try {
+    main = await readFile(mainPath, 'utf8');
+  } catch (e) {
+    return fileProblem(mainPath, `cannot read the config file (${describeErrno(e)})`);
+  }
+  const dropInDir = join(dirname(mainPath), 'config.d');
+  const texts: ConfigText[] = [{ path: mainPath, text: main }];
+  const { paths, issues: readIssues } = await listDropIns(dropInDir);
+  for (const path of paths) {
+    try {
+      texts.push({ path, text: await readFile(path, 'utf8') });
+    } catch (e) {
+      readIssues.push(fileIssue(path, `cannot read drop-in (${describeErrno(e)})`));
+    }
+  }
+  const r = loadConfigTexts(texts);
+  const secretIssues = r.config ? await checkSecretFiles(r.config, r.positions) : [];
+  const issues = sortIssues([...readIssues, ...r.issues, ...secretIssues], r.files);
+  const ok = !hasErrors(issues);
+  const { config, ...rest } = r;
+  return { ...rest, ...(ok && config ? { config } : {}), issues, ok };
+}
+
+/** config.d/*.yaml in lexical (byte) order; a missing directory is no drop-ins. */
+async function listDropIns(dir: string): Promise<{ paths: string[]; issues: ConfigIssue[] }> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { paths: [], issues: [] };
+    return { paths: [], issues: [fileIssue(dir, `cannot list drop-ins (${describeErrno(e)})`)] };
+  }
+  // Byte order, not locale order: the same on every node whatever its LANG.
+  const paths = names
+    .filter((n) => n.endsWith('.yaml') && !n.startsWith('.'))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((n) => join(dir, n));
+  return { paths, issues: [] };
+}
+
+/** A problem with a whole file (line 0: formatIssue prints no line:col). */
+const fileIssue = (file: string, message: string): ConfigIssue => ({ file, line: 0, col: 0, path: '', message, severity: 'error' });
+
+function fileProblem(file: string, message: string): LoadResult {
+  return {
+    issues: [fileIssue(file, message)],
+    files: [file],
+    ok: false,
+    mergedYaml: '',
+    positions: positionsOf({ pos: { file, line: 1, col: 1 } }),
+  };
+}
+
+const describeErrno = (e: unknown): string => {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file' : (code ?? String(e));
+};

@@ -1,0 +1,82 @@
+// JSON Schema (draft 2020-12) of config.yaml, generated from CONFIG_SCHEMA for editor completion
+// (yaml-language-server). Committed as etc/config.schema.json; a unit test keeps it current
+// (`npm run schema` rewrites it).
+
+import { CONFIG_SCHEMA } from './schema.js';
+import type { Schema, StringFormat, StringSchema } from './schema-dsl.js';
+
+type Json = Record<string, unknown>;
+
+export function configJsonSchema(): Json {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'evpn-node config',
+    ...toJson(CONFIG_SCHEMA),
+  };
+}
+
+/** The file's text: stable key order, two-space indent, trailing newline. */
+export const configJsonSchemaText = (): string => `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
+
+// Loose editor-side shapes; the daemon checks formats precisely (validate-formats.ts).
+const FORMAT_PATTERNS: Record<StringFormat, string> = {
+  ipv4: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}$',
+  ip: '^[0-9a-fA-F:.]+$',
+  cidr4: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$',
+  cidr6: '^[0-9a-fA-F:.]+/[0-9]{1,3}$',
+  ifaceCidr: '^[0-9a-fA-F:.]+/[0-9]{1,3}$',
+  routeTarget: '^([0-9]+|[0-9]{1,3}(\\.[0-9]{1,3}){3}):[0-9]+$',
+  absPath: '^/[^\\s!#]*$',
+};
+/** A single token: what every non-text string must be (see validate-structure.ts). */
+const TOKEN_PATTERN = '^[^\\s!#\\u0000-\\u001f\\u007f]*$';
+
+function toJson(s: Schema): Json {
+  const common: Json = {
+    ...(s.description ? { description: s.description } : {}),
+    ...(s.default !== undefined ? { default: s.default } : {}),
+  };
+  switch (s.kind) {
+    case 'object': {
+      const allOf: Json[] = [
+        ...(s.exactlyOne ?? []).map((keys) => ({ oneOf: keys.map((k) => ({ required: [k] })) })),
+        ...(s.atMostOne ?? []).map((keys) => ({ not: { required: [...keys] } })),
+        ...(s.atLeastOne ?? []).map((keys) => ({ anyOf: keys.map((k) => ({ required: [k] })) })),
+      ];
+      return {
+        type: 'object',
+        ...common,
+        properties: Object.fromEntries(Object.entries(s.props).map(([k, v]) => [k, toJson(v)])),
+        ...(s.required?.length ? { required: [...s.required] } : {}),
+        additionalProperties: false,
+        ...(allOf.length ? { allOf } : {}),
+      };
+    }
+    case 'array':
+      return { type: 'array', ...common, items: toJson(s.items) };
+    case 'string':
+      return { type: 'string', ...common, ...stringJson(s) };
+    case 'int': {
+      const [only, ...more] = s.ranges;
+      if (only && more.length === 0) return { type: 'integer', ...common, minimum: only[0], maximum: only[1] };
+      return {
+        type: 'integer',
+        ...common,
+        anyOf: s.ranges.map(([lo, hi]) => (lo === hi ? { const: lo } : { minimum: lo, maximum: hi })),
+      };
+    }
+    case 'bool':
+      return { type: 'boolean', ...common };
+    case 'enum':
+      return { type: 'string', ...common, enum: [...s.values] };
+  }
+}
+
+function stringJson(s: StringSchema): Json {
+  const pattern = s.text ? undefined : (s.pattern ?? (s.format ? FORMAT_PATTERNS[s.format] : TOKEN_PATTERN));
+  return {
+    ...(s.minLength !== undefined ? { minLength: s.minLength } : {}),
+    ...(s.maxLength !== undefined ? { maxLength: s.maxLength } : {}),
+    ...(pattern ? { pattern } : {}),
+  };
+}

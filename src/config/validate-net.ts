@@ -1,0 +1,110 @@
+// Address rules: the node index fits every CIDR it indexes into, and prefixes that share a
+// routing table do not overlap.
+
+import { addressForIndex, sessionAddrs } from './derive.js';
+import { formatPrefix, parseIfaceCidr, parsePrefix, prefixOf, prefixSize, prefixesOverlap, type Prefix } from './ipaddr.js';
+import { formatPath, type Path } from './positions.js';
+import type { Config } from './types.js';
+import type { IssueSink } from './validate.js';
+
+const isStr = (v: unknown): v is string => typeof v === 'string';
+
+/** How many node indexes a prefix has room for, after skipping `reserved` usable addresses. */
+function room(cidr: string, reserved: number): bigint {
+  const p = parsePrefix(cidr);
+  if (!p) return 0n;
+  const usable = prefixSize(p) - (p.family === 4 && p.length < 31 ? 2n : 0n) - BigInt(reserved);
+  return usable > 0n ? usable : 0n;
+}
+
+const fitHint = (n: bigint): string => (n > 0n ? `node.index must be 0..${n - 1n}` : 'it has no room for any node');
+
+export function checkNodeFit(c: Config, sink: IssueSink): void {
+  const index = c.node?.index;
+  if (typeof index !== 'number') return;
+  const at: Path = ['node', 'index'];
+  const u = c.underlay ?? {};
+  if (!isStr(c.node.vtepIP) && isStr(u.vtepCIDR) && !addressForIndex(u.vtepCIDR, index)) {
+    sink.error(at, `${index} does not fit underlay.vtepCIDR ${u.vtepCIDR} (VTEP = first usable + index; ${fitHint(room(u.vtepCIDR, 0))})`);
+  }
+  if (!isStr(c.node.routerID) && isStr(u.routerIDCIDR) && !addressForIndex(u.routerIDCIDR, index)) {
+    sink.error(at, `${index} does not fit underlay.routerIDCIDR ${u.routerIDCIDR} (router-id = first usable + index; ${fitHint(room(u.routerIDCIDR, 0))})`);
+  }
+  for (const [path, cidr] of sessionCidrs(c)) {
+    if (!sessionAddrs(cidr, index)) {
+      sink.error(at, `${index} does not fit ${formatPath(path)} ${cidr} (host side = first usable + 1 + index; ${fitHint(room(cidr, 1))})`);
+    }
+  }
+}
+
+/** Every hostSession localCIDR that parsed: [path, cidr]. */
+function sessionCidrs(c: Config): Array<[Path, string]> {
+  const out: Array<[Path, string]> = [];
+  (c.l3vnis ?? []).forEach((v, i) => {
+    const lc = v.hostSession?.localCIDR;
+    for (const fam of ['ipv4', 'ipv6'] as const) {
+      const cidr = lc?.[fam];
+      if (isStr(cidr) && parsePrefix(cidr)) out.push([['l3vnis', i, 'hostSession', 'localCIDR', fam], cidr]);
+    }
+  });
+  return out;
+}
+
+interface Net {
+  path: Path;
+  prefix: Prefix;
+}
+
+/** Reports every later net overlapping an earlier one in the list. */
+function reportOverlaps(nets: readonly Net[], sink: IssueSink, why: string): void {
+  nets.forEach((b, j) => {
+    const a = nets.slice(0, j).find((x) => prefixesOverlap(x.prefix, b.prefix));
+    if (a) sink.error(b.path, `${formatPrefix(b.prefix)} overlaps ${formatPath(a.path)} (${formatPrefix(a.prefix)}): ${why}`);
+  });
+}
+
+export function checkOverlaps(c: Config, sink: IssueSink): void {
+  const sessions: Net[] = sessionCidrs(c).flatMap(([path, cidr]) => {
+    const prefix = parsePrefix(cidr);
+    return prefix ? [{ path, prefix }] : [];
+  });
+  // Every host leg lives in the host's one routing table, whatever VRF its router side is in.
+  reportOverlaps(sessions, sink, 'host-session CIDRs of all VRFs share the host routing table');
+
+  const u = c.underlay ?? {};
+  const infra: Net[] = (['vtepCIDR', 'routerIDCIDR'] as const).flatMap((k) => {
+    const prefix = isStr(u[k]) ? parsePrefix(u[k]) : undefined;
+    return prefix ? [{ path: ['underlay', k], prefix }] : [];
+  });
+  for (const s of sessions) {
+    const a = infra.find((x) => prefixesOverlap(x.prefix, s.prefix));
+    if (a) sink.error(s.path, `${formatPrefix(s.prefix)} overlaps ${formatPath(a.path)} (${formatPrefix(a.prefix)})`);
+  }
+
+  // Within one VRF: its host session and the gateway subnets of its L2VNIs are routes of the
+  // same table.
+  for (const vrf of new Set((c.l3vnis ?? []).map((v) => v.vrf).filter(isStr))) {
+    const nets = sessions.filter((s) => c.l3vnis[s.path[1] as number]?.vrf === vrf);
+    (c.l2vnis ?? []).forEach((l2, i) => {
+      if (l2.l3vni !== vrf) return;
+      (l2.gatewayIPs ?? []).forEach((g, k) => {
+        const ic = isStr(g) ? parseIfaceCidr(g) : undefined;
+        if (ic) nets.push({ path: ['l2vnis', i, 'gatewayIPs', k], prefix: prefixOf(ic.ip, ic.length) });
+      });
+    });
+    reportGatewayOverlaps(nets, sink, vrf);
+  }
+}
+
+/** Gateway subnets against the VRF's host sessions and the other L2VNIs' gateway subnets. */
+function reportGatewayOverlaps(nets: readonly Net[], sink: IssueSink, vrf: string): void {
+  nets.forEach((b, j) => {
+    if (b.path[0] !== 'l2vnis') return;
+    const a = nets
+      .slice(0, j)
+      .find((x) => prefixesOverlap(x.prefix, b.prefix) && !(x.path[0] === 'l2vnis' && x.path[1] === b.path[1]));
+    if (a) {
+      sink.error(b.path, `subnet ${formatPrefix(b.prefix)} overlaps ${formatPath(a.path)} (${formatPrefix(a.prefix)}) in VRF ${vrf}`);
+    }
+  });
+}
