@@ -321,12 +321,13 @@ describe('frr-reloader failure paths (stand-in frr-reload.py)', () => {
     );
     // Echo the config back, plainly and as the Python repr frr-reload.py logs it, then fail.
     const fake = await script('echo', `for a; do f=$a; done\ncat "$f"\n/usr/bin/python3 -c 'import sys; print(repr(open(sys.argv[1]).readlines()))' "$f"\nexit 1`);
-    const rl = await start('echo', conf, ['--frr-reload', fake]);
+    const rl = await start('echo', conf, ['--frr-reload', fake, '--log-level', 'debug']);
     const r = await rl.client.reload();
     expect(r).toMatchObject({ ok: false, phase: 'test' });
     expect(r.output).toContain('neighbor 10.0.0.2 password <redacted>');
     expect(r.output).toContain('key-string <redacted>');
     const everything = `${JSON.stringify(r)}\n${JSON.stringify(await rl.client.status())}\n${rl.logs()}`;
+    expect(rl.logs()).toContain(' debug frr-reloader: run '); // debug lines were written, and checked
     for (const s of secrets) expect(everything, `secret ${s} leaked`).not.toContain(s);
   });
 
