@@ -1,0 +1,103 @@
+// IO: read one namespace's links, addresses, routes, rules and sysctls.
+// One `ip -batch` process per namespace; a second `ip -6 rule show` only when IPv6 rules matter
+// (batch lines are commands only: a per-line `-6` is rejected, and `rule show` without a family
+// lists IPv4 only).
+
+import { parseObservedBatch } from './parse.js';
+import type { ObservedNs } from './observed.js';
+import { execaRunner, nsLabel, type NsRef, type Runner } from './runner.js';
+import { TABLE_LOCAL } from './observed.js';
+import { readFile } from 'node:fs/promises';
+
+/** Reads /proc/sys/<key with dots as slashes> of the current netns; undefined when absent. */
+export type SysctlReader = (key: string) => Promise<string | undefined>;
+
+export interface ObserveOptions {
+  /** Read IPv6 rules too (wanted when VRFs are desired). Also read when an IPv4 pref-32765 local rule shows our VRF fix. */
+  rules6?: boolean;
+  /** Sysctl keys to read. */
+  sysctls?: string[];
+  /** How to read sysctls of the current (unnamed) namespace; a named one is read with `ip netns exec NAME grep`. */
+  readSysctl?: SysctlReader;
+}
+
+/** -N: tables, protocols, scopes and route types as numbers, whatever /etc/iproute2 names them. */
+export const OBSERVE_ARGS = ['-N', '-j', '-d', '-batch', '-'];
+export const OBSERVE_BATCH = 'addr show\nroute show table all\nrule show\n';
+
+export async function observe(runner: Runner, ns: NsRef, opts: ObserveOptions = {}): Promise<ObservedNs> {
+  const main = await runner.ip(ns, OBSERVE_ARGS, OBSERVE_BATCH);
+  if (main.exitCode !== 0) throw new Error(`observe ${nsLabel(ns)}: ip failed: ${main.stderr.trim()}`);
+  let parsed = parseObservedBatch(main.stdout);
+  const vrfFixSeen = parsed.rules.some((r) => r.pref === 32765 && r.table === TABLE_LOCAL);
+  if (opts.rules6 || vrfFixSeen) {
+    const r6 = await runner.ip(ns, ['-6', '-N', '-j', 'rule', 'show']);
+    if (r6.exitCode !== 0) throw new Error(`observe ${nsLabel(ns)}: ip -6 rule show failed: ${r6.stderr.trim()}`);
+    parsed = parseObservedBatch(main.stdout, r6.stdout);
+  }
+  return { ...parsed, sysctls: await readSysctls(runner, ns, opts.sysctls ?? [], opts.readSysctl) };
+}
+
+export const sysctlPath = (key: string): string => {
+  if (!/^[a-z0-9_-]+(\.[a-z0-9_-]+)+$/i.test(key)) throw new Error(`sysctl key not allowed: ${JSON.stringify(key)}`);
+  return `/proc/sys/${key.replace(/\./g, '/')}`;
+};
+
+async function readSysctls(runner: Runner, ns: NsRef, keys: string[], reader?: SysctlReader): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  if (keys.length === 0) return out;
+  if (!ns.name) {
+    if (!reader) throw new Error('observe: sysctls of the current netns need a readSysctl function');
+    for (const k of keys) {
+      const v = await reader(k);
+      if (v !== undefined) out[k] = v.trim();
+    }
+    return out;
+  }
+  // grep -H prints "path:value" per file, so a missing key cannot shift the others.
+  const byPath = new Map(keys.map((k) => [sysctlPath(k), k]));
+  const r = await runner.exec(ns, 'grep', ['-sH', '', ...byPath.keys()]);
+  for (const line of r.stdout.split('\n')) {
+    const cut = line.indexOf(':');
+    const key = byPath.get(line.slice(0, cut));
+    if (cut > 0 && key) out[key] = line.slice(cut + 1).trim();
+  }
+  return out;
+}
+
+export interface ObservedBoth {
+  host: ObservedNs;
+  router: ObservedNs;
+}
+
+/** Sysctls read when the caller names none: the ones desiredKernel sets. */
+export const DEFAULT_ROUTER_SYSCTLS = ['net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding'];
+
+const readProcSys: SysctlReader = async (key) => {
+  return readFile(sysctlPath(key), 'utf8').then(
+    (t) => t.trim(),
+    () => undefined,
+  );
+};
+
+/**
+ * Both namespaces, as planKernel takes them. With `desired`, the sysctls and IPv6 rules it
+ * mentions are read; without, the forwarding sysctls and IPv6 rules only when the IPv4 VRF fix
+ * is present.
+ */
+export async function observeBoth(opts: {
+  routerNetns: string;
+  hostNetns?: string;
+  runner?: Runner;
+  desired?: { sysctls: Array<{ ns: 'host' | 'router'; key: string }>; rules: Array<{ family: 4 | 6 }> };
+  readSysctl?: SysctlReader;
+}): Promise<ObservedBoth> {
+  const runner = opts.runner ?? execaRunner();
+  const keys = (ns: 'host' | 'router'): string[] => (opts.desired ? opts.desired.sysctls.filter((s) => s.ns === ns).map((s) => s.key) : ns === 'router' ? DEFAULT_ROUTER_SYSCTLS : []);
+  const hostRef: NsRef = opts.hostNetns ? { name: opts.hostNetns } : {};
+  const [host, router] = await Promise.all([
+    observe(runner, hostRef, { sysctls: keys('host'), readSysctl: opts.readSysctl ?? readProcSys }),
+    observe(runner, { name: opts.routerNetns }, { sysctls: keys('router'), rules6: opts.desired?.rules.some((r) => r.family === 6) ?? false }),
+  ]);
+  return { host, router };
+}

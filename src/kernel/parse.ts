@@ -1,0 +1,180 @@
+// Pure: `ip -N -j -d` JSON -> Observed. `ip -j -batch` prints one JSON array per command,
+// back to back with no separator, so the text is split into top-level values first.
+
+import type { ObservedAddr, ObservedLink, ObservedNs, ObservedRoute, ObservedRule } from './observed.js';
+
+type Json = Record<string, unknown>;
+
+/** The top-level JSON values of concatenated `ip -j` output, in order. */
+export function splitJsonValues(text: string): unknown[] {
+  const out: unknown[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '[' || c === '{') {
+      if (depth++ === 0) start = i;
+    } else if (c === ']' || c === '}') {
+      if (--depth === 0) out.push(JSON.parse(text.slice(start, i + 1)));
+      if (depth < 0) throw new Error(`ip JSON: unbalanced '${c}' at offset ${i}`);
+    }
+  }
+  if (depth !== 0) throw new Error('ip JSON: output ends inside a value (truncated?)');
+  return out;
+}
+
+/**
+ * Output of `ip -N -j -d -batch -` with the lines `addr show`, `route show table all`,
+ * `rule show` (see observe.ts), plus the optional output of `ip -6 -N -j rule show`.
+ * `addr show -d` carries every link attribute `link show -d` does, so one dump gives both.
+ */
+export function parseObservedBatch(batchStdout: string, rules6Stdout?: string): Omit<ObservedNs, 'sysctls'> {
+  const values = splitJsonValues(batchStdout);
+  if (values.length !== 3) throw new Error(`ip batch: expected 3 JSON arrays (addr, route, rule), got ${values.length}`);
+  const [addrs, routes, rules] = values.map((v, i) => asArray(v, ['addr show', 'route show', 'rule show'][i] ?? '?'));
+  const rules6 = rules6Stdout === undefined ? [] : asArray(splitJsonValues(rules6Stdout)[0] ?? [], '-6 rule show');
+  return {
+    links: (addrs ?? []).map(parseLink),
+    routes: (routes ?? []).map(parseRoute),
+    rules: [...(rules ?? []).map((r) => parseRule(r, 4)), ...rules6.map((r) => parseRule(r, 6))],
+    rules6Observed: rules6Stdout !== undefined,
+  };
+}
+
+export function parseLink(j: Json): ObservedLink {
+  const flags = strings(j['flags']);
+  const info = obj(j['linkinfo']);
+  const kind = str(info?.['info_kind']);
+  const data = obj(info?.['info_data']);
+  const slave = str(info?.['info_slave_kind']) === 'bridge' ? obj(info?.['info_slave_data']) : undefined;
+  const link: ObservedLink = {
+    name: reqStr(j, 'ifname'),
+    ifindex: reqNum(j, 'ifindex'),
+    mtu: num(j['mtu']) ?? 0,
+    up: flags.includes('UP'),
+    addrs: (Array.isArray(j['addr_info']) ? (j['addr_info'] as Json[]) : []).map(parseAddr).filter((a): a is ObservedAddr => a !== undefined),
+  };
+  if (kind) link.kind = kind;
+  const master = str(j['master']);
+  if (master) link.master = master;
+  const mac = str(j['address']);
+  if (mac && j['link_type'] !== 'loopback') link.mac = mac.toLowerCase();
+  const alias = str(j['ifalias']);
+  if (alias !== undefined) link.alias = alias;
+  if (kind === 'vxlan' && data) {
+    const local = str(data['local']) ?? str(data['local6']);
+    link.vxlan = { id: num(data['id']) ?? -1, port: num(data['port']) ?? 0, learning: data['learning'] === true, ...(local ? { local } : {}) };
+  }
+  if (kind === 'vrf' && data) link.vrf = { table: num(data['table']) ?? -1 };
+  if (kind === 'vlan' && data) {
+    const parent = str(j['link']);
+    link.vlan = { id: num(data['id']) ?? -1, ...(parent ? { parent } : {}) };
+  }
+  const peerIndex = num(j['link_index']);
+  if ((kind === 'veth' || kind === 'vlan') && peerIndex !== undefined) {
+    const netnsid = num(j['link_netnsid']);
+    link.peer = { ifindex: peerIndex, ...(netnsid !== undefined ? { netnsid } : {}) };
+  }
+  if (slave) link.bridgePort = { neighSuppress: slave['neigh_suppress'] === true, learning: slave['learning'] === true };
+  return link;
+}
+
+function parseAddr(a: Json): ObservedAddr | undefined {
+  const fam = a['family'] === 'inet' ? 4 : a['family'] === 'inet6' ? 6 : undefined;
+  const local = str(a['local']);
+  const prefixlen = num(a['prefixlen']);
+  if (!fam || !local || prefixlen === undefined) return undefined;
+  const label = str(a['label']);
+  return {
+    family: fam,
+    local,
+    prefixlen,
+    scope: scopeNum(a['scope']),
+    ...(fam === 4 && label ? { label } : {}),
+    dynamic: a['dynamic'] === true,
+    noprefixroute: a['noprefixroute'] === true,
+  };
+}
+
+export function parseRoute(r: Json): ObservedRoute {
+  const dst = reqStr(r, 'dst');
+  const gateway = str(r['gateway']);
+  const dev = str(r['dev']);
+  const prefsrc = str(r['prefsrc']);
+  return {
+    family: routeFamily(r, dst, gateway),
+    dst,
+    ...(gateway ? { gateway } : {}),
+    ...(dev ? { dev } : {}),
+    table: numeric(r['table']) ?? 254,
+    protocol: numeric(r['protocol']) ?? 0,
+    type: numeric(r['type']) ?? 1,
+    metric: num(r['metric']) ?? 0,
+    scope: scopeNum(r['scope']),
+    ...(prefsrc ? { prefsrc } : {}),
+    onlink: strings(r['flags']).includes('onlink'),
+    multipath: Array.isArray(r['nexthops']) || r['nhid'] !== undefined,
+  };
+}
+
+// `route show table all` mixes both families and the JSON has no family field. IPv6 routes
+// always carry `pref` (RTA_PREF exists only for IPv6), which settles `default` without gateway.
+function routeFamily(r: Json, dst: string, gateway: string | undefined): 4 | 6 {
+  if (dst !== 'default') return dst.includes(':') ? 6 : 4;
+  if (r['pref'] !== undefined) return 6;
+  return gateway?.includes(':') ? 6 : 4;
+}
+
+const RULE_PLAIN_KEYS = new Set(['priority', 'src', 'table', 'protocol', 'srclen']);
+
+export function parseRule(r: Json, family: 4 | 6): ObservedRule {
+  const table = numeric(r['table']);
+  const plain = Object.keys(r).every((k) => RULE_PLAIN_KEYS.has(k)) && (r['src'] === undefined || r['src'] === 'all');
+  return { family, pref: num(r['priority']) ?? 0, ...(table !== undefined ? { table } : {}), plain };
+}
+
+const SCOPES: Record<string, number> = { global: 0, universe: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+
+function scopeNum(v: unknown): number {
+  const n = numeric(v);
+  if (n !== undefined) return n;
+  return typeof v === 'string' ? (SCOPES[v] ?? 0) : 0;
+}
+
+/** A number, or a string of digits (-N prints tables, protocols and types as "254"). */
+function numeric(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+  if (v === 'main') return 254;
+  if (v === 'local') return 255;
+  return undefined;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+const obj = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+function asArray(v: unknown, what: string): Json[] {
+  if (!Array.isArray(v)) throw new Error(`ip JSON: ${what} did not print an array`);
+  return v as Json[];
+}
+
+function reqStr(j: Json, key: string): string {
+  const v = str(j[key]);
+  if (v === undefined) throw new Error(`ip JSON: object without "${key}": ${JSON.stringify(j).slice(0, 200)}`);
+  return v;
+}
+
+function reqNum(j: Json, key: string): number {
+  const v = num(j[key]);
+  if (v === undefined) throw new Error(`ip JSON: object without numeric "${key}"`);
+  return v;
+}

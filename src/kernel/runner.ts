@@ -1,0 +1,41 @@
+// How a namespace is addressed, and the one place that starts processes for the kernel layer.
+// A namespace with a name is a named netns under /run/netns (`ip -n NAME`, `ip netns exec NAME`);
+// without a name it is the namespace evpn-node itself runs in (production: the host).
+
+import { execa } from 'execa';
+
+export interface NsRef {
+  name?: string;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface Runner {
+  /** `ip [-n NAME] ...args`, stdin piped when given. Never throws on a non-zero exit. */
+  ip(ns: NsRef, args: string[], stdin?: string): Promise<RunResult>;
+  /** `cmd ...args` inside the namespace (`ip netns exec NAME cmd` when named). Never throws on exit code. */
+  exec(ns: NsRef, cmd: string, args: string[]): Promise<RunResult>;
+}
+
+/** `-n NAME` for a named netns, nothing for the current one. */
+export const nsFlag = (ns: NsRef): string[] => (ns.name ? ['-n', ns.name] : []);
+
+/** How a namespace is shown in `plan` output and errors. */
+export const nsLabel = (ns: NsRef): string => (ns.name ? `netns ${ns.name}` : 'current netns');
+
+export function execaRunner(opts: { ipBin?: string } = {}): Runner {
+  const ipBin = opts.ipBin ?? 'ip';
+  const run = async (file: string, args: string[], input?: string): Promise<RunResult> => {
+    const r = await execa(file, args, { reject: false, stripFinalNewline: false, ...(input !== undefined ? { input } : {}) });
+    if (r.failed && r.exitCode === undefined) throw new Error(`${file}: could not start: ${r.shortMessage}`);
+    return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? 1 };
+  };
+  return {
+    ip: (ns, args, stdin) => run(ipBin, [...nsFlag(ns), ...args], stdin),
+    exec: (ns, cmd, args) => (ns.name ? run(ipBin, ['netns', 'exec', ns.name, cmd, ...args]) : run(cmd, args)),
+  };
+}

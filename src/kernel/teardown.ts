@@ -1,0 +1,74 @@
+// Pure: the ops that remove everything evpn-node created, in both namespaces, and give the
+// underlay NIC back to the host with its addresses and static routes.
+//
+// 'pre' deletes (host first: a veth pair goes with its host end; then the router netns, whose
+// last line moves the NIC out); 'post' (host) re-adds the NIC's addresses and routes, which the
+// move flushed. Run with applyPlan(..., 'pre') then applyPlan(..., 'post').
+
+import type { NsId } from '../model/desired.js';
+import { ROUTE_PROTO, VTEP_LABEL } from './names.js';
+import { TABLE_LOCAL, type ObservedNs } from './observed.js';
+import { addrDel, linkDel, linkMove, ruleAdd, ruleDel, type NetnsTarget } from './ops.js';
+import { PlanContext, STEP, isOurs, type KernelPlan, type ObservedPair } from './plan-context.js';
+import { markDeleted } from './plan-links.js';
+import { specOf } from './plan-routes.js';
+import { routeDel } from './ops.js';
+import { copyNicConfig } from './plan-underlay.js';
+
+export interface TeardownOptions {
+  underlayNic: string;
+  routerNetns: string;
+  /** Where the NIC goes back to: the host netns by name (tests) or by a pid in it (production). */
+  hostTarget: NetnsTarget;
+}
+
+const DELETE_RANK: Record<string, number> = { vxlan: 0, veth: 1, vlan: 2, bridge: 4, vrf: 5 };
+
+export function planTeardown(observed: ObservedPair, opts: TeardownOptions): KernelPlan {
+  const empty = { underlay: { name: opts.underlayNic }, vtep: '', links: [], addrs: [], routes: [], rules: [], sysctls: [] };
+  const ctx = new PlanContext(empty, observed, { routerNetns: opts.routerNetns });
+  for (const ns of ['host', 'router'] as const) {
+    removeRoutes(ctx, ns, observed[ns]);
+    for (const o of [...observed[ns].links].sort((a, b) => (DELETE_RANK[a.kind ?? ''] ?? 3) - (DELETE_RANK[b.kind ?? ''] ?? 3))) {
+      if (!isOurs(o) || o.name === opts.underlayNic || ctx.deleted[ns].has(o.ifindex)) continue;
+      ctx.emit(STEP.staleLink, linkDel(ns, 'pre', o.name, `teardown: delete ${o.name}`));
+      markDeleted(ctx, ns, o);
+    }
+  }
+  const r = observed.router;
+  for (const l of r.links) {
+    for (const a of l.addrs) if (a.label === VTEP_LABEL) ctx.emit(STEP.addrDel, addrDel('router', 'pre', l.name, `${a.local}/${a.prefixlen}`, `teardown: remove VTEP ${a.local}/${a.prefixlen} from ${l.name}`));
+  }
+  restoreLocalRule(ctx, r);
+  underlayBack(ctx, observed, opts);
+  return ctx.plan();
+}
+
+function removeRoutes(ctx: PlanContext, ns: NsId, obs: ObservedNs): void {
+  for (const rt of obs.routes) {
+    if (rt.protocol !== ROUTE_PROTO || rt.multipath) continue;
+    ctx.emit(STEP.staleRoute, routeDel(ns, 'pre', specOf(rt), `teardown: delete route ${rt.dst} via ${rt.gateway ?? '-'} (added by evpn-node)`));
+  }
+}
+
+function restoreLocalRule(ctx: PlanContext, r: ObservedNs): void {
+  for (const family of [4, 6] as const) {
+    const rules = r.rules.filter((x) => x.family === family && x.table === TABLE_LOCAL && x.plain);
+    if (!rules.some((x) => x.pref === 32765)) continue;
+    if (!rules.some((x) => x.pref === 0)) ctx.emit(STEP.rules, ruleAdd('router', 'pre', family, 0, `teardown: IPv${family} local table rule back at pref 0`));
+    ctx.emit(STEP.rules, ruleDel('router', 'pre', family, 32765, `teardown: drop the IPv${family} pref 32765 local rule`));
+  }
+}
+
+function underlayBack(ctx: PlanContext, observed: ObservedPair, opts: TeardownOptions): void {
+  const nic = observed.router.links.find((l) => l.name === opts.underlayNic);
+  if (!nic) return;
+  // Last line of the router batch: everything above may still route over it.
+  const last = STEP.ruleRestore + 10;
+  if (isOurs(nic)) {
+    ctx.emit(last, linkDel('router', 'pre', nic.name, `teardown: delete underlay VLAN ${nic.name} (created by evpn-node)`));
+    return;
+  }
+  ctx.emit(last, linkMove('router', 'pre', nic.name, opts.hostTarget, `teardown: move underlay NIC ${nic.name} back to the host netns`));
+  copyNicConfig(ctx, nic, observed.router, 'host', 'post');
+}
