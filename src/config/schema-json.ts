@@ -12,6 +12,8 @@ export function configJsonSchema(): Json {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'evpn-node config',
     ...toJson(CONFIG_SCHEMA),
+    $comment:
+      'One file of config.yaml + config.d/*.yaml: keys that another file may supply are not required here; `evpn-node validate` checks the merged config.',
   };
 }
 
@@ -31,29 +33,38 @@ const FORMAT_PATTERNS: Record<StringFormat, string> = {
 /** A single token: what every non-text string must be (see validate-structure.ts). */
 const TOKEN_PATTERN = '^[^\\s!#\\u0000-\\u001f\\u007f]*$';
 
-function toJson(s: Schema): Json {
+/**
+ * `partial`: the value may be completed by another file. Maps deep-merge across config.yaml and
+ * config.d/, so along a chain of maps from the root no key can be required of one file (the main
+ * file usually has no `node`); a list item is always whole in one file (lists append), so inside
+ * one everything is checked.
+ */
+function toJson(s: Schema, partial = true): Json {
   const common: Json = {
     ...(s.description ? { description: s.description } : {}),
     ...(s.default !== undefined ? { default: s.default } : {}),
   };
   switch (s.kind) {
     case 'object': {
+      const both = (keys: readonly string[]): Json => ({ not: { required: [...keys] } });
+      const one = (keys: readonly string[]): Json => ({ oneOf: keys.map((k) => ({ required: [k] })) });
+      const some = (keys: readonly string[]): Json => ({ anyOf: keys.map((k) => ({ required: [k] })) });
       const allOf: Json[] = [
-        ...(s.exactlyOne ?? []).map((keys) => ({ oneOf: keys.map((k) => ({ required: [k] })) })),
-        ...(s.atMostOne ?? []).map((keys) => ({ not: { required: [...keys] } })),
-        ...(s.atLeastOne ?? []).map((keys) => ({ anyOf: keys.map((k) => ({ required: [k] })) })),
+        ...(s.exactlyOne ?? []).map(partial ? both : one),
+        ...(s.atMostOne ?? []).map(both),
+        ...(partial ? [] : (s.atLeastOne ?? []).map(some)),
       ];
       return {
         type: 'object',
         ...common,
-        properties: Object.fromEntries(Object.entries(s.props).map(([k, v]) => [k, toJson(v)])),
-        ...(s.required?.length ? { required: [...s.required] } : {}),
+        properties: Object.fromEntries(Object.entries(s.props).map(([k, v]) => [k, toJson(v, partial)])),
+        ...(!partial && s.required?.length ? { required: [...s.required] } : {}),
         additionalProperties: false,
         ...(allOf.length ? { allOf } : {}),
       };
     }
     case 'array':
-      return { type: 'array', ...common, items: toJson(s.items) };
+      return { type: 'array', ...common, items: toJson(s.items, false) };
     case 'string':
       return { type: 'string', ...common, ...stringJson(s) };
     case 'int': {
