@@ -43,8 +43,11 @@ export function buildFrrModel(config: Config, derived: Derived, secrets: Readonl
   });
   const peers = neighbors.map((n) => n.peer);
   const evpnVnis = config.l2vnis
-    .filter((l2) => l2.importRTs.length > 0 || l2.exportRTs.length > 0)
-    .map((l2): FrrEvpnVni => ({ vni: l2.vni, routeTargets: { import: [...l2.importRTs], export: [...l2.exportRTs] } }));
+    .map((l2): FrrEvpnVni => {
+      const auto = autoRouteTarget(asn, l2.vni);
+      return { vni: l2.vni, routeTargets: { import: l2RouteTargets(l2.importRTs, auto), export: l2RouteTargets(l2.exportRTs, auto) } };
+    })
+    .filter((v) => v.routeTargets.import.length > 0 || v.routeTargets.export.length > 0);
   return {
     logLevel: config.frr.logLevel === FRR_DEFAULTS.logLevel ? null : config.frr.logLevel,
     vrfs: config.l3vnis.map((l3) => ({ vrf: l3.vrf, vni: l3.vni })),
@@ -60,6 +63,23 @@ export function buildFrrModel(config: Config, derived: Derived, secrets: Readonl
     vrfRouters: derived.l3.map((l3) => vrfRouter(config, derived, l3)),
     rawConfig: rawConfigOf(config.frr.rawConfig),
   };
+}
+
+/**
+ * FRR's automatic route target of an L2VNI: <2-octet ASN>:<VNI>, a 4-octet ASN cut to its low
+ * 16 bits (seen on FRR 8.4: AS 4200000001 -> 59905:VNI).
+ */
+export const autoRouteTarget = (asn: number, vni: number): string => `${asn % 65536}:${vni}`;
+
+/**
+ * An L2VNI's `route-target import|export` lines. FRR (8.4) ignores a route-target line equal to
+ * the automatic RT while that is still in use, and the first other RT replaces the automatic one:
+ * - [auto] alone is FRR's default: print nothing (else a perpetual diff);
+ * - auto among others goes last, so it is added back after the others replaced it.
+ */
+function l2RouteTargets(rts: readonly string[], auto: string): string[] {
+  const others = rts.filter((rt) => rt !== auto);
+  return others.length === 0 ? [] : rts.includes(auto) ? [...others, auto] : others;
 }
 
 /** Verbatim, minus trailing newlines (the template ends the file with exactly one). */

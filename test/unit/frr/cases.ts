@@ -171,7 +171,8 @@ export const CASES: FrrCase[] = [
         l3vni('blue', 200, { vxlanPort: 4790 }),
       ],
       l2vnis: [
-        l2vni(110, { l3vni: 'red', gatewayIPs: ['192.170.10.1/24', 'fd00:170:10::1/64'], importRTs: ['65001:110'], exportRTs: ['65001:110'] }),
+        // 65001:110 is FRR's automatic RT here: alone it is left out, among others it goes last.
+        l2vni(110, { l3vni: 'red', gatewayIPs: ['192.170.10.1/24', 'fd00:170:10::1/64'], importRTs: ['65001:110', '64512:110'], exportRTs: ['65001:110'] }),
         l2vni(210, { l3vni: 'blue', gatewayIPs: ['fd00:210::1/64'] }),
         l2vni(300),
       ],

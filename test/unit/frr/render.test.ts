@@ -60,6 +60,16 @@ describe('frr.conf shape', () => {
     expect(text.endsWith('! rawConfig (verbatim from config)\ndebug bgp updates\n')).toBe(true);
   });
 
+  test("an L2VNI route target equal to FRR's automatic one: left out alone, printed last among others", () => {
+    const c = nodeConfig({
+      underlay: { asn: 4200000001 },
+      l2vnis: [l2vni(110, { importRTs: ['59905:110'], exportRTs: ['59905:110', '64512:110'] })],
+    });
+    const text = renderFrrConf(buildFrrModel(c, deriveNode(c), NO_SECRETS));
+    expect(text).toContain('  vni 110\n   route-target export 64512:110\n   route-target export 59905:110\n  exit-vni\n');
+    expect(text).not.toContain('route-target import');
+  });
+
   test('FRR defaults are never rendered', () => {
     const c = nodeConfig({
       neighbors: [{ address: '192.168.11.2', asn: 64512, port: 179, ebgpMultiHop: 1, bfd: { receiveInterval: 300, transmitInterval: 300, detectMultiplier: 3 } }],
