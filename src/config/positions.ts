@@ -74,9 +74,10 @@ export function buildPosTree(doc: Document, file: string, lc: LineCounter): PosN
       for (const pair of target.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         const child = build(pair.value, inner);
-        // `key:` with no value has no value node: point at the key.
+        // `key:` with no value has no value node, or an empty null scalar: point at the key.
         const keyPos = posOf((pair.key as Node | null)?.range?.[0]);
-        if (!pair.value) child.pos = keyPos;
+        const v = pair.value as Node | null;
+        if (!v || (isScalar(v) && v.value === null && v.range?.[0] === v.range?.[1])) child.pos = keyPos;
         here.children.set(key, { ...child, keyPos });
       }
     } else if (isSeq(target)) {

@@ -28,7 +28,10 @@ export function closest(word: string, candidates: readonly string[]): string | u
       bestDistance = d;
     }
   }
-  return bestDistance <= limit ? best : undefined;
+  if (bestDistance <= limit) return best;
+  // An abbreviation ("debug" for "debugging") is far by edit distance but obvious to a reader.
+  const lower = word.toLowerCase();
+  return lower.length >= 3 ? candidates.find((c) => c.toLowerCase().startsWith(lower)) : undefined;
 }
 
 /** ` (did you mean "vni"?)` or '' */

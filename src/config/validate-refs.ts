@@ -1,6 +1,7 @@
 // Uniqueness and references: VNIs, VRFs, tables, neighbors, host bridges; what l2vni.l3vni and
 // primary name must exist and be usable; neighbor timer relations.
 
+import { tableForVni } from './derive.js';
 import { canonicalIp, formatIp, parseIfaceCidr, prefixContains, prefixOf } from './ipaddr.js';
 import { formatPath, type Path } from './positions.js';
 import { didYouMean } from './suggest.js';
@@ -32,11 +33,15 @@ export function checkUnique(c: Config, sink: IssueSink): void {
   const vnis = new Seen<number>(sink, 'VNI', ': VNIs are unique across l3vnis and l2vnis');
   const vrfs = new Seen<string>(sink, 'VRF');
   const tables = new Seen<number>(sink, 'table');
+  const l3Vnis = new Set<number>();
   c.l3vnis.forEach((v, i) => {
     vnis.add(num(v.vni), ['l3vnis', i, 'vni']);
     vrfs.add(strOrUndef(v.vrf), ['l3vnis', i, 'vrf']);
+    // A duplicate VNI also duplicates its default table: say it once, as the VNI.
+    const vniAgain = typeof v.vni === 'number' && l3Vnis.has(v.vni);
+    if (typeof v.vni === 'number') l3Vnis.add(v.vni);
     // A defaulted table (1000 + vni) has no position of its own: the l3vni item is reported.
-    tables.add(num(v.table), ['l3vnis', i, 'table']);
+    if (!(vniAgain && v.table === tableForVni(v.vni))) tables.add(num(v.table), ['l3vnis', i, 'table']);
   });
   const masters = new Seen<string>(sink, 'hostMaster name', ': each L2VNI needs its own host bridge');
   c.l2vnis.forEach((v, i) => {
