@@ -54,7 +54,8 @@ export function planUnderlay(ctx: PlanContext): void {
 export function copyNicConfig(ctx: { emit: PlanContext['emit'] }, nic: ObservedLink, from: ObservedNs, to: NsId, phase: Phase): void {
   for (const a of nic.addrs) {
     if (isKernelMade(a) || a.scope === 254) continue;
-    const label = a.label && a.label !== nic.name ? a.label : undefined;
+    // An IPv4 label must start with the device name: keep only "nic:something" labels.
+    const label = a.label?.startsWith(`${nic.name}:`) ? a.label : undefined;
     ctx.emit(STEP.underlayCopy, addrAdd(to, phase, nic.name, `${a.local}/${a.prefixlen}`, `re-add ${a.local}/${a.prefixlen} to ${nic.name} (a netns move flushes addresses)`, label));
   }
   ctx.emit(STEP.underlayCopy, linkUp(to, phase, nic.name, `bring up ${nic.name} after the move`));

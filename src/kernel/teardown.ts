@@ -64,7 +64,7 @@ function underlayBack(ctx: PlanContext, observed: ObservedPair, opts: TeardownOp
   const nic = observed.router.links.find((l) => l.name === opts.underlayNic);
   if (!nic) return;
   // Last line of the router batch: everything above may still route over it.
-  const last = STEP.ruleRestore + 10;
+  const last = STEP.rules + 10;
   if (isOurs(nic)) {
     ctx.emit(last, linkDel('router', 'pre', nic.name, `teardown: delete underlay VLAN ${nic.name} (created by evpn-node)`));
     return;
