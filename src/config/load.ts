@@ -74,7 +74,7 @@ export async function loadConfig(mainPath: string): Promise<LoadResult> {
   }
   const r = loadConfigTexts(texts);
   const secretIssues = r.config ? await checkSecretFiles(r.config, r.positions) : [];
-  const issues = sortIssues([...readIssues, ...r.issues, ...secretIssues], r.files);
+  const issues = sortIssues([...readIssues, ...r.issues, ...secretIssues], [mainPath, ...paths]);
   const ok = !hasErrors(issues);
   const { config, ...rest } = r;
   return { ...rest, ...(ok && config ? { config } : {}), issues, ok };
