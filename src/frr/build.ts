@@ -213,6 +213,12 @@ function hostNeighbor(address: string, remoteAs: string): FrrNeighbor {
   };
 }
 
+// L2VNI gateways (SVI = br-pe-<vni> in the VRF) need nothing more in FRR: advertise-all-vni
+// makes zebra report the L2VNI, and type-2 MAC/IP routes carry both the L2VNI and the VRF's L3VNI
+// (symmetric IRB), so remote nodes install /32 host routes in the VRF. The gateway subnet itself
+// is not originated as type-5 (no `redistribute connected`): the host-session /24 is the same on
+// every node and would be announced by all of them.
+
 /**
  * Families exported as EVPN type-5 routes from the VRF: IPv4 unless the VRF is IPv6-only, and
  * IPv6 when the host session or a gateway of an L2VNI routed in this VRF is IPv6.
