@@ -81,9 +81,9 @@ const readProcSys: SysctlReader = async (key) => {
 };
 
 /**
- * Both namespaces, as planKernel takes them. With `desired`, the sysctls and IPv6 rules it
- * mentions are read; without, the forwarding sysctls and IPv6 rules only when the IPv4 VRF fix
- * is present.
+ * Both namespaces, as planKernel takes them. With `desired`, the sysctls it sets are read, and
+ * IPv6 rules when it has any (or the IPv4 VRF fix is present); without, the forwarding sysctls
+ * and always the IPv6 rules (one more process, but never a plan blind to them).
  */
 export async function observeBoth(opts: {
   routerNetns: string;
@@ -97,7 +97,7 @@ export async function observeBoth(opts: {
   const hostRef: NsRef = opts.hostNetns ? { name: opts.hostNetns } : {};
   const [host, router] = await Promise.all([
     observe(runner, hostRef, { sysctls: keys('host'), readSysctl: opts.readSysctl ?? readProcSys }),
-    observe(runner, { name: opts.routerNetns }, { sysctls: keys('router'), rules6: opts.desired?.rules.some((r) => r.family === 6) ?? false }),
+    observe(runner, { name: opts.routerNetns }, { sysctls: keys('router'), rules6: opts.desired?.rules.some((r) => r.family === 6) ?? true }),
   ]);
   return { host, router };
 }

@@ -208,6 +208,17 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
     expect((await planNow(only110)).ops).toEqual([]);
   });
 
+  test('a failing batch line becomes an error quoting the op\'s why and ip\'s message', async () => {
+    const plan: KernelPlan = {
+      conflicts: [],
+      ops: [
+        { kind: 'ip', ns: 'router', phase: 'post', args: ['link', 'set', 'dev', 'lo', 'up'], why: 'harmless' },
+        { kind: 'ip', ns: 'router', phase: 'post', args: ['link', 'set', 'dev', 'kp-nosuch', 'up'], why: 'bring up kp-nosuch' },
+      ],
+    };
+    await expect(applyPlan(execaRunner(), plan, 'post', refs)).rejects.toThrow(/failed at "ip link set dev kp-nosuch up" \(bring up kp-nosuch\): Cannot find device "kp-nosuch"/);
+  });
+
   test('teardown removes our links and gives kp-eth1 back with its address and route', async () => {
     const observed = await observeBoth({ routerNetns: ROUTER, hostNetns: HOST, desired: desiredFor(cfg([110])) });
     const plan = planTeardown(observed, { underlayNic: 'kp-eth1', routerNetns: ROUTER, hostTarget: { name: HOST } });
