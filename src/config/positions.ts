@@ -32,25 +32,28 @@ export function formatPath(path: Path): string {
 export interface Positions {
   /** Position of the value at `path` (of its nearest existing ancestor when it is absent). */
   at(path: Path): SourcePos;
-  /** Position of the key of `path` when it has one, else as `at`. */
+  /**
+   * Position of the key of `path` (of its nearest existing ancestor when it is absent: a missing
+   * key is reported at `underlay:`); a list item has no key, its start is used.
+   */
   keyAt(path: Path): SourcePos;
 }
 
 export function positionsOf(root: PosNode): Positions {
-  const walk = (path: Path): { node: PosNode; exact: boolean } => {
+  const walk = (path: Path): { node: PosNode } => {
     let node = root;
     for (const seg of path) {
       const next = node.children?.get(seg);
-      if (!next) return { node, exact: false };
+      if (!next) break;
       node = next;
     }
-    return { node, exact: true };
+    return { node };
   };
   return {
     at: (path) => walk(path).node.pos,
     keyAt: (path) => {
-      const { node, exact } = walk(path);
-      return (exact && node.keyPos) || node.pos;
+      const { node } = walk(path);
+      return node.keyPos ?? node.pos;
     },
   };
 }

@@ -11,8 +11,12 @@ import { checkFormat } from './validate-formats.js';
 export interface StructureIssue {
   path: Path;
   message: string;
-  /** Point at the key (unknown keys, conflicting keys) rather than the value. */
-  atKey?: boolean;
+  /**
+   * 'key': point at the key of `path` (unknown or conflicting keys, a map lacking one of two);
+   * 'parent': at the key of the map that lacks `path` (`underlay:` for a missing underlay.asn).
+   * A list item has no key: its start is used.
+   */
+  at?: 'key' | 'parent';
 }
 
 export interface StructureResult {
@@ -66,7 +70,7 @@ function walkObject(s: ObjectSchema, v: Record<string, unknown>, path: Path, out
     const prop = s.props[key];
     if (!prop) {
       const hint = didYouMean(key, known) || ` (expected one of: ${known.join(', ')})`;
-      out.push({ path: [...path, key], message: `unknown key "${key}"${hint}`, atKey: true });
+      out.push({ path: [...path, key], message: `unknown key "${key}"${hint}`, at: 'key' });
       continue;
     }
     const c = walk(prop, value, [...path, key], out);
@@ -74,18 +78,18 @@ function walkObject(s: ObjectSchema, v: Record<string, unknown>, path: Path, out
   }
   const has = (k: string): boolean => !absent(v[k]);
   for (const key of s.required ?? []) {
-    if (!has(key)) out.push({ path: [...path, key], message: 'is required' });
+    if (!has(key)) out.push({ path: [...path, key], message: 'is required', at: 'parent' });
   }
   for (const [a, b] of s.exactlyOne ?? []) {
-    if (!has(a) && !has(b)) out.push({ path, message: `needs one of "${a}" or "${b}"` });
+    if (!has(a) && !has(b)) out.push({ path, message: `needs one of "${a}" or "${b}"`, at: 'key' });
   }
   for (const [a, b] of [...(s.exactlyOne ?? []), ...(s.atMostOne ?? [])]) {
     if (has(a) && has(b)) {
-      out.push({ path: [...path, b], message: `"${a}" and "${b}" are mutually exclusive: set only one`, atKey: true });
+      out.push({ path: [...path, b], message: `"${a}" and "${b}" are mutually exclusive: set only one`, at: 'key' });
     }
   }
   for (const [a, b] of s.atLeastOne ?? []) {
-    if (!has(a) && !has(b)) out.push({ path, message: `needs "${a}" and/or "${b}"` });
+    if (!has(a) && !has(b)) out.push({ path, message: `needs "${a}" and/or "${b}"`, at: 'key' });
   }
   return clean;
 }

@@ -15,17 +15,22 @@ import { checkStructure } from './validate-structure.js';
 export class IssueSink {
   readonly issues: ConfigIssue[] = [];
   constructor(private readonly positions: Positions) {}
-  error(path: Path, message: string, atKey = false): void {
-    this.add(path, message, 'error', atKey);
+  /** `at`: the value at `path` (default), its key, or the key of its parent map (missing keys). */
+  error(path: Path, message: string, at: IssueAnchor = 'value'): void {
+    this.add(path, message, 'error', at);
   }
-  warn(path: Path, message: string): void {
-    this.add(path, message, 'warning', false);
+  warn(path: Path, message: string, at: IssueAnchor = 'value'): void {
+    this.add(path, message, 'warning', at);
   }
-  private add(path: Path, message: string, severity: ConfigIssue['severity'], atKey: boolean): void {
-    const pos = atKey ? this.positions.keyAt(path) : this.positions.at(path);
+  private add(path: Path, message: string, severity: ConfigIssue['severity'], at: IssueAnchor): void {
+    // keyAt falls back to the nearest existing ancestor's key, which for a missing key is the
+    // parent map's key; `key:` with no value is itself present and reported at its key.
+    const pos = at === 'value' ? this.positions.at(path) : this.positions.keyAt(path);
     this.issues.push({ ...pos, path: formatPath(path), message, severity });
   }
 }
+
+export type IssueAnchor = 'value' | 'key' | 'parent';
 
 export interface ValidationResult {
   /** The config with defaults; only trustworthy when `issues` holds no error. */
@@ -37,7 +42,7 @@ export interface ValidationResult {
 export function validateConfig(value: unknown, positions: Positions): ValidationResult {
   const sink = new IssueSink(positions);
   const structure = checkStructure(CONFIG_SCHEMA, value);
-  for (const i of structure.issues) sink.error(i.path, i.message, i.atKey ?? false);
+  for (const i of structure.issues) sink.error(i.path, i.message, i.at ?? 'value');
   const config = applyDefaults(structure.clean);
   try {
     validateSemantics(config, sink);

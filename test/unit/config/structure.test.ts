@@ -74,9 +74,9 @@ describe('types', () => {
 });
 
 describe('required and unknown keys', () => {
-  test('a missing key is reported at its parent map', () => {
+  test('a missing key is reported at the key of its parent map', () => {
     const r = single('node:\n  index: 0\nunderlay:\n  nic: eth1\n  vtepCIDR: 100.65.0.0/24\n');
-    expect(errorLines(r)).toEqual(['x.yaml:4:3: underlay.asn: is required']);
+    expect(errorLines(r)).toEqual(['x.yaml:3:1: underlay.asn: is required']);
   });
 
   test('missing top-level sections are reported at the top of the file', () => {
@@ -99,7 +99,7 @@ describe('required and unknown keys', () => {
     expect(dropInErrors('l3vnis:\n  - vrf: red\n')).toEqual(['d.yaml:2:5: l3vnis[0].vni: is required']);
     expect(dropInErrors('l2vnis:\n  - l3vni: red\n')).toContain('d.yaml:2:5: l2vnis[0].vni: is required');
     expect(dropInErrors('l2vnis:\n  - vni: 5\n    hostMaster: {managed: true}\n')).toEqual([
-      'd.yaml:3:17: l2vnis[0].hostMaster.name: is required',
+      'd.yaml:3:5: l2vnis[0].hostMaster.name: is required',
     ]);
   });
 
@@ -126,11 +126,11 @@ describe('one of two keys', () => {
     ['underlay:\n  neighbors:\n    - {address: 10.1.1.1}\n', 'd.yaml:3:7: underlay.neighbors[1]: needs one of "asn" or "type"'],
     ['underlay:\n  neighbors:\n    - {address: 10.1.1.1, asn: 1, type: internal}\n', 'd.yaml:3:35: underlay.neighbors[1].type: "asn" and "type" are mutually exclusive: set only one'],
     ['underlay:\n  neighbors:\n    - {address: 10.1.1.1, asn: 1, password: a, passwordFile: /a}\n', 'd.yaml:3:48: underlay.neighbors[1].passwordFile: "password" and "passwordFile" are mutually exclusive: set only one'],
-    ['l3vnis:\n  - vrf: red\n    vni: 1\n    hostSession: {localCIDR: {ipv4: 10.9.0.0/24}}\n', 'd.yaml:4:18: l3vnis[0].hostSession: needs one of "hostASN" or "hostType"'],
+    ['l3vnis:\n  - vrf: red\n    vni: 1\n    hostSession: {localCIDR: {ipv4: 10.9.0.0/24}}\n', 'd.yaml:4:5: l3vnis[0].hostSession: needs one of "hostASN" or "hostType"'],
     ['l3vnis:\n  - vrf: red\n    vni: 1\n    hostSession: {hostASN: 1, hostType: internal, localCIDR: {ipv4: 10.9.0.0/24}}\n', 'd.yaml:4:31: l3vnis[0].hostSession.hostType: "hostASN" and "hostType" are mutually exclusive: set only one'],
-    ['l3vnis:\n  - vrf: red\n    vni: 1\n    hostSession: {hostASN: 1, localCIDR: {}}\n', 'd.yaml:4:42: l3vnis[0].hostSession.localCIDR: needs "ipv4" and/or "ipv6"'],
-    ['l3vnis:\n  - vrf: red\n    vni: 1\n    hostSession: {hostASN: 1}\n', 'd.yaml:4:18: l3vnis[0].hostSession.localCIDR: is required'],
-    ['primary: {defaultRoute: true}\n', 'd.yaml:1:10: primary: needs one of "l3vni" or "l2vni"'],
+    ['l3vnis:\n  - vrf: red\n    vni: 1\n    hostSession: {hostASN: 1, localCIDR: {}}\n', 'd.yaml:4:31: l3vnis[0].hostSession.localCIDR: needs "ipv4" and/or "ipv6"'],
+    ['l3vnis:\n  - vrf: red\n    vni: 1\n    hostSession: {hostASN: 1}\n', 'd.yaml:4:5: l3vnis[0].hostSession.localCIDR: is required'],
+    ['primary: {defaultRoute: true}\n', 'd.yaml:1:1: primary: needs one of "l3vni" or "l2vni"'],
   ])('%j', (dropIn, expected) => {
     expect(dropInErrors(dropIn)).toContain(expected);
   });
