@@ -67,7 +67,7 @@ describe.skipIf(!ready)('evpn-node on a network-namespace fabric with a real FRR
     const before = await ipJson<Link[]>(f.node, 'link', 'show');
     const r = await f.cli('plan', '--detailed-exitcode');
     expect(r.exitCode, r.stderr).toBe(3);
-    expect(r.stdout).toMatch(/link set eth1 netns e2e-router/);
+    expect(r.stdout).toMatch(/link set (dev )?eth1 netns e2e-router/);
     expect(r.stdout).toMatch(/link add .*vni110/);
     expect(r.stdout).toMatch(/\+router bgp 64514/);
     expect((await ipJson<Link[]>(f.node, 'link', 'show')).map((l) => l.ifname)).toEqual(before.map((l) => l.ifname));
@@ -117,6 +117,7 @@ describe.skipIf(!ready)('evpn-node on a network-namespace fabric with a real FRR
 
   test('a second apply makes zero kernel writes and no FRR reload; plan is empty', async () => {
     const reloadsBefore = (await readFile(`${f.runDir}/reloader.log`, 'utf8')).split('POST /reload').length;
+    expect(reloadsBefore, 'the first apply reloaded FRR through the reloader').toBeGreaterThan(1);
     let r: Awaited<ReturnType<Fabric['cli']>> | undefined;
     const events = await watchNetlink([f.node, f.netns], async () => {
       r = await f.cli('apply');
@@ -136,6 +137,7 @@ describe.skipIf(!ready)('evpn-node on a network-namespace fabric with a real FRR
     });
     expect(r?.exitCode, r?.stderr).toBe(0);
     expect(await ours(f.netns)).toEqual(['br-pe-110', 'br-pe-120', 'pe-110', 'pe-120', 'vni110', 'vni120']);
+    expect(events.some((e) => /\bvni120\b/.test(e)), 'the monitor sees the new objects being made').toBe(true);
     expect(events.filter((e) => /\b(br-pe-110|vni110|pe-110|host-110|br-hs-110|eth1)\b/.test(e))).toEqual([]);
     expect(await leafEstablished()).toBe(true);
   });

@@ -1,0 +1,28 @@
+// `evpn-node validate`: every error and warning, each as file:line:col: path: message.
+import { readFile } from 'node:fs/promises';
+import { loadConfig } from '../../config/load.js';
+import { formatIssue, formatIssueWithSource } from '../../config/errors.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../errors.js';
+
+export async function runValidate(ctx: CliContext): Promise<number> {
+  const r = await loadConfig(ctx.configPath);
+  if (ctx.json) {
+    ctx.out(JSON.stringify({ ok: r.ok, files: r.files, issues: r.issues }, null, 2));
+    return r.ok ? EXIT.ok : EXIT.invalid;
+  }
+  const sources = new Map<string, string>();
+  for (const issue of r.issues) {
+    if (!sources.has(issue.file)) sources.set(issue.file, await readFile(issue.file, 'utf8').catch(() => ''));
+    const src = sources.get(issue.file) ?? '';
+    process.stderr.write(`${src ? formatIssueWithSource(issue, src) : formatIssue(issue)}\n`);
+  }
+  const errors = r.issues.filter((i) => i.severity === 'error').length;
+  const warnings = r.issues.length - errors;
+  if (errors) {
+    process.stderr.write(`${errors} error(s), ${warnings} warning(s) in ${r.files.join(', ') || ctx.configPath}\n`);
+    return EXIT.invalid;
+  }
+  ctx.out(`${r.files.join(', ')}: valid${warnings ? ` (${warnings} warning(s))` : ''}`);
+  return EXIT.ok;
+}

@@ -1,0 +1,97 @@
+// Teardown: give the node back. FRR is emptied first (it stops referring to VRFs and VNIs before
+// they vanish, the same order as removals in a reconcile), then every kernel object evpn-node
+// owns is deleted and the underlay NIC moves back to the host with its addresses and routes.
+//
+// Teardown is the emergency exit, so it must work when the config is broken: it needs only the
+// runtime paths and the underlay NIC's name, read leniently when the config does not validate.
+
+import { existsSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { readFile, rm } from 'node:fs/promises';
+import type { Logger } from '../log.js';
+import type { RuntimeConfig } from '../config/types.js';
+import { DEFAULT_RUNTIME } from '../config/defaults.js';
+import { loadConfig } from '../config/load.js';
+import { formatIssue } from '../config/errors.js';
+import { resolveRouterNetns, NetnsError } from '../netns/resolve.js';
+import { observe, observeBoth } from '../kernel/observe.js';
+import { execaRunner } from '../kernel/runner.js';
+import { emptyNs } from '../kernel/observed.js';
+import { planTeardown } from '../kernel/teardown.js';
+import { applyPhase } from '../kernel/apply.js';
+import { ReloaderClient, ReloaderUnavailableError } from '../frr/reload-client.js';
+import { readFrrConf, writeFrrConf } from './frr-files.js';
+import { syncKubeletEnv, statusPath } from './state-files.js';
+
+export const EMPTY_FRR_CONF = '! evpn-node: torn down; FRR runs without configuration\n';
+
+export interface TeardownTarget {
+  runtime: RuntimeConfig;
+  underlayNic: string;
+}
+
+export interface TeardownReport {
+  routerNetns?: string;
+  kernelOps: number;
+  frrEmptied: boolean;
+}
+
+/** Runtime paths and NIC from the config; from its raw YAML when it does not validate. */
+export async function teardownTarget(configPath: string, log: Logger): Promise<TeardownTarget> {
+  const r = await loadConfig(configPath);
+  if (r.ok && r.config) return { runtime: r.config.runtime, underlayNic: r.config.underlay.nic };
+  for (const i of r.issues.filter((x) => x.severity === 'error')) log.warn(formatIssue(i));
+  log.warn('the config does not validate; tearing down with the runtime paths and NIC read from it as written');
+  let raw: Record<string, unknown> = {};
+  try {
+    raw = (parseYaml(await readFile(configPath, 'utf8')) as Record<string, unknown>) ?? {};
+  } catch {
+    /* unreadable: defaults */
+  }
+  const rt = (raw.runtime ?? {}) as Partial<Record<keyof RuntimeConfig, unknown>>;
+  const runtime = { ...DEFAULT_RUNTIME } as RuntimeConfig;
+  for (const k of Object.keys(DEFAULT_RUNTIME) as Array<keyof RuntimeConfig>) if (typeof rt[k] === 'string') runtime[k] = rt[k] as string;
+  const nic = (raw.underlay as { nic?: unknown } | undefined)?.nic;
+  return { runtime, underlayNic: typeof nic === 'string' ? nic : '' };
+}
+
+export async function teardownNode(t: TeardownTarget, deps: { log: Logger; hostPid: number }): Promise<TeardownReport> {
+  const { log } = deps;
+  const rt = t.runtime;
+
+  // Where the router is: FRR's pidfile when FRR runs, else the named netns if it is there.
+  let routerNetns: string | undefined;
+  try {
+    routerNetns = (await resolveRouterNetns({ pidFile: rt.pidFile, preferredName: rt.netns, attach: false })).name;
+  } catch (e) {
+    if (!(e instanceof NetnsError)) throw e;
+    if (existsSync(`/run/netns/${rt.netns}`)) routerNetns = rt.netns;
+    log.warn({ reason: e.message }, routerNetns ? `FRR not found; tearing down netns ${rt.netns}` : 'no router netns; tearing down the host side only');
+  }
+
+  const frrEmptied = await emptyFrr(rt, log);
+
+  const observed = routerNetns ? await observeBoth({ routerNetns }) : { host: await observe(execaRunner(), {}), router: emptyNs() };
+  const plan = planTeardown(observed, { underlayNic: t.underlayNic, routerNetns: routerNetns ?? '', hostTarget: { pid: deps.hostPid } });
+  await applyPhase(plan, 'pre', { routerNetns: routerNetns ?? '' });
+  await applyPhase(plan, 'post', { routerNetns: routerNetns ?? '' });
+  await syncKubeletEnv(rt, undefined);
+  await rm(statusPath(rt), { force: true });
+  log.info({ kernelOps: plan.ops.length, frrEmptied, routerNetns }, 'torn down');
+  return { ...(routerNetns ? { routerNetns } : {}), kernelOps: plan.ops.length, frrEmptied };
+}
+
+/** Replace frr.conf with an empty config and reload, when there was one of ours. */
+async function emptyFrr(rt: RuntimeConfig, log: Logger): Promise<boolean> {
+  const current = await readFrrConf(rt.frrConfigDir);
+  if (current === undefined || current === EMPTY_FRR_CONF) return false;
+  await writeFrrConf(rt.frrConfigDir, EMPTY_FRR_CONF);
+  try {
+    const r = await new ReloaderClient(rt.reloaderSocket).reload();
+    if (!r.ok) log.warn({ phase: r.phase }, 'FRR did not accept the empty config; it keeps running the old one until restarted');
+  } catch (e) {
+    if (!(e instanceof ReloaderUnavailableError)) throw e;
+    log.warn(`reloader not reachable (${e.message}); FRR loads the empty config when it restarts`);
+  }
+  return true;
+}
