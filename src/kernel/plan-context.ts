@@ -37,7 +37,13 @@ export interface ObservedPair {
  */
 export const STEP = {
   lo: 0,
+  // The underlay NIC leaves the host as the LAST line of the host batch and gets its addresses
+  // and routes back as the FIRST lines of the router batch: when any other line fails, the NIC
+  // is either still in the host or already fully configured in the router netns — never
+  // stranded without its addresses (a netns move flushes them, and nothing else keeps them).
+  underlayCopy: 1,
   underlay: 5,
+  underlayMove: 90,
   recreateDel: 10,
   createVrf: 20,
   createBridge: 30,
@@ -46,7 +52,6 @@ export const STEP = {
   portFlags: 55,
   addrDel: 60,
   addrAdd: 65,
-  underlayCopy: 70,
   rules: 80,
   staleRoute: 10,
   staleLink: 20,

@@ -30,7 +30,7 @@ export function planUnderlay(ctx: PlanContext): void {
     return;
   }
   if (inHost) {
-    ctx.emit(STEP.underlay, linkMove('host', 'pre', u.name, { name: ctx.opts.routerNetns }, `move underlay NIC ${u.name} into the router netns`));
+    ctx.emit(STEP.underlayMove, linkMove('host', 'pre', u.name, { name: ctx.opts.routerNetns }, `move underlay NIC ${u.name} into the router netns`));
     copyNicConfig(ctx, inHost, ctx.observed.host, 'router', 'pre');
     return;
   }
@@ -39,8 +39,8 @@ export function planUnderlay(ctx: PlanContext): void {
       ctx.conflict(`underlay VLAN parent ${u.vlan.parent} not found in the host netns (waiting?)`);
       return;
     }
-    ctx.emit(STEP.underlay, ...vlanAdd(u.name, u.vlan.parent, u.vlan.id, `create underlay VLAN ${u.name} (id ${u.vlan.id} on ${u.vlan.parent})`));
-    ctx.emit(STEP.underlay, linkMove('host', 'pre', u.name, { name: ctx.opts.routerNetns }, `move underlay VLAN ${u.name} into the router netns`));
+    ctx.emit(STEP.underlayMove, ...vlanAdd(u.name, u.vlan.parent, u.vlan.id, `create underlay VLAN ${u.name} (id ${u.vlan.id} on ${u.vlan.parent})`));
+    ctx.emit(STEP.underlayMove, linkMove('host', 'pre', u.name, { name: ctx.opts.routerNetns }, `move underlay VLAN ${u.name} into the router netns`));
     ctx.emit(STEP.underlayCopy, linkUp('router', 'pre', u.name, `bring up underlay ${u.name}`));
     return;
   }

@@ -39,7 +39,6 @@ describe('planKernel: from nothing', () => {
     const plan = planKernel(l2Desired([110]), fresh(), OPTS);
     expect(plan.conflicts).toEqual([]);
     expect(lines(plan)).toEqual([
-      'pre ip -n kp-host link set dev kp-eth1 netns kp-router',
       'pre ip -n kp-host link add br-hs-110 type bridge',
       'pre ip -n kp-host link set dev br-hs-110 alias evpn-node',
       'pre ip -n kp-host link add host-110 mtu 8950 master br-hs-110 type veth peer name pe-110 mtu 8950',
@@ -47,6 +46,11 @@ describe('planKernel: from nothing', () => {
       'pre ip -n kp-host link set dev pe-110 alias evpn-node',
       'pre ip -n kp-host link set dev pe-110 netns kp-router',
       'pre ip -n kp-host addr add 192.170.10.20/24 dev br-hs-110',
+      // The underlay leaves the host last and is configured first in the router netns.
+      'pre ip -n kp-host link set dev kp-eth1 netns kp-router',
+      'pre ip -n kp-router addr add 192.168.50.2/24 dev kp-eth1',
+      'pre ip -n kp-router link set dev kp-eth1 up',
+      'pre ip -n kp-router route add 10.99.0.0/16 via 192.168.50.1 dev kp-eth1 proto 3 metric 50',
       'pre ip -n kp-router link add br-pe-110 address 02:65:76:00:00:6e type bridge',
       'pre ip -n kp-router link set dev br-pe-110 alias evpn-node',
       'pre ip -n kp-router link add vni110 mtu 8950 master br-pe-110 type vxlan id 110 local 100.65.0.4 dstport 4789 nolearning',
@@ -54,9 +58,6 @@ describe('planKernel: from nothing', () => {
       'pre ip -n kp-router link set dev pe-110 master br-pe-110',
       'pre ip -n kp-router link set dev vni110 type bridge_slave neigh_suppress on learning off',
       'pre ip -n kp-router addr add 100.65.0.4/32 dev lo label lo:evpn',
-      'pre ip -n kp-router addr add 192.168.50.2/24 dev kp-eth1',
-      'pre ip -n kp-router link set dev kp-eth1 up',
-      'pre ip -n kp-router route add 10.99.0.0/16 via 192.168.50.1 dev kp-eth1 proto 3 metric 50',
       'pre ip netns exec kp-router sysctl -w net.ipv4.ip_forward=1',
       'pre ip netns exec kp-router sysctl -w net.ipv6.conf.all.forwarding=1',
       'post ip -n kp-router link set dev br-pe-110 up',
