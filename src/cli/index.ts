@@ -12,15 +12,28 @@ import { runRender } from './commands/render.js';
 import { runPlan } from './commands/plan.js';
 import { runApply } from './commands/apply.js';
 import { runTeardown } from './commands/teardown.js';
+import { runDaemon, type RunOptions } from './commands/run.js';
+import { runStatus } from './commands/status.js';
+import { runHealth } from './commands/health.js';
+import { runTry, type TryOptions } from './commands/try.js';
+import { runUnits, type UnitsOptions } from './commands/units.js';
 
 const DEFAULT_CONFIG = '/etc/evpn-node/config.yaml';
 
-function context(program: Command): CliContext {
+/**
+ * One-shot commands log readable lines to stderr (stdout carries their output). The daemon
+ * (`run`) logs JSON lines to stdout for journald, warnings and errors to stderr, readable on a TTY.
+ */
+function context(program: Command, kind: 'oneshot' | 'daemon' = 'oneshot'): CliContext {
   const o = program.opts<{ config: string; logLevel: LogLevel; json: boolean }>();
+  const log =
+    kind === 'daemon'
+      ? createLogger({ level: o.logLevel, infoStream: process.stdout, pretty: process.stdout.isTTY === true })
+      : createLogger({ level: o.logLevel, infoStream: process.stderr, pretty: true });
   return {
     configPath: o.config,
     json: o.json,
-    log: createLogger({ level: o.logLevel, infoStream: process.stderr, pretty: process.stderr.isTTY === true }),
+    log,
     out: (text: string) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     hostPid: process.pid,
   };
@@ -54,6 +67,25 @@ export function buildProgram(): Command {
     .action(wrap(() => runApply(context(program))));
   program.command('teardown').description('remove everything evpn-node created; give the underlay NIC back to the host')
     .action(wrap(() => runTeardown(context(program))));
+  program.command('run').description('the daemon: apply, watch config and FRR, reconcile on change, tell systemd when ready')
+    .option('--drift-interval <seconds>', 'periodic drift check interval (0: off)', '30')
+    .option('--debounce <ms>', 'wait this long after the last config edit before reconciling', '500')
+    .action(wrap((o: RunOptions) => runDaemon(context(program, 'daemon'), o)));
+  program.command('status').description('units, netns, managed interfaces, BGP sessions, last reconcile')
+    .action(wrap(() => runStatus(context(program))));
+  program.command('health').description('exit 0 when the last reconcile converged and the underlay session is up (podman health check)')
+    .action(wrap(() => runHealth(context(program))));
+  program.command('try').description('apply the edited config; roll back to the last good one unless confirmed in time')
+    .option('--timeout <seconds>', 'roll back after this long without confirmation', '120')
+    .option('--confirm', 'confirm the try in progress (from another shell)', false)
+    .option('--auto-confirm-when-ready', 'confirm by itself once the readiness checks pass', false)
+    .action(wrap((o: TryOptions) => runTry(context(program), o)));
+  program.command('units').description('generate the systemd units (plain units or podman quadlets)')
+    .addOption(new Option('--format <format>', 'unit flavour').choices(['systemd', 'quadlet']).default('systemd'))
+    .option('--output <dir>', 'write the files here (default: print them)')
+    .option('--controller-image <ref>', 'controller image', 'localhost/evpn-node:latest')
+    .option('--frr-image <ref>', 'FRR image', 'quay.io/frrouting/frr:10.3.1')
+    .action(wrap((o: UnitsOptions) => runUnits(context(program), o)));
 
   Object.defineProperty(program, 'exitCode', { get: () => code });
   return program;
