@@ -54,17 +54,26 @@ export function loadConfigTexts(files: readonly ConfigText[]): LoadResult {
   return { ...(ok ? { config: v.config } : {}), issues: sortIssues(issues, names), files: names, ok, mergedYaml, positions };
 }
 
+export interface LoadOptions {
+  /**
+   * Where the drop-ins are read from: default the main file's sibling config.d/; null for none.
+   * `try` loads a candidate main file with the real config.d/ of --config; its rollback loads
+   * last-good.yaml (already merged) with none.
+   */
+  dropInDir?: string | null;
+}
+
 /** Reads `mainPath` and its sibling config.d/*.yaml, validates, checks passwordFiles. */
-export async function loadConfig(mainPath: string): Promise<LoadResult> {
+export async function loadConfig(mainPath: string, opts: LoadOptions = {}): Promise<LoadResult> {
   let main: string;
   try {
     main = await readFile(mainPath, 'utf8');
   } catch (e) {
     return fileProblem(mainPath, `cannot read the config file (${describeErrno(e)})`);
   }
-  const dropInDir = join(dirname(mainPath), 'config.d');
+  const dropInDir = opts.dropInDir === undefined ? join(dirname(mainPath), 'config.d') : opts.dropInDir;
   const texts: ConfigText[] = [{ path: mainPath, text: main }];
-  const { paths, issues: readIssues } = await listDropIns(dropInDir);
+  const { paths, issues: readIssues } = dropInDir === null ? { paths: [], issues: [] as ConfigIssue[] } : await listDropIns(dropInDir);
   for (const path of paths) {
     try {
       texts.push({ path, text: await readFile(path, 'utf8') });

@@ -20,6 +20,11 @@ import { saveLastGood, syncKubeletEnv, writeStatus } from './state-files.js';
 
 export interface ConvergeDeps {
   log: Logger;
+  /**
+   * Record the config as last-good.yaml when it converged (default true). `try` passes false:
+   * until the operator confirms, last-good must stay the config to roll back to.
+   */
+  saveLastGood?: boolean;
 }
 
 export interface PhaseTimings {
@@ -128,7 +133,7 @@ async function convergeSteps(inputs: NodeInputs, deps: ConvergeDeps, start: numb
     durationMs: since(start),
     timings,
   };
-  if (report.ok) await saveLastGood(rt, inputs.mergedYaml);
+  if (report.ok && deps.saveLastGood !== false) await saveLastGood(rt, inputs.mergedYaml);
   await writeStatus(rt, {
     at: new Date().toISOString(),
     ok: report.ok,

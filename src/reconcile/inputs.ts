@@ -4,7 +4,7 @@
 import type { Config } from '../config/types.js';
 import type { ConfigIssue } from '../config/errors.js';
 import { ConfigError } from '../config/errors.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, type LoadOptions } from '../config/load.js';
 import { readSecrets } from '../config/secrets.js';
 import { deriveNode, kubeletEnv, type Derived } from '../config/derive.js';
 import { desiredKernel } from '../kernel/desired.js';
@@ -45,8 +45,8 @@ export function inputsFromConfig(config: Config, secrets: ReadonlyMap<number, st
 }
 
 /** Load, validate and derive; throws ConfigError (exit 2) with every issue when invalid. */
-export async function loadInputs(configPath: string): Promise<NodeInputs> {
-  const r = await loadConfig(configPath);
+export async function loadInputs(configPath: string, opts: LoadOptions = {}): Promise<NodeInputs> {
+  const r = await loadConfig(configPath, opts);
   if (!r.ok || !r.config) throw new ConfigError(r.issues.filter((i) => i.severity === 'error'));
   const secrets = await readSecrets(r.config, r.positions);
   return {
