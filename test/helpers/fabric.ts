@@ -1,7 +1,13 @@
 // Drive scripts/fabric (the demo's fabric: leaf FRR, remote host, node netns, router netns with
 // FRR + reloader) and run the evpn-node CLI inside the node netns, as the demo does.
 
-import { execa, type Result } from 'execa';
+import { execa } from 'execa';
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
 import { fileURLToPath } from 'node:url';
 import { mkdir, writeFile } from 'node:fs/promises';
 
@@ -24,7 +30,7 @@ export interface Fabric {
   /** The runtime: block every config for this fabric needs. */
   runtimeYaml: string;
   /** Run `evpn-node --config <configPath> ...args` inside the node netns. */
-  cli(...args: string[]): Promise<Result>;
+  cli(...args: string[]): Promise<CliResult>;
   writeConfig(yaml: string, file?: string): Promise<void>;
   down(): Promise<void>;
 }
@@ -64,7 +70,10 @@ export async function fabricUp(prefix: string): Promise<Fabric> {
       `  runDir: ${runDir}`,
       '',
     ].join('\n'),
-    cli: (...args) => execa('ip', ['netns', 'exec', env.NODE_NETNS as string, CLI, '--config', `${configDir}/config.yaml`, ...args], { reject: false }),
+    cli: async (...args) => {
+      const r = await execa('ip', ['netns', 'exec', env.NODE_NETNS as string, CLI, '--config', `${configDir}/config.yaml`, ...args], { reject: false });
+      return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+    },
     writeConfig: (yaml, file = 'config.yaml') => writeFile(`${configDir}/${file}`, yaml),
     down: async () => {
       await execa(FABRIC, ['down', prefix], { reject: false });

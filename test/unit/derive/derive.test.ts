@@ -3,17 +3,9 @@ import { deriveNode, gatewayMac, kubeletEnv, routerMac, sessionAddrs, tableForVn
 import { desiredKernel } from '../../../src/kernel/desired.js';
 import { parseName, bridgeName, vxlanName, routerLegName, hostLegName, hostBridgeName } from '../../../src/kernel/names.js';
 import type { Config } from '../../../src/config/types.js';
+import { nodeConfig } from '../../helpers/config.js';
 
-const base = (over: Partial<Config> = {}): Config => ({
-  node: { index: 3 },
-  underlay: { asn: 64514, nic: 'eth1', vtepCIDR: '100.65.0.0/24', routerIDCIDR: '10.0.0.0/24', neighbors: [{ address: '192.168.11.2', asn: 64512 }] },
-  l3vnis: [],
-  l2vnis: [],
-  frr: { logLevel: 'informational' },
-  readiness: { underlayEstablished: true, timeoutSeconds: 300 },
-  runtime: { netns: 'evpn-node', pidFile: '/run/evpn-node/frr.pid', frrConfigDir: '/var/lib/evpn-node/frr', reloaderSocket: '/run/evpn-node/reloader.sock', stateDir: '/var/lib/evpn-node', runDir: '/run/evpn-node' },
-  ...over,
-});
+const base = (over: Partial<Config> = {}): Config => nodeConfig(over);
 
 const red = { vrf: 'red', vni: 100, table: tableForVni(100), vxlanPort: 4789, importRTs: [], exportRTs: [], hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24', ipv6: 'fd00:10::/64' } } };
 

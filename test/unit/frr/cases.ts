@@ -2,8 +2,8 @@
 // renderer is tested on its own. Each case is a whole node config with defaults applied, as
 // load/validate would hand it over.
 
-import type { Config, L2VniConfig, L3VniConfig, NeighborConfig } from '../../../src/config/types.js';
-import { DEFAULT_VXLAN_PORT, tableForVni } from '../../../src/config/derive.js';
+import type { Config } from '../../../src/config/types.js';
+import { TOR, l2vni, l3vni, nodeConfig } from '../../helpers/config.js';
 
 export interface FrrCase {
   name: string;
@@ -14,44 +14,7 @@ export interface FrrCase {
   redact?: boolean;
 }
 
-const TOR = '192.168.11.2';
-
-/** A node config: index 3, one ToR neighbor unless `neighbors` says otherwise. */
-export function nodeConfig(over: Partial<Omit<Config, 'underlay'>> & { neighbors?: NeighborConfig[]; underlay?: Partial<Config['underlay']> } = {}): Config {
-  const { neighbors, underlay, ...rest } = over;
-  return {
-    node: { index: 3 },
-    underlay: {
-      asn: 64514,
-      nic: 'eth1',
-      vtepCIDR: '100.65.0.0/24',
-      routerIDCIDR: '10.0.0.0/24',
-      neighbors: neighbors ?? [{ address: TOR, asn: 64512 }],
-      ...underlay,
-    },
-    l3vnis: [],
-    l2vnis: [],
-    frr: { logLevel: 'informational' },
-    readiness: { underlayEstablished: true, timeoutSeconds: 300 },
-    runtime: {
-      netns: 'evpn-node',
-      pidFile: '/run/evpn-node/frr.pid',
-      frrConfigDir: '/var/lib/evpn-node/frr',
-      reloaderSocket: '/run/evpn-node/reloader.sock',
-      stateDir: '/var/lib/evpn-node',
-      runDir: '/run/evpn-node',
-    },
-    ...rest,
-  };
-}
-
-export function l3vni(vrf: string, vni: number, over: Partial<L3VniConfig> = {}): L3VniConfig {
-  return { vrf, vni, table: tableForVni(vni), vxlanPort: DEFAULT_VXLAN_PORT, importRTs: [], exportRTs: [], ...over };
-}
-
-export function l2vni(vni: number, over: Partial<L2VniConfig> = {}): L2VniConfig {
-  return { vni, gatewayIPs: [], vxlanPort: DEFAULT_VXLAN_PORT, importRTs: [], exportRTs: [], hostMaster: { name: `br-hs-${vni}`, managed: true }, ...over };
-}
+export { nodeConfig, l3vni, l2vni };
 
 /** What the IO layer does for inline passwords (passwordFile cases pass their secret directly). */
 export function inlineSecrets(config: Config): Map<number, string> {

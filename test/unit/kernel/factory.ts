@@ -1,29 +1,18 @@
-// Typed Config objects for kernel tests (defaults applied by hand, as the loader would).
+// Typed Config objects for kernel tests: short names over the shared test factory.
 
-import type { Config, L2VniConfig, L3VniConfig } from '../../../src/config/types.js';
+import type { Config } from '../../../src/config/types.js';
+import { l2vni, l3vni, nodeConfig } from '../../helpers/config.js';
 import { deriveNode } from '../../../src/config/derive.js';
 import { desiredKernel } from '../../../src/kernel/desired.js';
 import type { DesiredKernel } from '../../../src/model/desired.js';
 
-export function l2(vni: number, extra: Partial<L2VniConfig> = {}): L2VniConfig {
-  return { vni, gatewayIPs: [], vxlanPort: 4789, importRTs: [], exportRTs: [], hostMaster: { name: `br-hs-${vni}`, managed: true }, ...extra };
-}
+export const l2 = l2vni;
+export const l3 = l3vni;
 
-export function l3(vrf: string, vni: number, extra: Partial<L3VniConfig> = {}): L3VniConfig {
-  return { vrf, vni, table: 1000 + vni, vxlanPort: 4789, importRTs: [], exportRTs: [], ...extra };
-}
-
-export function config(over: Partial<Config> = {}, underlay: Partial<Config['underlay']> = {}): Config {
-  return {
-    node: { index: 3 },
-    underlay: { asn: 64514, nic: 'eth1', vtepCIDR: '100.65.0.0/24', routerIDCIDR: '10.0.0.0/24', neighbors: [{ address: '192.168.11.2', asn: 64512 }], ...underlay },
-    l3vnis: [],
-    l2vnis: [],
-    frr: { logLevel: 'informational' },
-    readiness: { underlayEstablished: true, timeoutSeconds: 300 },
-    runtime: { netns: 'evpn-node', pidFile: '/run/evpn-node/frr.pid', frrConfigDir: '/var/lib/evpn-node/frr', reloaderSocket: '/run/evpn-node/reloader.sock', stateDir: '/var/lib/evpn-node', runDir: '/run/evpn-node' },
-    ...over,
-  };
-}
+/** A node config; `underlay` overrides merge into the underlay block. */
+export const config = (over: Partial<Config> = {}, underlay: Partial<Config['underlay']> = {}): Config => {
+  const { underlay: u, ...rest } = over;
+  return nodeConfig({ ...rest, underlay: { ...u, ...underlay } });
+};
 
 export const desiredFor = (c: Config): DesiredKernel => desiredKernel(c, deriveNode(c));
