@@ -25,6 +25,12 @@ export interface ConvergeDeps {
    * until the operator confirms, last-good must stay the config to roll back to.
    */
   saveLastGood?: boolean;
+  /**
+   * Reload FRR even when frr.conf is unchanged. The daemon sets it after FRR restarted in the
+   * same netns: FRR loads frr.conf from disk by itself, but the push makes sure it runs what we
+   * rendered (and proves the reloader works) instead of trusting a file it read at start.
+   */
+  forceFrrReload?: boolean;
 }
 
 export interface PhaseTimings {
@@ -104,7 +110,7 @@ async function convergeSteps(inputs: NodeInputs, deps: ConvergeDeps, start: numb
   timings.kernelMs += since(t);
 
   t = performance.now();
-  const frr = await pushFrrConf(inputs, log);
+  const frr = await pushFrrConf(inputs, log, deps.forceFrrReload === true);
   timings.frrMs = since(t);
 
   t = performance.now();
@@ -152,18 +158,19 @@ async function convergeSteps(inputs: NodeInputs, deps: ConvergeDeps, start: numb
  * file: reloading an unchanged config flaps sessions (MetalLB #1537). When FRR refuses the new
  * text, the previous file is put back so an FRR restart still loads the last good config.
  */
-async function pushFrrConf(inputs: NodeInputs, log: Logger): Promise<{ changed: boolean; reloaded: boolean }> {
+async function pushFrrConf(inputs: NodeInputs, log: Logger, force: boolean): Promise<{ changed: boolean; reloaded: boolean }> {
   const rt = inputs.config.runtime;
   await ensureFrrSupportFiles(rt.frrConfigDir);
   const current = await readFrrConf(rt.frrConfigDir);
-  if (current === inputs.frrConf) return { changed: false, reloaded: false };
+  const changed = current !== inputs.frrConf;
+  if (!changed && !force) return { changed: false, reloaded: false };
 
-  await writeFrrConf(rt.frrConfigDir, inputs.frrConf);
+  if (changed) await writeFrrConf(rt.frrConfigDir, inputs.frrConf);
   const client = new ReloaderClient(rt.reloaderSocket);
   const result = await client.reload();
   if (result.ok) {
-    log.info({ durationMs: result.durationMs }, 'FRR reloaded');
-    return { changed: true, reloaded: true };
+    log.info({ durationMs: result.durationMs, forced: !changed }, 'FRR reloaded');
+    return { changed, reloaded: true };
   }
   if (current !== undefined) await writeFrrConf(rt.frrConfigDir, current);
   // frr-reload.py is not transactional: a failed --reload may have applied part of the change,

@@ -34,6 +34,18 @@ export interface ReconcileStatus {
   conflicts: string[];
   error?: string;
   configFiles: string[];
+  // Written by the daemon (`run`) on top of the converge result; absent after a one-shot apply.
+  /** starting | waiting-config | waiting-frr | waiting-nic | converged | degraded | try-in-progress */
+  state?: string;
+  /** READY=1 was sent (first converge done and, if configured, underlay Established). */
+  ready?: boolean;
+  /** The config the kernel and FRR run now (sha256 of the merged YAML). */
+  configInForce?: { files: string[]; sha256: string; source: 'disk' | 'last-good' };
+  /** The config files as they are now: valid, or the first error (file:line:col: ...). */
+  configOnDisk?: { files: string[]; sha256: string; valid: boolean; error?: string };
+  /** The last thing that went wrong (kept after recovery until the next one). */
+  lastError?: { at: string; message: string };
+  daemonPid?: number;
 }
 
 export const writeStatus = (rt: RuntimeConfig, s: ReconcileStatus): Promise<void> =>
