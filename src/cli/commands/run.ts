@@ -1,9 +1,41 @@
-// `evpn-node run`: not built yet (placeholder so the CLI registers every SPEC command).
+// `evpn-node run`: the controller container's entry point. Thin: flags and process globals
+// (NOTIFY_SOCKET, signals) here, the state machine in src/daemon/daemon.ts.
 import type { CliContext } from '../context.js';
-import { RuntimeFailure } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { Daemon } from '../../daemon/daemon.js';
+import { SystemdNotify } from '../../systemd/notify.js';
 
 export interface RunOptions { driftInterval: string; debounce: string }
 
-export async function runDaemon(_ctx: CliContext, _opts: RunOptions): Promise<number> {
-  throw new RuntimeFailure('`run` is not implemented yet');
+const nonNegative = (flag: string, text: string): number => {
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number >= 0, got ${JSON.stringify(text)}`);
+  return n;
+};
+
+export async function runDaemon(ctx: CliContext, opts: RunOptions): Promise<number> {
+  const driftIntervalMs = Math.round(nonNegative('--drift-interval', opts.driftInterval) * 1000);
+  const debounceMs = Math.round(nonNegative('--debounce', opts.debounce));
+  const notifier = new SystemdNotify({
+    socket: process.env.NOTIFY_SOCKET || undefined,
+    log: ctx.log,
+  });
+  const daemon = new Daemon({ configPath: ctx.configPath, log: ctx.log, notifier, driftIntervalMs, debounceMs });
+
+  const onHup = (): void => void daemon.reload().catch((e: Error) => ctx.log.error({ err: e.message }, 'reload failed'));
+  const onStop = (signal: string) => (): void => void daemon.stop(signal);
+  const onTerm = onStop('SIGTERM');
+  const onInt = onStop('SIGINT');
+  process.on('SIGHUP', onHup);
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  try {
+    await daemon.start();
+    await daemon.done;
+  } finally {
+    process.off('SIGHUP', onHup);
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+  }
+  return 0;
 }

@@ -1,0 +1,491 @@
+// `evpn-node run`: get the node onto the fabric without anyone watching, keep it there through
+// restarts and edits, and never take it off the network because of a typo.
+//
+// Every change goes through one single-flight pass (passes never overlap; triggers during one
+// merge into the next), so the order of events cannot interleave two reconciles:
+//
+//   boot ─▶ read config (disk, else last-good.yaml) ─▶ wait for FRR (pidfile → netns, reloader
+//   healthz; capped backoff) ─▶ converge ─▶ [converged] ─▶ readiness (underlay Established) ─▶ READY=1
+//
+// Then: config edits (debounced) → re-read and converge the candidate; an invalid or FRR-refused
+// candidate is reported and the config in force is converged again (which also takes back the
+// kernel objects the refused candidate created); the FRR pidfile → same netns inode: FRR
+// restarted, re-push (forced reload) and verify; new inode: re-plumb; drift tick → cheap plan,
+// converge only when something is off; try.json with a live pid → hands off.
+
+import type { Logger } from '../log.js';
+import type { RuntimeConfig } from '../config/types.js';
+import { formatIssue } from '../config/errors.js';
+import type { Notifier } from '../systemd/notify.js';
+import { converge, planNode, ConvergeError, type ConvergeReport } from '../reconcile/converge.js';
+import { writeStatus, type ReconcileStatus } from '../reconcile/state-files.js';
+import { readFrrConf } from '../reconcile/frr-files.js';
+import { resolveRouterNetns, NetnsError, type RouterNetns } from '../netns/resolve.js';
+import { ReloaderClient, ReloaderError, ReloaderUnavailableError } from '../frr/reload-client.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { SingleFlight } from './single-flight.js';
+import { debounce, type Debounced } from './debounce.js';
+import { configTargets, watchPaths, type PathWatcher } from './watch.js';
+import { readTryState, removeTryLock } from './try-lock.js';
+import { checkUnderlay } from './readiness.js';
+import { isMissingNic, statusText, type DaemonState } from './state.js';
+import { lenientRuntime, passwordFiles, readDiskConfig, readLastGoodConfig, type DiskRead, type LoadedConfig } from './config-source.js';
+
+export interface DaemonOptions {
+  configPath: string;
+  log: Logger;
+  notifier: Notifier;
+  /** Drift check period; 0 turns it off. */
+  driftIntervalMs: number;
+  /** Quiet time after the last config edit before reconciling. */
+  debounceMs: number;
+  backoff?: BackoffOptions;
+  /** How often readiness asks FRR about the underlay session (default 1000 ms). */
+  readinessPollMs?: number;
+  /** How often a try in progress is checked for its end (default 1000 ms). */
+  tryPollMs?: number;
+}
+
+/** Why a pass runs. Only drift and pidfile alone allow the cheap path. */
+type Reason = 'boot' | 'config' | 'sighup' | 'pidfile' | 'drift' | 'retry' | 'rollback' | 'try-ended';
+
+type LastConverge = Pick<ReconcileStatus, 'at' | 'ok' | 'durationMs' | 'kernelOps' | 'frrReloaded' | 'conflicts' | 'error' | 'configFiles'>;
+
+export class Daemon {
+  private readonly log: Logger;
+  private readonly flight = new SingleFlight<Reason>((r) => this.guardedPass(r));
+  private readonly backoff: Backoff;
+  private readonly startedAt = Date.now();
+
+  private state: DaemonState = 'starting';
+  private detail: string | undefined;
+  private rt: RuntimeConfig | undefined;
+  /** The config the kernel and FRR run now. */
+  private inForce: LoadedConfig | undefined;
+  /** A config read from disk that has not converged yet. */
+  private candidate: LoadedConfig | undefined;
+  private disk: ReconcileStatus['configOnDisk'];
+  private diskProblem: string | undefined;
+  private lastError: ReconcileStatus['lastError'];
+  private last: LastConverge | undefined;
+  private frr: Pick<RouterNetns, 'pid' | 'inode' | 'name'> | undefined;
+  private convergedOnce = false;
+  private ready = false;
+  private underlayTimeoutLogged = false;
+  private tryPid: number | undefined;
+  private tryPollPending = false;
+
+  private stopping = false;
+  private timers = new Set<NodeJS.Timeout>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private driftTimer: NodeJS.Timeout | undefined;
+  private configWatch: PathWatcher | undefined;
+  private pidWatch: PathWatcher | undefined;
+  private watchedPasswordFiles = '';
+  private readonly onConfigEdit: Debounced;
+  private readonly onPidfile: Debounced;
+  private resolveDone!: () => void;
+  /** Resolves once stop() has finished. */
+  readonly done = new Promise<void>((r) => (this.resolveDone = r));
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.log = opts.log;
+    this.backoff = new Backoff(opts.backoff);
+    this.onConfigEdit = debounce(() => void this.flight.trigger('config'), opts.debounceMs);
+    // FRR restarting is a burst too (pidfiles removed, directory re-created, pid written).
+    this.onPidfile = debounce(() => void this.flight.trigger('pidfile'), 300);
+  }
+
+  async start(): Promise<void> {
+    this.log.info({ configPath: this.opts.configPath, driftIntervalMs: this.opts.driftIntervalMs, debounceMs: this.opts.debounceMs }, 'evpn-node daemon starting');
+    await this.opts.notifier.status('starting');
+    this.configWatch = watchPaths(configTargets(this.opts.configPath, []), (path, event) => {
+      this.log.debug({ path, event }, 'config file event');
+      this.onConfigEdit();
+    });
+    if (this.opts.driftIntervalMs > 0) {
+      this.driftTimer = setInterval(() => {
+        if (!this.flight.busy) void this.flight.trigger('drift');
+      }, this.opts.driftIntervalMs);
+    }
+    void this.flight.trigger('boot');
+    void this.readinessLoop();
+  }
+
+  /** SIGHUP: re-read the config and reconcile now, framed by RELOADING=1 … READY=1 once ready. */
+  async reload(): Promise<void> {
+    if (this.stopping) return;
+    this.log.info('SIGHUP: re-reading the config');
+    const wasReady = this.ready;
+    if (wasReady) await this.opts.notifier.reloading('reloading the configuration');
+    await this.flight.trigger('sighup');
+    if (wasReady && !this.stopping) await this.opts.notifier.ready(this.statusLine());
+  }
+
+  /** SIGTERM/SIGINT: stop watching and leave the network exactly as it is. */
+  async stop(signal: string): Promise<void> {
+    if (this.stopping) return this.done;
+    this.stopping = true;
+    this.log.info({ signal }, 'stopping; the network stays up');
+    for (const t of [...this.timers, this.retryTimer, this.driftTimer]) if (t) clearTimeout(t);
+    this.onConfigEdit.cancel();
+    this.onPidfile.cancel();
+    await this.opts.notifier.stopping('stopping (the network stays up)');
+    // A pass in flight finishes: cutting a converge in half would leave half a change.
+    await this.flight.stop();
+    await Promise.all([this.configWatch?.close(), this.pidWatch?.close()]);
+    this.log.info('stopped');
+    this.resolveDone();
+    return this.done;
+  }
+
+  // ---- one pass -------------------------------------------------------------------------
+
+  /** A pass never throws: whatever fails is logged, reported, and retried with backoff. */
+  private async guardedPass(reasons: ReadonlySet<Reason>): Promise<void> {
+    try {
+      await this.pass(reasons);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.noteError(message);
+      if (e instanceof NetnsError || e instanceof ReloaderUnavailableError) this.setState('waiting-frr', message);
+      else {
+        this.log.error({ err: message }, 'reconcile pass failed; retrying');
+        this.setState('degraded', message.split('\n')[0]);
+      }
+      this.retrySoon();
+      await this.publish().catch(() => undefined);
+    }
+  }
+
+  private async pass(reasons: ReadonlySet<Reason>): Promise<void> {
+    if (this.stopping) return;
+    const why = [...reasons];
+    if (!(await this.checkTry())) return this.publish();
+    const tryEnded = this.state === 'try-in-progress';
+    const reread = tryEnded || reasons.has('boot') || reasons.has('config') || reasons.has('sighup') || reasons.has('try-ended') || (!this.inForce && !this.candidate);
+    if (reread) await this.readConfig();
+    const target = this.candidate ?? this.inForce;
+    if (!target) {
+      this.setState('waiting-config', this.diskProblem ?? 'no config');
+      return this.publish();
+    }
+    this.rt = target.inputs.config.runtime;
+    this.watchPidfile(this.rt.pidFile);
+    this.watchPasswordFiles(target);
+
+    const netns = await this.waitForFrr(this.rt);
+    if (!netns) return this.publish();
+    const frrRestarted = this.frr !== undefined && this.frr.inode === netns.inode && this.frr.pid !== netns.pid;
+    const netnsChanged = this.frr !== undefined && this.frr.inode !== netns.inode;
+    if (frrRestarted) this.log.warn({ oldPid: this.frr?.pid, pid: netns.pid }, 'FRR restarted in the same netns: pushing its config again');
+    if (netnsChanged) this.log.warn({ oldInode: this.frr?.inode, inode: netns.inode, netns: netns.name }, 'FRR runs in a new netns (router pod recreated): plumbing it from scratch');
+
+    const cheap = target === this.inForce && !frrRestarted && !netnsChanged && why.every((r) => r === 'drift' || r === 'pidfile') && this.state === 'converged';
+    if (cheap && !(await this.drifted(target))) return this.publish();
+    await this.convergeTarget(target, why, frrRestarted);
+    await this.publish();
+  }
+
+  /** False while a try owns the config; removes a try.json whose process died. */
+  private async checkTry(): Promise<boolean> {
+    const rt = this.rt ?? (await lenientRuntime(this.opts.configPath));
+    const t = await readTryState(rt);
+    if (t.kind === 'active') {
+      if (this.state !== 'try-in-progress') this.log.info({ tryPid: t.lock.pid, deadline: t.lock.deadline }, 'try in progress: making no changes until it ends');
+      this.tryPid = t.lock.pid;
+      this.setState('try-in-progress');
+      if (!this.tryPollPending) {
+        this.tryPollPending = true;
+        this.later(this.opts.tryPollMs ?? 1000, () => {
+          this.tryPollPending = false;
+          void this.flight.trigger('try-ended');
+        });
+      }
+      return false;
+    }
+    if (t.kind === 'stale') {
+      this.log.warn({ why: t.why }, 'try ended without a decision: removing try.json and applying the files on disk');
+      await removeTryLock(rt);
+    } else if (this.state === 'try-in-progress') {
+      this.log.info('try ended: applying the files on disk');
+    }
+    return true;
+  }
+
+  /** Re-read the files; a valid config that differs from the one in force becomes the candidate. */
+  private async readConfig(): Promise<void> {
+    const r = await readDiskConfig(this.opts.configPath);
+    this.noteDisk(r);
+    if (r.ok) {
+      for (const w of r.loaded.inputs.warnings) this.log.warn({ file: w.file, line: w.line, col: w.col }, formatIssue(w));
+      const same = this.inForce !== undefined && this.inForce.sha256 === r.loaded.sha256 && this.inForce.inputs.frrConf === r.loaded.inputs.frrConf;
+      if (same) {
+        // The same config (e.g. the file fixed back to what last-good held): now from disk.
+        this.inForce = r.loaded;
+        this.candidate = undefined;
+      } else {
+        this.candidate = r.loaded;
+        if (this.inForce) this.log.info({ sha256: r.loaded.sha256.slice(0, 12) }, 'config changed on disk');
+      }
+      return;
+    }
+    for (const i of r.errors) this.log.error({ file: i.file, line: i.line, col: i.col }, formatIssue(i));
+    this.candidate = undefined;
+    if (this.inForce) {
+      this.log.error({ firstError: r.firstError }, 'the config on disk is invalid: the config in force stays (kernel and FRR untouched)');
+      return;
+    }
+    const rt = await lenientRuntime(this.opts.configPath);
+    const lg = await readLastGoodConfig(rt);
+    if (lg?.ok) {
+      this.candidate = lg.loaded;
+      this.log.error({ firstError: r.firstError, lastGood: lg.loaded.inputs.files[0] }, 'the config on disk is invalid: starting from the last good config (last-good.yaml) instead');
+    } else {
+      this.rt = rt;
+      this.log.error({ firstError: r.firstError, lastGood: lg ? lg.firstError : 'none' }, 'the config on disk is invalid and there is no usable last-good.yaml: waiting for a valid edit');
+    }
+  }
+
+  private noteDisk(r: DiskRead): void {
+    if (r.ok) {
+      this.disk = { files: r.loaded.inputs.files, sha256: r.loaded.sha256, valid: true };
+      this.diskProblem = undefined;
+    } else {
+      this.disk = { files: r.files, sha256: r.sha256, valid: false, error: r.firstError };
+      this.diskProblem = r.firstError;
+      this.noteError(r.firstError);
+    }
+  }
+
+  /** FRR's netns from the pidfile, and the reloader answering; undefined (and a retry) if not yet. */
+  private async waitForFrr(rt: RuntimeConfig): Promise<RouterNetns | undefined> {
+    try {
+      const netns = await resolveRouterNetns({ pidFile: rt.pidFile, preferredName: rt.netns });
+      const health = await new ReloaderClient(rt.reloaderSocket, { queryTimeoutMs: 10_000 }).healthz();
+      if (!health.ok) throw new ReloaderError(`FRR not healthy: ${health.reason ?? 'daemons missing'}`);
+      return netns;
+    } catch (e) {
+      if (!(e instanceof NetnsError || e instanceof ReloaderUnavailableError || e instanceof ReloaderError)) throw e;
+      this.setState('waiting-frr', e.message);
+      this.retrySoon();
+      return undefined;
+    }
+  }
+
+  /** The drift check: one observe per netns, FRR's file compared; true when converge is needed. */
+  private async drifted(target: LoadedConfig): Promise<boolean> {
+    const { plan } = await planNode(target.inputs, { log: this.log });
+    const frrConf = await readFrrConf(target.inputs.config.runtime.frrConfigDir);
+    if (plan.ops.length === 0 && frrConf === target.inputs.frrConf) return false;
+    for (const op of plan.ops) this.log.warn({ ns: op.ns }, `drift: ${op.why}`);
+    if (frrConf !== target.inputs.frrConf) this.log.warn(`drift: frr.conf in ${target.inputs.config.runtime.frrConfigDir} differs from the rendered config`);
+    return true;
+  }
+
+  private async convergeTarget(target: LoadedConfig, why: Reason[], forceFrrReload: boolean): Promise<void> {
+    const log = this.log.child({ reason: why.join(',') });
+    let report: ConvergeReport;
+    try {
+      report = await converge(target.inputs, { log, forceFrrReload });
+    } catch (e) {
+      return this.convergeFailed(target, e);
+    }
+    this.frr = { pid: report.netns.pid, inode: report.netns.inode, name: report.netns.name };
+    this.last = {
+      at: new Date().toISOString(),
+      ok: report.ok,
+      durationMs: report.durationMs,
+      kernelOps: report.kernelOps,
+      frrReloaded: report.reloaded,
+      conflicts: report.conflicts,
+      configFiles: target.inputs.files,
+    };
+    const missing = report.conflicts.filter(isMissingNic);
+    if (missing.length) {
+      // The NIC (slow driver at boot) is waited for; the candidate stays the candidate.
+      this.setState('waiting-nic', missing[0]);
+      this.retrySoon();
+      return;
+    }
+    this.inForce = target;
+    this.candidate = undefined;
+    this.backoff.reset();
+    if (forceFrrReload) await this.verifyFrr(target.inputs.config.runtime);
+    if (report.conflicts.length) {
+      this.noteError(report.conflicts[0] ?? '');
+      this.setState('degraded', `${report.conflicts.length} conflict(s): ${report.conflicts[0]}`);
+      return;
+    }
+    this.convergedOnce = true;
+    this.setState('converged');
+  }
+
+  private convergeFailed(target: LoadedConfig, e: unknown): void {
+    const message = (e as Error).message;
+    this.noteError(message);
+    this.last = { at: new Date().toISOString(), ok: false, durationMs: 0, kernelOps: 0, frrReloaded: false, conflicts: [], error: message, configFiles: target.inputs.files };
+    if (e instanceof NetnsError || e instanceof ReloaderUnavailableError) {
+      this.setState('waiting-frr', message);
+      this.retrySoon();
+      return;
+    }
+    const refused = e instanceof ConvergeError && message.startsWith('FRR refused');
+    if (refused && target === this.candidate) {
+      this.candidate = undefined;
+      this.diskProblem = message.split('\n')[0];
+      if (this.disk) this.disk = { ...this.disk, error: message };
+      this.log.error({ err: message }, 'FRR refused the new config: the config in force stays');
+      if (this.inForce) {
+        // The refused attempt created its new links (down) before FRR said no: converge the
+        // config in force again to take them back. Not retried until the files change again.
+        void this.flight.trigger('rollback');
+      } else if (target.source === 'disk') {
+        void this.bootFallback();
+      } else {
+        this.setState('waiting-config', 'FRR refused the last good config too');
+      }
+      return;
+    }
+    this.log.error({ err: message }, 'reconcile failed; retrying');
+    this.setState('degraded', message.split('\n')[0]);
+    this.retrySoon();
+  }
+
+  /** Boot: FRR refused the config on disk and nothing is in force yet: try last-good.yaml. */
+  private async bootFallback(): Promise<void> {
+    const lg = this.rt ? await readLastGoodConfig(this.rt) : undefined;
+    if (lg?.ok && lg.loaded.sha256 !== this.disk?.sha256) {
+      this.log.error('starting from the last good config (last-good.yaml) instead');
+      this.candidate = lg.loaded;
+      void this.flight.trigger('retry');
+    } else {
+      this.setState('waiting-config', 'FRR refused the config and there is no other last good one');
+    }
+  }
+
+  private async verifyFrr(rt: RuntimeConfig): Promise<void> {
+    const h = await new ReloaderClient(rt.reloaderSocket).healthz().catch((e: Error) => ({ ok: false, reason: e.message }));
+    if (h.ok) this.log.info('FRR config pushed again after its restart; FRR healthy');
+    else this.log.warn({ reason: 'reason' in h ? h.reason : undefined }, 'FRR config pushed again after its restart, but FRR is not healthy');
+  }
+
+  // ---- readiness ------------------------------------------------------------------------
+
+  /** READY=1 once converged and (when configured) an underlay session is Established. */
+  private async readinessLoop(): Promise<void> {
+    const poll = this.opts.readinessPollMs ?? 1000;
+    let lastStatusAt = 0;
+    while (!this.stopping && !this.ready) {
+      if (this.convergedOnce && this.inForce) {
+        const rd = this.inForce.inputs.config.readiness;
+        const up = !rd.underlayEstablished || (await checkUnderlay(new ReloaderClient(this.inForce.inputs.config.runtime.reloaderSocket, { queryTimeoutMs: 10_000 })));
+        if (this.stopping) return;
+        if (up) {
+          this.ready = true;
+          this.log.info({ afterSeconds: Math.round((Date.now() - this.startedAt) / 1000), underlayEstablished: rd.underlayEstablished }, 'ready');
+          await this.opts.notifier.ready(this.statusLine());
+          await this.publish();
+          return;
+        }
+        const waited = Math.round((Date.now() - this.startedAt) / 1000);
+        if (waited >= rd.timeoutSeconds && !this.underlayTimeoutLogged) {
+          this.underlayTimeoutLogged = true;
+          this.noteError(`no underlay BGP session Established after ${rd.timeoutSeconds} s`);
+          this.log.error({ timeoutSeconds: rd.timeoutSeconds }, 'no underlay BGP session Established within readiness.timeoutSeconds: still not READY, still trying (kubelet keeps waiting: a node without its fabric is no use to it)');
+        }
+        if (Date.now() - lastStatusAt >= 10_000) {
+          lastStatusAt = Date.now();
+          await this.publish();
+        }
+      }
+      await this.sleep(poll);
+    }
+  }
+
+  // ---- bookkeeping ----------------------------------------------------------------------
+
+  private setState(state: DaemonState, detail?: string): void {
+    if (state === this.state && detail === this.detail) return;
+    const from = this.state;
+    this.state = state;
+    this.detail = detail;
+    const fields = { from, to: state, ...(detail ? { detail } : {}) };
+    if (state === 'converged' || state === 'try-in-progress' || state === 'starting') this.log.info(fields, `state: ${state}`);
+    else this.log.warn(fields, `state: ${state}`);
+  }
+
+  private noteError(message: string): void {
+    this.lastError = { at: new Date().toISOString(), message };
+  }
+
+  private statusLine(): string {
+    const rd = this.inForce?.inputs.config.readiness;
+    return statusText({
+      state: this.state,
+      ...(this.detail !== undefined ? { detail: this.detail } : {}),
+      ...(this.diskProblem !== undefined ? { diskProblem: this.diskProblem } : {}),
+      ...(this.inForce ? { source: this.inForce.source } : {}),
+      ready: this.ready,
+      ...(rd?.underlayEstablished && !this.ready ? { waitingUnderlaySeconds: Math.round((Date.now() - this.startedAt) / 1000) } : {}),
+      ...(this.tryPid !== undefined ? { tryPid: this.tryPid } : {}),
+    });
+  }
+
+  /** status.json and STATUS= after every pass. */
+  private async publish(): Promise<void> {
+    await this.opts.notifier.status(this.statusLine());
+    const rt = this.rt;
+    if (!rt) return;
+    const last = this.last ?? { at: new Date().toISOString(), ok: false, durationMs: 0, kernelOps: 0, frrReloaded: false, conflicts: [], configFiles: [] };
+    const status: ReconcileStatus = {
+      ...last,
+      state: this.state,
+      ready: this.ready,
+      ...(this.inForce ? { configInForce: { files: this.inForce.inputs.files, sha256: this.inForce.sha256, source: this.inForce.source } } : {}),
+      ...(this.disk ? { configOnDisk: this.disk } : {}),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+      daemonPid: process.pid,
+    };
+    await writeStatus(rt, status).catch((e: Error) => this.log.warn({ err: e.message }, 'cannot write status.json'));
+  }
+
+  private watchPidfile(pidFile: string): void {
+    if (this.pidWatch || this.stopping) return;
+    this.pidWatch = watchPaths([{ path: pidFile }], (path, event) => {
+      this.log.debug({ path, event }, 'FRR pidfile event');
+      this.onPidfile();
+    });
+  }
+
+  private watchPasswordFiles(target: LoadedConfig): void {
+    const files = passwordFiles(target.inputs);
+    const key = files.join('\n');
+    if (key === this.watchedPasswordFiles || this.stopping) return;
+    this.watchedPasswordFiles = key;
+    const old = this.configWatch;
+    this.configWatch = watchPaths(configTargets(this.opts.configPath, files), () => this.onConfigEdit());
+    void old?.close();
+  }
+
+  private retrySoon(): void {
+    if (this.retryTimer || this.stopping) return;
+    const ms = this.backoff.next();
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flight.trigger('retry');
+    }, ms);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.stopping) fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((r) => this.later(ms, r));
+  }
+}
