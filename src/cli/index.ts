@@ -4,6 +4,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, formatIssue } from '../config/errors.js';
 import { NetnsError } from '../netns/resolve.js';
+import { ApplyError } from '../kernel/apply.js';
+import { ConvergeError } from '../reconcile/converge.js';
+import { ReloaderError, ReloaderUnavailableError } from '../frr/reload-client.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { EXIT, RuntimeFailure, UsageError } from './errors.js';
 import type { CliContext } from './context.js';
@@ -85,6 +88,7 @@ export function buildProgram(): Command {
     .option('--output <dir>', 'write the files here (default: print them)')
     .option('--controller-image <ref>', 'controller image', 'localhost/evpn-node:latest')
     .option('--frr-image <ref>', 'FRR image', 'quay.io/frrouting/frr:10.3.1')
+    .option('--podman-version <x.y>', 'quadlet: the podman the files are for (default: the installed one)')
     .action(wrap((o: UnitsOptions) => runUnits(context(program), o)));
 
   Object.defineProperty(program, 'exitCode', { get: () => code });
@@ -115,8 +119,11 @@ function reportError(e: unknown): number {
     say(`evpn-node: ${e.message}`);
     return EXIT.invalid;
   }
-  if (e instanceof RuntimeFailure || e instanceof NetnsError) {
-    say(`evpn-node: ${e.message}`);
+  // Operational failures: the message is for the operator; a stack trace would only hide it.
+  const operational = [RuntimeFailure, NetnsError, ApplyError, ConvergeError, ReloaderUnavailableError, ReloaderError];
+  if (operational.some((cls) => e instanceof cls)) {
+    say(`evpn-node: ${(e as Error).message}`);
+    if (e instanceof ReloaderUnavailableError) say('evpn-node: is the router pod (FRR and its reloader sidecar) running?');
     return EXIT.failure;
   }
   say(`evpn-node: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

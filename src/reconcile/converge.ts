@@ -15,7 +15,8 @@ import { observeBoth, type ObservedBoth } from '../kernel/observe.js';
 import { planKernel, type KernelPlan } from '../kernel/plan.js';
 import { applyPhase } from '../kernel/apply.js';
 import { ReloaderClient } from '../frr/reload-client.js';
-import { ensureFrrSupportFiles, readFrrConf, writeFrrConf } from './frr-files.js';
+import { rm } from 'node:fs/promises';
+import { ensureFrrSupportFiles, frrConfPath, readFrrConf, writeFrrConf } from './frr-files.js';
 import { saveLastGood, syncKubeletEnv, writeStatus } from './state-files.js';
 
 export interface ConvergeDeps {
@@ -167,12 +168,26 @@ async function pushFrrConf(inputs: NodeInputs, log: Logger, force: boolean): Pro
 
   if (changed) await writeFrrConf(rt.frrConfigDir, inputs.frrConf);
   const client = new ReloaderClient(rt.reloaderSocket);
-  const result = await client.reload();
+  // The file on disk must only ever say what FRR runs (or will load on restart): "unchanged"
+  // is decided by comparing with it. So when the reload does not happen — reloader down,
+  // timeout, refusal — the previous file goes back before the error goes up.
+  const restore = async (): Promise<void> => {
+    if (!changed) return;
+    if (current !== undefined) await writeFrrConf(rt.frrConfigDir, current);
+    else await rm(frrConfPath(rt.frrConfigDir), { force: true });
+  };
+  let result;
+  try {
+    result = await client.reload();
+  } catch (e) {
+    await restore();
+    throw e;
+  }
   if (result.ok) {
     log.info({ durationMs: result.durationMs, forced: !changed }, 'FRR reloaded');
     return { changed, reloaded: true };
   }
-  if (current !== undefined) await writeFrrConf(rt.frrConfigDir, current);
+  await restore();
   // frr-reload.py is not transactional: a failed --reload may have applied part of the change,
   // so push the previous config back through the same path.
   if (result.phase === 'reload' && current !== undefined) {
