@@ -78,11 +78,12 @@ export function buildProgram(): Command {
     .action(wrap(() => runStatus(context(program))));
   program.command('health').description('exit 0 when the last reconcile converged and the underlay session is up (podman health check)')
     .action(wrap(() => runHealth(context(program))));
-  program.command('try').description('apply the edited config; roll back to the last good one unless confirmed in time')
+  program.command('try').description('apply a candidate config; roll back to the last good one unless confirmed in time')
+    .argument('[file]', 'the candidate main config (e.g. config.yaml.new), merged with the config.d/ of --config; default: --config itself (only without a running daemon)')
     .option('--timeout <seconds>', 'roll back after this long without confirmation', '120')
     .option('--confirm', 'confirm the try in progress (from another shell)', false)
     .option('--auto-confirm-when-ready', 'confirm by itself once the readiness checks pass', false)
-    .action(wrap((o: TryOptions) => runTry(context(program), o)));
+    .action(wrap((file: string | undefined, o: TryOptions) => runTry(context(program), o, file)));
   program.command('units').description('generate the systemd units (plain units or podman quadlets)')
     .addOption(new Option('--format <format>', 'unit flavour').choices(['systemd', 'quadlet']).default('systemd'))
     .option('--output <dir>', 'write the files here (default: print them)')

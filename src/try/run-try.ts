@@ -1,0 +1,208 @@
+// `try`: apply a candidate config, then keep it only if confirmed in time — else go back to
+// last-good.yaml. netplan's lesson: refuse up front what cannot be rolled back, and never make
+// the candidate permanent (config.yaml, last-good.yaml) before the operator said so.
+//
+//   validate candidate ─▶ claim try.json ─▶ converge candidate (last-good untouched)
+//     ─▶ wait: ENTER / SIGUSR1 (`try --confirm`) / readiness (--auto-confirm-when-ready) / timeout / SIGINT
+//     ─▶ confirm: config.yaml := candidate (old one kept as config.yaml.bak), last-good := candidate
+//     ─▶ otherwise: converge last-good.yaml again (the rollback); config.yaml untouched
+// try.json stops the daemon from acting meanwhile; if this process is killed hard, the daemon
+// finds try.json with a dead pid and applies the files on disk — which still hold the old config.
+
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Logger } from '../log.js';
+import type { RuntimeConfig } from '../config/types.js';
+import { loadInputs, type NodeInputs } from '../reconcile/inputs.js';
+import { converge } from '../reconcile/converge.js';
+import { lastGoodPath, saveLastGood } from '../reconcile/state-files.js';
+import { readIfExists, writeFileAtomic } from '../io/atomic-file.js';
+import { readConfigView } from '../status/config-view.js';
+import { readStatusFile } from '../status/reconcile-status.js';
+import { bgpSessions, underlayVerdict } from '../status/bgp-sessions.js';
+import { readBgp } from '../status/health.js';
+import { claimTryFile, pidAlive, releaseTryFile, updateTryFile, type TryFile } from './try-file.js';
+import { startWait, step, type TryEvent, type TryOutcome } from './decide.js';
+
+export interface TryRequest {
+  configPath: string;
+  /** The candidate main file; equal to configPath for an in-place try (no daemon allowed). */
+  candidatePath: string;
+  timeoutS: number;
+  autoConfirmWhenReady: boolean;
+}
+
+export interface TryDeps {
+  log: Logger;
+  pid: number;
+  /** Operator-facing progress lines (stderr). */
+  say: (line: string) => void;
+  /** Start delivering confirm/abort events (ENTER, SIGUSR1, SIGINT...); returns how to stop. */
+  listen: (emit: (ev: TryEvent) => void) => () => void;
+  /** ENTER on the terminal confirms (stdin is a TTY): said in the prompt. */
+  enterConfirms?: boolean;
+  now?: () => number;
+  tickMs?: number;
+  readinessPollMs?: number;
+}
+
+export type TryResult =
+  | { outcome: 'confirmed'; via: string; backup?: string }
+  | { outcome: 'rolled-back'; why: string; rollbackError?: string; inPlace: boolean };
+
+/** The try cannot start (nothing was changed): a message for the operator, exit 1. */
+export class TryRefused extends Error {
+  override name = 'TryRefused';
+}
+
+export async function runTryFlow(req: TryRequest, deps: TryDeps): Promise<TryResult> {
+  const now = deps.now ?? Date.now;
+  const configPath = resolve(req.configPath);
+  const candidatePath = resolve(req.candidatePath);
+  const inPlace = configPath === candidatePath;
+
+  // 1. Everything that can refuse, before anything is touched.
+  const view = await readConfigView(configPath);
+  const rt = view.runtime;
+  const candidateText = await readFile(candidatePath, 'utf8').catch((e: Error) => {
+    throw new TryRefused(`cannot read the candidate ${candidatePath}: ${e.message}`);
+  });
+  // The candidate is the main file of --config: merged with the real config.d/ next to it.
+  const candidate = await loadInputs(candidatePath, { dropInDir: join(dirname(configPath), 'config.d') });
+  for (const w of candidate.warnings) deps.log.warn({ file: w.file, line: w.line, path: w.path }, w.message);
+  if (!sameRuntime(candidate.config.runtime, rt)) {
+    throw new TryRefused('the candidate changes runtime: paths; try cannot roll that back — use `evpn-node apply`');
+  }
+  const lastGood = lastGoodPath(rt);
+  if ((await readIfExists(lastGood)) === undefined) {
+    throw new TryRefused(`nothing to roll back to: ${lastGood} does not exist yet (no config has applied on this node). Use \`evpn-node apply\` for the first apply.`);
+  }
+  const previous = await loadInputs(lastGood, { dropInDir: null }).catch((e: Error) => {
+    throw new TryRefused(`${lastGood} does not load, so a rollback could not work: ${e.message}`);
+  });
+  if (inPlace) await refuseInPlaceWithDaemon(rt, configPath);
+
+  // 2. Own the node's config for the duration.
+  const startedAt = now();
+  const file: TryFile = { pid: deps.pid, startedAt: new Date(startedAt).toISOString(), deadline: new Date(startedAt + req.timeoutS * 1000).toISOString(), candidate: candidatePath };
+  await claimTryFile(rt, file);
+
+  const events: TryEvent[] = [];
+  let wake: (() => void) | undefined;
+  const emit = (ev: TryEvent): void => {
+    events.push(ev);
+    wake?.();
+  };
+  const stop = deps.listen(emit);
+  try {
+    let outcome: TryOutcome;
+    // 3. Apply the candidate; last-good.yaml stays the config to roll back to.
+    try {
+      const r = await converge(candidate, { log: deps.log, saveLastGood: false });
+      if (r.conflicts.length) throw new Error(`objects evpn-node does not own stand in the way:\n${r.conflicts.map((c) => `  ${c}`).join('\n')}`);
+      deps.say(`Applied ${candidatePath}: ${r.kernelOps} kernel change(s)${r.reloaded ? ', FRR reloaded' : ''} in ${r.durationMs} ms.`);
+      outcome = await waitForDecision(req, deps, candidate, rt, file, events, (w) => (wake = w), now);
+    } catch (e) {
+      outcome = { decision: 'rollback', why: `the candidate did not apply: ${(e as Error).message}` };
+    }
+
+    if (outcome.decision === 'confirm') {
+      const backup = inPlace ? undefined : await install(configPath, candidateText);
+      await saveLastGood(rt, candidate.mergedYaml);
+      return { outcome: 'confirmed', via: outcome.via, ...(backup ? { backup } : {}) };
+    }
+
+    // 4. Roll back: the config before the try, through the same converge.
+    deps.say(`Rolling back to ${lastGood}: ${outcome.why}`);
+    try {
+      await converge(previous, { log: deps.log });
+      return { outcome: 'rolled-back', why: outcome.why, inPlace };
+    } catch (e) {
+      return { outcome: 'rolled-back', why: outcome.why, rollbackError: (e as Error).message, inPlace };
+    }
+  } finally {
+    stop();
+    await releaseTryFile(rt, deps.pid);
+  }
+}
+
+async function waitForDecision(
+  req: TryRequest,
+  deps: TryDeps,
+  candidate: NodeInputs,
+  rt: RuntimeConfig,
+  file: TryFile,
+  events: TryEvent[],
+  setWake: (w: (() => void) | undefined) => void,
+  now: () => number,
+): Promise<TryOutcome> {
+  // The clock starts once the candidate is in force: a slow FRR reload does not eat the window.
+  let state = startWait(now(), req.timeoutS, req.autoConfirmWhenReady);
+  await updateTryFile(rt, { ...file, deadline: new Date(state.deadline).toISOString() });
+  const how = ['`evpn-node try --confirm`', `kill -USR1 ${deps.pid}`];
+  if (deps.enterConfirms) how.unshift('ENTER');
+  deps.say(`Keeping it only if confirmed within ${req.timeoutS} s (${how.join(', or ')})${req.autoConfirmWhenReady ? ' or once the readiness checks pass' : ''}; otherwise rolling back.`);
+
+  const pollMs = deps.readinessPollMs ?? 1000;
+  let nextPoll = 0;
+  for (;;) {
+    if (req.autoConfirmWhenReady && now() >= nextPoll) {
+      nextPoll = now() + pollMs;
+      const r = await readiness(candidate, rt);
+      if (r.ready) events.push({ kind: 'ready', detail: r.detail });
+    }
+    events.push({ kind: 'tick', now: now() });
+    while (events.length) {
+      const s = step(state, events.shift() as TryEvent);
+      state = s.state;
+      if (s.announce) deps.say(s.announce);
+      if (s.outcome) return s.outcome;
+    }
+    await new Promise<void>((res) => {
+      const t = setTimeout(res, deps.tickMs ?? 250);
+      setWake(() => {
+        clearTimeout(t);
+        res();
+      });
+    });
+    setWake(undefined);
+  }
+}
+
+/** The readiness rule: converged (we are past converge) and, if configured, the underlay up. */
+async function readiness(candidate: NodeInputs, rt: RuntimeConfig): Promise<{ ready: boolean; detail: string }> {
+  if (!candidate.config.readiness.underlayEstablished) return { ready: true, detail: 'converged' };
+  const b = await readBgp(rt.reloaderSocket, 800);
+  if (!b.ok) return { ready: false, detail: b.error };
+  const v = underlayVerdict(bgpSessions(b.bgp));
+  return { ready: v.established, detail: v.reason };
+}
+
+/** config.yaml := candidate, atomically; the previous text kept as config.yaml.bak. */
+async function install(configPath: string, text: string): Promise<string | undefined> {
+  const mode = await stat(configPath).then((s) => s.mode & 0o777, () => 0o600);
+  const old = await readIfExists(configPath);
+  const backup = `${configPath}.bak`;
+  if (old !== undefined) await writeFileAtomic(backup, old, { mode });
+  await writeFileAtomic(configPath, text, { mode });
+  return old !== undefined ? backup : undefined;
+}
+
+/**
+ * An in-place try (the candidate is config.yaml itself) only works when nobody applies
+ * config.yaml behind our back: the daemon would have applied the edit, and saved it as
+ * last-good, the moment it was saved.
+ */
+async function refuseInPlaceWithDaemon(rt: RuntimeConfig, configPath: string): Promise<void> {
+  const s = await readStatusFile(rt);
+  const pid = s.found ? s.status.daemonPid : undefined;
+  if (pid !== undefined && pidAlive(pid)) {
+    throw new TryRefused(
+      `the daemon (pid ${pid}) applies ${configPath} as soon as it is saved, so it cannot be tried in place. ` +
+        `Write the candidate to another file and try that: cp ${configPath} ${configPath}.new; edit it; evpn-node try ${configPath}.new`,
+    );
+  }
+}
+
+const sameRuntime = (a: RuntimeConfig, b: RuntimeConfig): boolean =>
+  (Object.keys(a) as Array<keyof RuntimeConfig>).every((k) => a[k] === b[k]);
