@@ -1,0 +1,55 @@
+// try.json on a real directory: exclusive claim, stale takeover, release only of our own.
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_RUNTIME } from '../../../src/config/defaults.js';
+import type { RuntimeConfig } from '../../../src/config/types.js';
+import { claimTryFile, parseTryFile, readTryFile, releaseTryFile, TryBusyError, tryFilePath } from '../../../src/try/try-file.js';
+
+let rt: RuntimeConfig;
+beforeEach(async () => {
+  rt = { ...DEFAULT_RUNTIME, runDir: await mkdtemp(join(tmpdir(), 'try-file-')) };
+});
+afterEach(async () => {
+  await rm(rt.runDir, { recursive: true, force: true });
+});
+
+const file = (pid: number) => ({ pid, startedAt: '2026-01-01T00:00:00.000Z', deadline: '2026-01-01T00:02:00.000Z', candidate: '/etc/evpn-node/config.yaml.new' });
+/** A pid that surely is not running: pids are below 2^22 on Linux. */
+const DEAD = 4_194_304 + 7;
+
+describe('try.json', () => {
+  test('parse: none, active, stale, garbage', () => {
+    expect(parseTryFile(undefined, () => true)).toEqual({ state: 'none' });
+    expect(parseTryFile(JSON.stringify(file(42)), () => true)).toEqual({ state: 'active', file: file(42) });
+    expect(parseTryFile(JSON.stringify(file(42)), () => false)).toEqual({ state: 'stale', file: file(42), why: 'try process 42 is gone' });
+    expect(parseTryFile('{', () => true)).toEqual({ state: 'stale', why: 'try.json is not JSON' });
+    expect(parseTryFile('{"pid":1}', () => true)).toEqual({ state: 'stale', why: 'try.json holds no valid pid' });
+  });
+
+  test('claim writes the file; a second claim while we live is refused', async () => {
+    await claimTryFile(rt, file(process.pid));
+    expect(JSON.parse(await readFile(tryFilePath(rt), 'utf8'))).toEqual(file(process.pid));
+    await expect(claimTryFile(rt, file(process.pid + 1))).rejects.toThrow(TryBusyError);
+    await expect(claimTryFile(rt, file(process.pid + 1))).rejects.toThrow(/another try is in progress \(pid \d+, rolls back at 2026-01-01T00:02:00.000Z\)/);
+  });
+
+  test('a stale try.json (dead pid) is taken over', async () => {
+    await writeFile(tryFilePath(rt), JSON.stringify(file(DEAD)));
+    expect((await readTryFile(rt)).state).toBe('stale');
+    await claimTryFile(rt, file(process.pid));
+    expect(await readTryFile(rt)).toEqual({ state: 'active', file: file(process.pid) });
+  });
+
+  test('release removes only our own file, and leaves no temp files', async () => {
+    await claimTryFile(rt, file(process.pid));
+    await releaseTryFile(rt, process.pid + 1);
+    expect(existsSync(tryFilePath(rt))).toBe(true);
+    await releaseTryFile(rt, process.pid);
+    expect(existsSync(tryFilePath(rt))).toBe(false);
+    const { readdir } = await import('node:fs/promises');
+    expect(await readdir(rt.runDir)).toEqual([]);
+  });
+});
