@@ -1,0 +1,137 @@
+// `health` and `status` on the netns fabric, run as an operator (and podman) would: the CLI in
+// the node netns, a real FRR leaf, FRR + reloader in the router netns, no system bus.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readFile, writeFile } from 'node:fs/promises';
+import { buildCli, fabricUp, type Fabric } from '../helpers/fabric.js';
+import { haveFrr, waitFor } from '../helpers/frr.js';
+
+const ready = process.getuid?.() === 0 && haveFrr();
+if (!ready) console.warn('status-fabric: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
+
+const config = (f: Fabric): string => `
+node:
+  index: 3
+underlay:
+  asn: 64514
+  nic: eth1
+  vtepCIDR: 100.65.0.0/24
+  neighbors:
+    - address: 192.168.11.2
+      asn: 64512
+l2vnis:
+  - vni: 110
+    hostMaster: {name: br-hs-110, managed: true}
+    hostAddress: 192.170.10.20/24
+primary:
+  l2vni: 110
+  defaultRoute: false
+${f.runtimeYaml}`;
+
+describe.skipIf(!ready)('health and status on the fabric', () => {
+  let f: Fabric;
+  beforeAll(async () => {
+    await buildCli();
+    f = await fabricUp('tr');
+    await f.writeConfig(config(f));
+  });
+  afterAll(async () => {
+    await f?.down();
+  });
+
+  test('health before any apply: exit 1, says there was no reconcile', async () => {
+    const r = await f.cli('health');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toBe(`unhealthy: no reconcile yet (${f.runDir}/status.json does not exist)`);
+  });
+
+  test('status before any apply still reports, section by section', async () => {
+    const r = await f.cli('status');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Reconcile: +no reconcile yet/m);
+    expect(r.stdout).toMatch(/^In force: +nothing yet \(no last-good\.yaml\); on disk: valid/m);
+    expect(r.stdout).toMatch(/^Units: +systemd: no system bus at \/run\/dbus\/system_bus_socket \(not running under systemd\?\)$/m);
+  });
+
+  test('after apply, health turns 0 once the leaf session is Established — and is fast', async () => {
+    const a = await f.cli('apply');
+    expect(a.exitCode, a.stderr).toBe(0);
+    await waitFor(async () => (await f.cli('health')).exitCode === 0, 60_000, 'health exit 0');
+    const t = performance.now();
+    const r = await f.cli('health');
+    // The podman health check runs it every few seconds: node start-up plus one bounded reloader call.
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(r.stdout).toMatch(/^healthy: last reconcile at \S+ converged; underlay BGP session with 192\.168\.11\.2 is Established/);
+    const j = await f.cli('--json', 'health');
+    expect(JSON.parse(j.stdout)).toMatchObject({ healthy: true, checks: { reconcile: { ok: true }, underlay: { ok: true } } });
+  });
+
+  test('status shows netns, FRR pid, our links, the peer Established, the last reconcile, config in force = on disk', async () => {
+    const pid = Number((await readFile(f.pidFile, 'utf8')).trim());
+    const r = await f.cli('status');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = r.stdout;
+    expect(out).toMatch(/^● evpn-node — converged$/m);
+    expect(out).toContain(`Router:     netns ${f.netns}, FRR pid ${pid}`);
+    expect(out).toMatch(/^  router +eth1 +underlay +up +mtu 1500 +192\.168\.11\.3\/24$/m);
+    expect(out).toMatch(/^  router +lo +vtep +up .*100\.65\.0\.4\/32$/m);
+    expect(out).toMatch(/^  router +vni110 +vxlan +up .*master br-pe-110$/m);
+    expect(out).toMatch(/^  host +br-hs-110 +bridge +up .*192\.170\.10\.20\/24$/m);
+    expect(out).toMatch(/^  default +ipv4 +192\.168\.11\.2 +AS64512 +Established/m);
+    expect(out).toMatch(/^  default +evpn +192\.168\.11\.2 +AS64512 +Established/m);
+    expect(out).toMatch(/^Reconcile: +ok at \S+ \(\d+ s ago\), took \d+ ms, \d+ kernel change\(s\), FRR reloaded$/m);
+    expect(out).toMatch(/^In force: += on disk \(sha256 [0-9a-f]{12}, from last-good\.yaml\)$/m);
+    expect(out).toMatch(/^Units: +systemd: no system bus at/m);
+  });
+
+  test('status --json: one object with every section', async () => {
+    const r = await f.cli('--json', 'status');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.units).toEqual({ available: false, reason: 'no system bus at /run/dbus/system_bus_socket (not running under systemd?)' });
+    expect(s.router).toMatchObject({ ok: true, netns: f.netns });
+    expect(s.interfaces.links.map((l: { ns: string; name: string }) => `${l.ns}/${l.name}`).sort()).toEqual(
+      ['host/br-hs-110', 'host/host-110', 'router/br-pe-110', 'router/eth1', 'router/lo', 'router/pe-110', 'router/vni110'],
+    );
+    expect(s.bgp.sessions).toContainEqual(expect.objectContaining({ vrf: 'default', afi: 'evpn', peer: '192.168.11.2', state: 'Established' }));
+    expect(s.reconcile).toMatchObject({ found: true, status: { ok: true } });
+    expect(s.config).toMatchObject({ same: true, onDisk: { valid: true } });
+    expect(s.try).toEqual({ state: 'none' });
+  });
+
+  test('an edited config on disk shows as differing from the one in force; an invalid one with its first error', async () => {
+    const good = await readFile(f.configPath, 'utf8');
+    await f.writeConfig(good.replace('192.170.10.20/24', '192.170.10.22/24'));
+    expect((await f.cli('status')).stdout).toMatch(/^In force: +sha256 [0-9a-f]{12} from last-good\.yaml — DIFFERS from on disk: valid, sha256/m);
+    await f.writeConfig(good.replace('asn: 64514', 'asn: banana'));
+    const r = await f.cli('status');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/DIFFERS from on disk: INVALID: .*config\.yaml:\d+:\d+: underlay\.asn: /);
+    // A broken file on disk does not make the running node unhealthy.
+    expect((await f.cli('health')).exitCode).toBe(0);
+    await f.writeConfig(good);
+  });
+
+  test('status.json saying the last reconcile failed: health exit 1 with the error', async () => {
+    const path = `${f.runDir}/status.json`;
+    const saved = await readFile(path, 'utf8');
+    await writeFile(path, JSON.stringify({ ...JSON.parse(saved), ok: false, error: 'FRR refused the new configuration (test phase)' }));
+    const r = await f.cli('health');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/^unhealthy: last reconcile at \S+ failed: FRR refused the new configuration \(test phase\)$/);
+    expect((await f.cli('status')).stdout).toMatch(/^● evpn-node — NOT converged$/m);
+    await writeFile(path, saved);
+    expect((await f.cli('health')).exitCode).toBe(0);
+  });
+
+  test('reloader down: health exit 1 quickly, status says BGP is unavailable but shows the rest', async () => {
+    const pid = Number((await readFile(`${f.runDir}/reloader.pid`, 'utf8')).trim());
+    process.kill(pid, 'SIGTERM');
+    await waitFor(async () => (await f.cli('health')).exitCode === 1, 10_000, 'health exit 1 without the reloader');
+    const r = await f.cli('health');
+    expect(r.stdout).toMatch(/^unhealthy: cannot read BGP state from FRR: FRR reloader not available on \S+reloader\.sock \((ENOENT|ECONNREFUSED)\)$/);
+    const s = await f.cli('status');
+    expect(s.exitCode).toBe(0);
+    expect(s.stdout).toMatch(/^BGP: +unavailable: FRR reloader not available/m);
+    expect(s.stdout).toContain(`Router:     netns ${f.netns}`);
+  });
+});
