@@ -1,0 +1,106 @@
+// Pure: the benchmark's table, ratios and target verdicts from the per-N results.
+
+import type { SizeResult } from './run-size.js';
+import type { IdleResult } from './idle.js';
+import { formatTable, ms, ratio, round } from './stats.js';
+
+export interface BenchResult {
+  meta: Record<string, unknown>;
+  sizes: SizeResult[];
+  l3: string;
+  idle: IdleResult;
+  ratios: Record<string, Ratios>;
+  targets: Array<{ target: string; value: string; met: boolean | null }>;
+}
+
+export interface Ratios {
+  kernelPathOverLimit: number;
+  applyOverLimit: number;
+  seedOverKernelPath: number;
+  seedOverApply: number;
+}
+
+export function ratiosOf(r: SizeResult): Ratios {
+  const m = r.medians;
+  const q = (a: number | undefined, b: number | undefined): number => (a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : NaN);
+  return {
+    // The target's ratio: evpn-node's whole from-scratch kernel path (observe + plan + apply)
+    // against the limit, which is handed the ops and only applies them.
+    kernelPathOverLimit: q(m.kernelPathMs, m.limitMs),
+    applyOverLimit: q(m.kernelApplyMs, m.limitMs),
+    seedOverKernelPath: q(m.seedMs, m.kernelPathMs),
+    seedOverApply: q(m.seedMs, m.kernelApplyMs),
+  };
+}
+
+export function targetsOf(sizes: SizeResult[], idle: IdleResult): BenchResult['targets'] {
+  const big = sizes.find((s) => s.n === 1000);
+  const out: BenchResult['targets'] = [];
+  if (big) {
+    const r = ratiosOf(big);
+    const m = big.medians;
+    out.push({ target: 'N=1000 from-scratch kernel path (observe+plan+apply) <= 1.5x ip -batch limit', value: `${r.kernelPathOverLimit}x`, met: r.kernelPathOverLimit <= 1.5 });
+    out.push({ target: 'N=1000 one-process-per-command >= 20x slower than evpn-node kernel path', value: Number.isFinite(r.seedOverKernelPath) ? `${r.seedOverKernelPath}x` : 'not run', met: Number.isFinite(r.seedOverKernelPath) ? r.seedOverKernelPath >= 20 : null });
+    out.push({ target: 'N=1000 no-op reconcile < 300 ms, zero kernel writes, no FRR reload', value: `${round(m.noopMs ?? NaN, 0)} ms`, met: (m.noopMs ?? Infinity) < 300 });
+  } else out.push({ target: 'N=1000 targets', value: 'N=1000 not run', met: null });
+  if (idle.measured) out.push({ target: 'idle daemon < 120 MB RSS and ~0 % CPU', value: `${idle.rssMB} MB, ${idle.cpuPercent} % CPU`, met: idle.rssMB < 120 && idle.cpuPercent < 1 });
+  else out.push({ target: 'idle daemon < 120 MB RSS and ~0 % CPU', value: `not measured: ${idle.reason}`, met: null });
+  return out;
+}
+
+export function formatReport(b: BenchResult): string {
+  const header = ['median', ...b.sizes.map((s) => `N=${s.n}`)];
+  const row = (label: string, f: (s: SizeResult) => string): [string, ...string[]] => [label, ...b.sizes.map(f)];
+  const m = (k: string) => (s: SizeResult): string => ms(s.medians[k]);
+  const rt = (k: keyof Ratios) => (s: SizeResult): string => ratio(ratiosOf(s)[k]);
+  const rows: Array<[string, ...string[]]> = [
+    row('runs (seed script runs)', (s) => `${s.runs} (${s.seedRuns})`),
+    row('kernel ops planned (from scratch)', (s) => String(s.kernelOps)),
+    row('processes: evpn-node / limit / seed', (s) => `${s.processes.evpnNode} / ${s.processes.limit} / ${s.processes.seed}`),
+    row('frr.conf size', (s) => `${(s.frrConfBytes / 1024).toFixed(1)} KiB`),
+    ['#evpn-node apply from scratch: converge() with FRR reload'],
+    row('  total', m('evpnTotalMs')),
+    row('  observe (resolve netns + ip dumps + parse)', m('evpnObserveMs')),
+    row('  plan', m('evpnPlanMs')),
+    row('  kernel apply (pre + post batches)', m('evpnKernelMs')),
+    row('  render frr.conf (config load not included)', m('renderMs')),
+    row('  FRR reload, empty -> N (write + frr-reload.py --test, --reload)', m('evpnFrrReloadMs')),
+    row('  verify (re-observe + re-plan)', m('evpnVerifyMs')),
+    row('  config load + validate + derive + render', m('configLoadMs')),
+    ['#from scratch, kernel only (FRR idle), same ops'],
+    row('  evpn-node observe', m('kernelObserveMs')),
+    row('  evpn-node plan', m('kernelPlanMs')),
+    row('  evpn-node apply', m('kernelApplyMs')),
+    row('  evpn-node kernel path (observe + plan + apply)', m('kernelPathMs')),
+    row('  limit: one ip -batch per netns', m('limitMs')),
+    row('  seed: one ip process per op (bash script)', m('seedMs')),
+    row('  ratio evpn-node kernel path / limit', rt('kernelPathOverLimit')),
+    row('  ratio evpn-node apply / limit', rt('applyOverLimit')),
+    row('  ratio seed / evpn-node kernel path', rt('seedOverKernelPath')),
+    row('  ratio seed / evpn-node apply', rt('seedOverApply')),
+    ['#no-op reconcile: converge() with nothing changed (0 kernel ops, 0 netlink events, no reload: checked)'],
+    row('  total', m('noopMs')),
+    row('  observe', m('noopObserveMs')),
+    row('  plan', m('noopPlanMs')),
+    row('  FRR reload N -> N', () => '0 (skipped: text unchanged)'),
+    ['#one-VNI change from N applied'],
+    row('  +1 VNI: kernel ops', (s) => String(s.medians.addOneOps)),
+    row('  +1 VNI: converge total', m('addOneMs')),
+    row('  +1 VNI: kernel apply', m('addOneKernelMs')),
+    row('  +1 VNI: FRR reloaded? / FRR step', (s) => `${s.medians.addOneReloaded ? 'yes' : 'no'} / ${ms(s.medians.addOneFrrReloadMs)}`),
+    row('  -1 VNI: kernel ops', (s) => String(s.medians.delOneOps)),
+    row('  -1 VNI: converge total', m('delOneMs')),
+    row('  -1 VNI: kernel apply', m('delOneKernelMs')),
+    row('  -1 VNI: FRR reloaded? / FRR step', (s) => `${s.medians.delOneReloaded ? 'yes' : 'no'} / ${ms(s.medians.delOneFrrReloadMs)}`),
+  ];
+  const idle = b.idle.measured ? `${b.idle.rssMB} MB RSS (max ${b.idle.rssMaxMB} MB), ${b.idle.cpuPercent} % CPU over ${b.idle.sampleS} s after ${b.idle.settleS} s` : `not measured: ${b.idle.reason}`;
+  return [
+    formatTable(header, rows),
+    '',
+    `L3VNIs: ${b.l3}`,
+    `idle daemon (evpn-node run, N=${b.sizes.at(-1)?.n ?? '-'}): ${idle}`,
+    '',
+    'targets:',
+    ...b.targets.map((t) => `  [${t.met === null ? ' -- ' : t.met ? ' met' : 'MISS'}] ${t.target}: ${t.value}`),
+  ].join('\n');
+}

@@ -1,0 +1,217 @@
+// IO: every measurement of one N, run by run, inside the node netns (where evpn-node runs in
+// production, so the host side is "the current netns" exactly as for the CLI).
+//
+// Each run starts from the same state: evpn-node torn down by its own teardown (planTeardown:
+// every link with our alias deleted, the underlay NIC back in the host with its address, FRR
+// emptied), checked against the baseline snapshot taken before the first run. Order per run:
+//   A  evpn-node converge() from scratch (observe, plan, kernel pre, frr.conf + reload, kernel
+//      post, verify), then a no-op converge() under `ip monitor`, then +1 VNI and -1 VNI;
+//   B  evpn-node's kernel path alone (observe, plan, applyPhase pre+post) with FRR idle, the
+//      same conditions as C and D;
+//   C  one `ip -batch` per namespace with B's ops (the limit);
+//   D  a shell script, one `ip` process per op (the seed's approach).
+// Every variant's end state is compared with A's (ip -j dumps minus ifindex/MAC/timer noise).
+
+import { writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
+import type { Logger } from '../log.js';
+import { loadInputs, type NodeInputs } from '../reconcile/inputs.js';
+import { converge } from '../reconcile/converge.js';
+import { teardownNode, EMPTY_FRR_CONF } from '../reconcile/teardown.js';
+import { readFrrConf } from '../reconcile/frr-files.js';
+import { resolveRouterNetns } from '../netns/resolve.js';
+import { observeBoth } from '../kernel/observe.js';
+import { planKernel, type KernelPlan } from '../kernel/plan.js';
+import { applyPhase } from '../kernel/apply.js';
+import { buildFrrModel } from '../frr/build.js';
+import { renderFrrConf } from '../frr/render.js';
+import { benchConfigYaml, type FabricRuntime } from './config-gen.js';
+import { firstDifference, snapshot, type Snapshot } from './kernel-dump.js';
+import { runLimit, runSeed } from './variants.js';
+import { netlinkEvents } from './netlink-watch.js';
+import { Samples } from './stats.js';
+
+export interface SizeOptions {
+  n: number;
+  runs: number;
+  /** Runs of the (slow) seed script; the others run `runs` times. */
+  seedRuns: number;
+  fabric: FabricRuntime;
+  workDir: string;
+  log: Logger;
+  /** Progress lines. */
+  say: (text: string) => void;
+  /** Snapshot of the start state; taken on the first size. */
+  baseline?: { host: Snapshot; router: Snapshot };
+}
+
+export interface SizeResult {
+  n: number;
+  runs: number;
+  seedRuns: number;
+  kernelOps: number;
+  processes: { evpnNode: number; limit: number; seed: number };
+  frrConfBytes: number;
+  samples: Record<string, number[]>;
+  medians: Record<string, number>;
+  checks: string[];
+  baseline: { host: Snapshot; router: Snapshot };
+}
+
+const now = (): number => performance.now();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function inputsFor(n: number, o: SizeOptions, name: string, from = 0): Promise<NodeInputs> {
+  const path = `${o.workDir}/${name}.yaml`;
+  await writeFile(path, benchConfigYaml(n, o.fabric, { from }));
+  return loadInputs(path);
+}
+
+export async function runSize(o: SizeOptions): Promise<SizeResult> {
+  const { n, fabric, log, say } = o;
+  const s = new Samples();
+  const checks: string[] = [];
+  const check = (ok: boolean, what: string): void => {
+    if (!ok) throw new Error(`bench check failed at N=${n}: ${what}`);
+    if (!checks.includes(what)) checks.push(what);
+  };
+
+  let t = now();
+  const inputs = await inputsFor(n, o, `config-${n}`);
+  s.add('configLoadMs', now() - t);
+  const plus = await inputsFor(n + 1, o, `config-${n}-plus1`);
+  t = now();
+  renderFrrConf(buildFrrModel(inputs.config, inputs.derived, new Map()));
+  s.add('renderMs', now() - t);
+
+  const teardown = async (): Promise<void> => {
+    await teardownNode({ runtime: inputs.config.runtime, underlayNic: inputs.config.underlay.nic }, { log, hostPid: process.pid });
+    // zebra digests the deletions; let it finish before the next timed variant.
+    await sleep(500 + n * 2);
+  };
+  await teardown();
+  const baseline = o.baseline ?? (await snapshot(fabric.netns));
+  const atStart = async (what: string): Promise<void> => {
+    const d = firstDifference(baseline, await snapshot(fabric.netns));
+    check(d === undefined, `start state identical before ${what}${d ? `: ${d}` : ''}`);
+    check((await readFrrConf(fabric.frrConfigDir)) === EMPTY_FRR_CONF, 'FRR empty at the start of each variant');
+  };
+
+  let reference: { host: Snapshot; router: Snapshot } | undefined;
+  const sameAsEvpnNode = async (what: string): Promise<void> => {
+    const d = firstDifference(reference, await snapshot(fabric.netns));
+    check(d === undefined, `${what}: kernel state identical to evpn-node's${d ? `: ${d}` : ''}`);
+  };
+
+  let plan: KernelPlan | undefined;
+  let processes = { evpnNode: 0, limit: 0, seed: 0 };
+  for (let run = 0; run < o.runs; run++) {
+    // A: the real reconcile, from scratch.
+    await atStart('evpn-node converge');
+    const a = await converge(inputs, { log });
+    check(a.ok && a.reloaded, 'converge from scratch ok and FRR reloaded');
+    s.add('evpnTotalMs', a.durationMs);
+    s.add('evpnObserveMs', a.timings.observeMs);
+    s.add('evpnPlanMs', a.timings.planMs);
+    s.add('evpnKernelMs', a.timings.kernelMs);
+    s.add('evpnFrrReloadMs', a.timings.frrMs);
+    s.add('evpnVerifyMs', a.timings.verifyMs);
+    if (!reference) reference = await snapshot(fabric.netns);
+    else await sameAsEvpnNode('evpn-node converge (run ' + run + ')');
+
+    // No-op: nothing may be written, FRR not reloaded. The kernel finishes what the apply set
+    // in motion first (IPv6 DAD on the new links adds link-local addresses ~1 s after `up`).
+    await settled(fabric.netns);
+    const noop = await netlinkEvents([undefined, fabric.netns], () => converge(inputs, { log }));
+    s.add('noopMs', noop.result.durationMs);
+    s.add('noopObserveMs', noop.result.timings.observeMs);
+    s.add('noopPlanMs', noop.result.timings.planMs);
+    check(noop.result.kernelOps === 0, 'no-op converge: zero kernel ops');
+    check(!noop.result.reloaded && !noop.result.frrChanged, 'no-op converge: FRR not reloaded (rendered text equals the file)');
+    check(noop.events.length === 0, `no-op converge: ip monitor saw no event${noop.events.length ? ` (saw ${noop.events.length}: ${noop.events.slice(0, 3).join(' | ')})` : ''}`);
+
+    // One VNI more, then back.
+    const add = await converge(plus, { log });
+    s.add('addOneMs', add.durationMs);
+    s.add('addOneOps', add.kernelOps);
+    s.add('addOneKernelMs', add.timings.kernelMs);
+    s.add('addOneFrrReloadMs', add.timings.frrMs);
+    const del = await converge(inputs, { log });
+    s.add('delOneMs', del.durationMs);
+    s.add('delOneOps', del.kernelOps);
+    s.add('delOneKernelMs', del.timings.kernelMs);
+    s.add('delOneFrrReloadMs', del.timings.frrMs);
+    // L2VNIs under advertise-all-vni have no per-VNI FRR config: the text, and so FRR, stays.
+    s.add('addOneReloaded', add.reloaded ? 1 : 0);
+    s.add('delOneReloaded', del.reloaded ? 1 : 0);
+    await sameAsEvpnNode('after +1/-1 VNI');
+    await teardown();
+
+    // B: evpn-node's kernel path with FRR idle.
+    await atStart('evpn-node kernel path');
+    t = now();
+    const netns = await resolveRouterNetns({ pidFile: fabric.pidFile, preferredName: fabric.netns });
+    const observed = await observeBoth({ routerNetns: netns.name, desired: inputs.desired });
+    const tObs = now();
+    plan = planKernel(inputs.desired, observed, { routerNetns: netns.name });
+    const tPlan = now();
+    await applyPhase(plan, 'pre', { routerNetns: netns.name });
+    await applyPhase(plan, 'post', { routerNetns: netns.name });
+    const tApply = now();
+    check(plan.ops.length === a.kernelOps, 'the kernel path plans the same ops as converge');
+    s.add('kernelObserveMs', tObs - t);
+    s.add('kernelPlanMs', tPlan - tObs);
+    s.add('kernelApplyMs', tApply - tPlan);
+    s.add('kernelPathMs', tApply - t);
+    await sameAsEvpnNode('evpn-node kernel path');
+    processes.evpnNode = countProcesses(plan);
+    await teardown();
+
+    // C: the limit.
+    await atStart('ip -batch limit');
+    const lim = await runLimit(plan, fabric.netns);
+    s.add('limitMs', lim.ms);
+    processes.limit = lim.processes;
+    await sameAsEvpnNode('ip -batch limit');
+    await teardown();
+
+    // D: the seed's approach (slow at large N: fewer runs).
+    if (run < o.seedRuns) {
+      await atStart('seed script');
+      const seed = await runSeed(plan, fabric.netns, `${o.workDir}/seed-${n}.sh`);
+      s.add('seedMs', seed.ms);
+      processes.seed = seed.processes;
+      await sameAsEvpnNode('seed script');
+      await teardown();
+    }
+    say(`  N=${n} run ${run + 1}/${o.runs}: converge ${a.durationMs} ms, kernel path ${Math.round(tApply - t)} ms, limit ${Math.round(lim.ms)} ms, no-op ${noop.result.durationMs} ms${s.data.seedMs?.[run] !== undefined ? `, seed ${Math.round(s.data.seedMs[run] as number)} ms` : ''}`);
+  }
+  return {
+    n,
+    runs: o.runs,
+    seedRuns: o.seedRuns,
+    kernelOps: plan?.ops.length ?? 0,
+    processes,
+    frrConfBytes: Buffer.byteLength(inputs.frrConf),
+    samples: s.data,
+    medians: s.medians(),
+    checks,
+    baseline,
+  };
+}
+
+/** Waits until no IPv6 address is tentative in either namespace (at most 15 s). */
+async function settled(routerNetns: string): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    const [h, r] = await Promise.all([execa('ip', ['-6', 'addr', 'show', 'tentative']), execa('ip', ['-n', routerNetns, '-6', 'addr', 'show', 'tentative'])]);
+    if (!h.stdout.trim() && !r.stdout.trim()) break;
+    await sleep(100);
+  }
+  await sleep(200);
+}
+
+/** ip/sysctl processes evpn-node's applyPhase starts for a plan. */
+function countProcesses(plan: KernelPlan): number {
+  const groups = new Set(plan.ops.map((op) => `${op.phase} ${op.ns} ${op.kind} ${op.kind === 'ip' && op.args[0] === '-6' ? '6' : '4'}`));
+  return groups.size;
+}
