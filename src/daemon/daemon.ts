@@ -165,6 +165,9 @@ export class Daemon {
     const tryEnded = this.state === 'try-in-progress';
     const reread = tryEnded || reasons.has('boot') || reasons.has('config') || reasons.has('sighup') || reasons.has('try-ended') || (!this.inForce && !this.candidate);
     if (reread) await this.readConfig();
+    // An edit that changes nothing in force (invalid, or the same config again) is reported
+    // by readConfig and costs no reconcile.
+    if (!this.candidate && this.inForce && why.every((r) => r === 'config') && this.state === 'converged') return this.publish();
     const target = this.candidate ?? this.inForce;
     if (!target) {
       this.setState('waiting-config', this.diskProblem ?? 'no config');
@@ -181,8 +184,13 @@ export class Daemon {
     if (frrRestarted) this.log.warn({ oldPid: this.frr?.pid, pid: netns.pid }, 'FRR restarted in the same netns: pushing its config again');
     if (netnsChanged) this.log.warn({ oldInode: this.frr?.inode, inode: netns.inode, netns: netns.name }, 'FRR runs in a new netns (router pod recreated): plumbing it from scratch');
 
-    const cheap = target === this.inForce && !frrRestarted && !netnsChanged && why.every((r) => r === 'drift' || r === 'pidfile') && this.state === 'converged';
-    if (cheap && !(await this.drifted(target))) return this.publish();
+    // Same config as in force: look before writing, so a repair is logged as the drift it is,
+    // and a quiet tick costs one observe per netns.
+    if (target === this.inForce && !frrRestarted && !netnsChanged) {
+      const drifted = await this.drifted(target);
+      const quiet = why.every((r) => r === 'drift' || r === 'pidfile' || r === 'retry');
+      if (!drifted && quiet && this.state === 'converged') return this.publish();
+    }
     await this.convergeTarget(target, why, frrRestarted);
     await this.publish();
   }
