@@ -11,6 +11,8 @@
 #      daemon does: FRR's netns through its pidfile, `ip -n`, sysctl in the router netns
 # Everything it installs is removed at the end. Proving boot order and readiness with a leaf is
 # the boot scenario's job; this one proves the units and the image themselves.
+# Needs in the lab base image (scripts/lab.d/packages.ctr-base): nodejs iproute2 procps systemd
+# (the offline build cannot apt-get sysctl and systemd-notify).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
