@@ -1,0 +1,230 @@
+// `evpn-node try` on the netns fabric: change the node's primary address (the way an operator
+// would lose the node) and prove every way out — timeout, --confirm from another shell, SIGUSR1,
+// readiness, SIGINT, a candidate FRR refuses, an invalid candidate, in-place refusal.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { execa, type ResultPromise } from 'execa';
+import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { buildCli, fabricUp, ipJson, type Fabric } from '../helpers/fabric.js';
+import { haveFrr, waitFor } from '../helpers/frr.js';
+
+const ready = process.getuid?.() === 0 && haveFrr();
+if (!ready) console.warn('try-fabric: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
+
+const config = (f: Fabric, hostAddress = '192.170.10.20/24'): string => `
+node:
+  index: 3
+underlay:
+  asn: 64514
+  nic: eth1
+  vtepCIDR: 100.65.0.0/24
+  neighbors:
+    - address: 192.168.11.2
+      asn: 64512
+l2vnis:
+  - vni: 110
+    hostMaster: {name: br-hs-110, managed: true}
+    hostAddress: ${hostAddress}
+primary:
+  l2vni: 110
+  defaultRoute: false
+${f.runtimeYaml}`;
+
+type AddrLink = { ifname: string; addr_info: Array<{ local: string; prefixlen: number; family: string }> };
+
+describe.skipIf(!ready)('try on the fabric', () => {
+  let f: Fabric;
+  let candidate: string;
+  const tryFile = () => `${f.runDir}/try.json`;
+  const lastGood = () => readFile(`${f.runDir}/state/last-good.yaml`, 'utf8');
+  const hostAddrs = async (): Promise<string[]> => {
+    const links = await ipJson<AddrLink[]>(f.node, 'addr', 'show', 'dev', 'br-hs-110').catch(() => [] as AddrLink[]);
+    return (links[0]?.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
+  };
+  const kubeletEnv = () => readFile(`${f.runDir}/kubelet.env`, 'utf8');
+  const leafEstablished = async (): Promise<boolean> => (await execa('vtysh', ['-N', f.leaf, '-c', 'show bgp summary json'])).stdout.includes('"state":"Established"');
+  /** Start a try in the background (the CLI in the node netns). */
+  const startTry = (...args: string[]) => f.cli('try', ...args) as ResultPromise<{ reject: false }>;
+  const tryPid = async (): Promise<number> => {
+    await waitFor(async () => existsSync(tryFile()), 20_000, 'try.json');
+    return (JSON.parse(await readFile(tryFile(), 'utf8')) as { pid: number }).pid;
+  };
+
+  beforeAll(async () => {
+    await buildCli();
+    f = await fabricUp('tr');
+    candidate = `${f.configDir}/config.yaml.new`;
+    await f.writeConfig(config(f));
+  });
+  afterAll(async () => {
+    await f?.down();
+  });
+
+  test('refused before the first apply: there is nothing to roll back to', async () => {
+    await writeFile(candidate, config(f, '192.170.10.21/24'));
+    const r = await f.cli('try', candidate, '--timeout', '5');
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/try refused: nothing to roll back to: \S+last-good\.yaml does not exist yet .*Use `evpn-node apply` for the first apply/);
+    expect(await hostAddrs()).toEqual([]);
+    expect(existsSync(tryFile())).toBe(false);
+  });
+
+  test('(apply the base config; the leaf session comes up)', async () => {
+    const r = await f.cli('apply');
+    expect(r.exitCode, r.stderr).toBe(0);
+    await waitFor(leafEstablished, 60_000, 'BGP Established on the leaf');
+  });
+
+  test('an invalid candidate: exit 2 with file:line:col, nothing changed', async () => {
+    const before = { conf: await readFile(f.configPath, 'utf8'), frr: await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8'), lg: await lastGood() };
+    await writeFile(candidate, config(f, '192.170.10.21/24').replace('vni: 110', 'vni: 99999999'));
+    const r = await f.cli('try', candidate, '--timeout', '5');
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/config\.yaml\.new:\d+:\d+: l2vnis\[0\]\.vni: /);
+    expect(existsSync(tryFile())).toBe(false);
+    expect(await hostAddrs()).toEqual(['192.170.10.20/24']);
+    expect({ conf: await readFile(f.configPath, 'utf8'), frr: await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8'), lg: await lastGood() }).toEqual(before);
+  });
+
+  test('not confirmed in time: the new primary address appears, then the old one is back; files untouched; exit 1', async () => {
+    const conf = await readFile(f.configPath, 'utf8');
+    const lg = await lastGood();
+    await writeFile(candidate, config(f, '192.170.10.21/24'));
+    const t0 = performance.now();
+    const p = startTry(candidate, '--timeout', '5');
+    await waitFor(async () => (await hostAddrs()).includes('192.170.10.21/24'), 20_000, 'the candidate address');
+    expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
+    expect(await kubeletEnv()).toBe('NODE_IP=192.170.10.21\n');
+    expect(JSON.parse(await readFile(tryFile(), 'utf8'))).toMatchObject({ pid: expect.any(Number), deadline: expect.any(String), candidate });
+    const r = await p;
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(performance.now() - t0).toBeGreaterThan(5000);
+    expect(r.stderr).toMatch(/Keeping it only if confirmed within 5 s \(`evpn-node try --confirm`, or kill -USR1 \d+\); otherwise rolling back\./);
+    expect(r.stderr).toMatch(/evpn-node: rolled back to the last good config: not confirmed within 5 s/);
+    expect(await hostAddrs()).toEqual(['192.170.10.20/24']);
+    expect(await kubeletEnv()).toBe('NODE_IP=192.170.10.20\n');
+    expect(await readFile(f.configPath, 'utf8')).toBe(conf);
+    expect(await lastGood()).toBe(lg);
+    expect(existsSync(tryFile())).toBe(false);
+    expect(await leafEstablished()).toBe(true);
+  });
+
+  test('confirmed with `try --confirm` from another shell: it stays; config.yaml = candidate, .bak = old, last-good = candidate', async () => {
+    const old = await readFile(f.configPath, 'utf8');
+    const next = config(f, '192.170.10.21/24');
+    await writeFile(candidate, next);
+    const p = startTry(candidate, '--timeout', '60');
+    await waitFor(async () => (await hostAddrs()).includes('192.170.10.21/24'), 20_000, 'the candidate address');
+    const c = await f.cli('try', '--confirm');
+    expect(c.exitCode, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/^Confirmed the try in progress \(pid \d+\)\.$/);
+    const r = await p;
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Confirmed \(SIGUSR1\): \S+config\.yaml now holds the candidate, the previous one is \S+config\.yaml\.bak/);
+    expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
+    expect(await readFile(f.configPath, 'utf8')).toBe(next);
+    expect(await readFile(`${f.configPath}.bak`, 'utf8')).toBe(old);
+    expect(await lastGood()).toMatch(/hostAddress: 192\.170\.10\.21\/24/);
+    expect(existsSync(tryFile())).toBe(false);
+    // And the node agrees with itself: status says in force = on disk.
+    expect((await f.cli('status')).stdout).toMatch(/^In force: += on disk/m);
+  });
+
+  test('`try --confirm` with no try in progress: exit 1, says so', async () => {
+    const r = await f.cli('try', '--confirm');
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/no try is in progress \(no try\.json\): nothing to confirm/);
+  });
+
+  test('confirmed by SIGUSR1 to the try process', async () => {
+    await writeFile(candidate, config(f, '192.170.10.20/24'));
+    const p = startTry(candidate, '--timeout', '60');
+    await waitFor(async () => (await hostAddrs()).includes('192.170.10.20/24'), 20_000, 'the candidate address');
+    process.kill(await tryPid(), 'SIGUSR1');
+    const r = await p;
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Confirmed \(SIGUSR1\)/);
+    expect(await hostAddrs()).toEqual(['192.170.10.20/24']);
+    expect(await lastGood()).toMatch(/hostAddress: 192\.170\.10\.20\/24/);
+  });
+
+  test('--auto-confirm-when-ready confirms by itself once the underlay session is Established', async () => {
+    await writeFile(candidate, config(f, '192.170.10.21/24'));
+    const t0 = performance.now();
+    const r = await startTry(candidate, '--timeout', '60', '--auto-confirm-when-ready');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(30_000);
+    expect(r.stdout).toMatch(/^Confirmed \(readiness checks passed \(underlay BGP session with 192\.168\.11\.2 is Established/);
+    expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
+  });
+
+  test('--auto-confirm-when-ready with a candidate that loses the ToR: rolled back, the session comes back', async () => {
+    const conf = await readFile(f.configPath, 'utf8');
+    // A neighbor nobody answers for: the underlay session of the candidate never comes up.
+    await writeFile(candidate, conf.replace('address: 192.168.11.2', 'address: 192.168.11.9'));
+    const r = await startTry(candidate, '--timeout', '8', '--auto-confirm-when-ready');
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/rolled back to the last good config: not confirmed within 8 s/);
+    expect(await readFile(f.configPath, 'utf8')).toBe(conf);
+    expect(await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8')).toMatch(/neighbor 192\.168\.11\.2 /);
+    await waitFor(leafEstablished, 60_000, 'BGP Established on the leaf again');
+  });
+
+  test('a candidate FRR refuses: rolled back at once, exit 1', async () => {
+    const conf = await readFile(f.configPath, 'utf8');
+    const frr = await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8');
+    await writeFile(candidate, conf.replace('192.170.10.21/24', '192.170.10.22/24').replace(/^primary:/m, 'frr:\n  rawConfig: |\n    router bgp 64514\n     this-is-not-an-frr-command\nprimary:'));
+    const t0 = performance.now();
+    const r = await startTry(candidate, '--timeout', '60');
+    expect(r.exitCode).toBe(1);
+    expect(performance.now() - t0).toBeLessThan(30_000);
+    expect(r.stderr).toMatch(/rolled back to the last good config: the candidate did not apply: FRR refused/);
+    expect(await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8')).toBe(frr);
+    expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
+    expect(existsSync(tryFile())).toBe(false);
+  });
+
+  test('SIGINT rolls back at once', async () => {
+    await writeFile(candidate, config(f, '192.170.10.22/24'));
+    const p = startTry(candidate, '--timeout', '60');
+    await waitFor(async () => (await hostAddrs()).includes('192.170.10.22/24'), 20_000, 'the candidate address');
+    process.kill(await tryPid(), 'SIGINT');
+    const r = await p;
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/rolled back to the last good config: SIGINT received/);
+    expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
+  });
+
+  test('one try at a time: a second one is refused while the first is live', async () => {
+    await writeFile(candidate, config(f, '192.170.10.22/24'));
+    const p = startTry(candidate, '--timeout', '60');
+    const pid = await tryPid();
+    const second = await f.cli('try', candidate, '--timeout', '5');
+    expect(second.exitCode).toBe(1);
+    expect(second.stderr).toMatch(new RegExp(`try refused: another try is in progress \\(pid ${pid}, rolls back at `));
+    process.kill(pid, 'SIGTERM');
+    expect((await p).exitCode).toBe(1);
+    expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
+  });
+
+  test('in place (no FILE): refused while a daemon runs; without one, rolled back with a warning that config.yaml keeps the edit', async () => {
+    const conf = await readFile(f.configPath, 'utf8');
+    const statusPath = `${f.runDir}/status.json`;
+    const status = await readFile(statusPath, 'utf8');
+    // A live daemon pid in status.json (this test process stands in for it).
+    await writeFile(statusPath, JSON.stringify({ ...JSON.parse(status), daemonPid: process.pid, state: 'converged' }));
+    await f.writeConfig(conf.replace('192.170.10.21/24', '192.170.10.23/24'));
+    const refused = await f.cli('try', '--timeout', '3');
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`try refused: the daemon \\(pid ${process.pid}\\) applies \\S+config\\.yaml as soon as it is saved.*evpn-node try \\S+config\\.yaml\\.new`));
+    expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
+
+    await writeFile(statusPath, status);
+    const r = await f.cli('try', '--timeout', '3');
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/not confirmed within 3 s/);
+    expect(r.stderr).toMatch(/config\.yaml still holds the rolled-back edit: revert it/);
+    expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
+    await f.writeConfig(conf);
+  });
+});
