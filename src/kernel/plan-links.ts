@@ -3,7 +3,7 @@
 
 import type { DesiredLink, NsId } from '../model/desired.js';
 import type { ObservedLink } from './observed.js';
-import { bridgePortSet, linkAdd, linkDel, linkSet, linkUp, vethAdd, type LinkChanges } from './ops.js';
+import { bridgePortSet, linkAdd, linkDel, linkSet, linkUp, markOurs, vethAdd, type LinkChanges } from './ops.js';
 import { PlanContext, STEP, isOurs, key, nsWord, pairedAcrossNs } from './plan-context.js';
 
 export function planLinks(ctx: PlanContext): void {
@@ -26,7 +26,7 @@ function markBlocked(ctx: PlanContext): void {
   const why = new Map<string, string>();
   for (const l of ctx.desired.links) {
     const o = ctx.link(l.ns, l.name);
-    if (o && !isOurs(o)) {
+    if (o && !isOurs(o) && !unmarkedEndOfOurPair(ctx, l, o)) {
       ctx.blocked.add(key(l.ns, l.name));
       ctx.conflict(
         `${l.name} in the ${nsWord(l.ns)} exists but was not created by evpn-node (alias is ${o.alias === undefined ? 'unset' : JSON.stringify(o.alias)}, not "evpn-node"): left untouched; delete or rename it, or set its alias to evpn-node to hand it over`,
@@ -47,6 +47,17 @@ function markBlocked(ctx: PlanContext): void {
     }
   }
   for (const [k, dep] of why) ctx.conflict(`${k.replace(':', ' netns: ')} skipped: it depends on ${dep}, which is in conflict`);
+}
+
+/**
+ * The router end of a veth pair is created in the router netns without our alias (the kernel
+ * drops it at creation) and marked by the router batch: if that batch did not run, it is still
+ * ours when it is paired with our marked host end.
+ */
+function unmarkedEndOfOurPair(ctx: PlanContext, l: DesiredLink, o: ObservedLink): boolean {
+  if (l.ns !== 'router' || l.kind !== 'veth' || !l.veth) return false;
+  const h = ctx.link(l.veth.peerNs, l.veth.peer);
+  return isOurs(h) && pairedAcrossNs(h, o);
 }
 
 /** A master that exists or is created earlier in the same batch (a foreign one only when we do not claim its name). */
@@ -143,6 +154,7 @@ function planVethPair(ctx: PlanContext, h: DesiredLink, r: DesiredLink | undefin
   const oH = ctx.link('host', h.name);
   const oR = ctx.link('router', r.name);
   if (oH && oR && pairedAcrossNs(oH, oR)) {
+    if (!isOurs(oR)) ctx.emit(STEP.createPort, markOurs('router', r.name, `mark ${r.name} as evpn-node's (the end of our pair ${h.name})`));
     change(ctx, h, oH);
     change(ctx, r, oR);
     return;
@@ -180,6 +192,7 @@ function planVethPair(ctx: PlanContext, h: DesiredLink, r: DesiredLink | undefin
   const withMaster = masterAvailable(ctx, h);
   if (h.master && !withMaster) ctx.conflict(`${h.name} in the host netns: master ${h.master} not found; created without a master`);
   ctx.emit(STEP.createPort, ...vethAdd(h, r, ctx.opts.routerNetns, withMaster, `create veth pair ${h.name} (host) / ${r.name} (router)`));
+  ctx.emit(STEP.createPort, markOurs('router', r.name, `mark ${r.name} as evpn-node's`));
   if (r.master) {
     if (masterAvailable(ctx, r)) ctx.emit(STEP.enslave, linkSet('router', 'pre', r.name, { master: r.master }, `${r.name}: enslave the new router leg to ${r.master}`));
     else ctx.conflict(`${r.name} in the router netns: master ${r.master} not found; left without a master`);

@@ -41,10 +41,9 @@ describe('planKernel: from nothing', () => {
     expect(lines(plan)).toEqual([
       'pre ip -n kp-host link add br-hs-110 type bridge',
       'pre ip -n kp-host link set dev br-hs-110 alias evpn-node',
-      'pre ip -n kp-host link add host-110 mtu 8950 master br-hs-110 type veth peer name pe-110 mtu 8950',
+      // The router end is created in the router netns (no move: no RCU wait) and marked there.
+      'pre ip -n kp-host link add host-110 mtu 8950 master br-hs-110 type veth peer name pe-110 mtu 8950 netns kp-router',
       'pre ip -n kp-host link set dev host-110 alias evpn-node',
-      'pre ip -n kp-host link set dev pe-110 alias evpn-node',
-      'pre ip -n kp-host link set dev pe-110 netns kp-router',
       'pre ip -n kp-host addr add 192.170.10.20/24 dev br-hs-110',
       // The underlay leaves the host last and is configured first in the router netns.
       'pre ip -n kp-host link set dev kp-eth1 netns kp-router',
@@ -55,6 +54,7 @@ describe('planKernel: from nothing', () => {
       'pre ip -n kp-router link set dev br-pe-110 alias evpn-node',
       'pre ip -n kp-router link add vni110 mtu 8950 master br-pe-110 type vxlan id 110 local 100.65.0.4 dstport 4789 nolearning',
       'pre ip -n kp-router link set dev vni110 alias evpn-node',
+      'pre ip -n kp-router link set dev pe-110 alias evpn-node',
       'pre ip -n kp-router link set dev pe-110 master br-pe-110',
       'pre ip -n kp-router link set dev vni110 type bridge_slave neigh_suppress on learning off',
       'pre ip -n kp-router addr add 100.65.0.4/32 dev lo label lo:evpn',
@@ -151,6 +151,23 @@ describe('planKernel: idempotency and drift', () => {
     expect(plan.ops[0]?.why).toMatch(/vxlan local 100.65.0.99 -> 100.65.0.4 cannot change in place/);
   });
 
+  test('a router leg left unmarked (router batch did not run) but paired with our host leg: marked, no conflict', () => {
+    const obs = applied();
+    delete linkIn(obs.router, 'pe-120').alias;
+    const plan = planKernel(l2Desired(), obs, OPTS);
+    expect(plan.conflicts).toEqual([]);
+    expect(plan.ops.map((o) => `${o.ns} ${o.phase} ${argsOf(o)}`)).toEqual(['router pre link set dev pe-120 alias evpn-node']);
+  });
+
+  test('an unmarked router leg NOT paired with our host leg stays foreign: conflict', () => {
+    const obs = applied();
+    delete linkIn(obs.router, 'pe-120').alias;
+    delete linkIn(obs.host, 'host-120').alias;
+    const plan = planKernel(l2Desired(), obs, OPTS);
+    expect(plan.conflicts.join('\n')).toMatch(/pe-120 in the router netns exists but was not created by evpn-node/);
+    expect(plan.ops.filter((o) => o.kind === 'ip' && o.args.includes('pe-120'))).toEqual([]);
+  });
+
   test('a veth whose peer is not the desired one: the pair is recreated from the host side', () => {
     const obs = applied();
     obs.router.links = obs.router.links.filter((l) => l.name !== 'pe-120');
@@ -159,10 +176,9 @@ describe('planKernel: idempotency and drift', () => {
     expect(plan.conflicts).toEqual([]);
     expect(plan.ops.map((o) => `${o.ns} ${o.phase} ${argsOf(o)}`)).toEqual([
       'host pre link del dev host-120',
-      'host pre link add host-120 mtu 8950 master br-hs-120 type veth peer name pe-120 mtu 8950',
+      'host pre link add host-120 mtu 8950 master br-hs-120 type veth peer name pe-120 mtu 8950 netns kp-router',
       'host pre link set dev host-120 alias evpn-node',
-      'host pre link set dev pe-120 alias evpn-node',
-      'host pre link set dev pe-120 netns kp-router',
+      'router pre link set dev pe-120 alias evpn-node',
       'router pre link set dev pe-120 master br-pe-120',
       'router post link set dev pe-120 up',
       'host post link set dev host-120 up',
