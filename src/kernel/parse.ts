@@ -5,25 +5,63 @@ import type { ObservedAddr, ObservedLink, ObservedNs, ObservedRoute, ObservedRul
 
 type Json = Record<string, unknown>;
 
-/** The top-level JSON values of concatenated `ip -j` output, in order. */
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * The top-level JSON values of concatenated `ip -j` output, in order. At 1000 VNIs the dumps
+ * are ~10 MB and a per-character loop was the largest cost of a no-op reconcile: ip prints
+ * each command's array on one line (its JSON writer escapes control characters, so no string
+ * holds a raw newline), so lines are parsed directly, and the character scan is the fallback
+ * for any other layout (pretty-printed, or a line that is not a whole value).
+ */
 export function splitJsonValues(text: string): unknown[] {
+  return splitByLines(text) ?? scanJsonValues(text);
+}
+
+function splitByLines(text: string): unknown[] | undefined {
+  const out: unknown[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const c = line.charCodeAt(0);
+    if (c !== OPEN_BRACKET && c !== OPEN_BRACE) return undefined;
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      return undefined;
+    }
+  }
+  return out;
+}
+
+/** Top-level values by scanning characters (strings skipped with indexOf). */
+export function scanJsonValues(text: string): unknown[] {
   const out: unknown[] = [];
   let depth = 0;
   let start = -1;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    else if (c === '[' || c === '{') {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      // Jump to the closing quote: one preceded by an even number of backslashes.
+      let j = text.indexOf('"', i + 1);
+      while (j !== -1) {
+        let b = 0;
+        while (text.charCodeAt(j - 1 - b) === BACKSLASH) b++;
+        if (b % 2 === 0) break;
+        j = text.indexOf('"', j + 1);
+      }
+      if (j === -1) break;
+      i = j;
+    } else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
       if (depth++ === 0) start = i;
-    } else if (c === ']' || c === '}') {
+    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) {
       if (--depth === 0) out.push(JSON.parse(text.slice(start, i + 1)));
-      if (depth < 0) throw new Error(`ip JSON: unbalanced '${c}' at offset ${i}`);
+      if (depth < 0) throw new Error(`ip JSON: unbalanced '${text[i]}' at offset ${i}`);
     }
   }
   if (depth !== 0) throw new Error('ip JSON: output ends inside a value (truncated?)');

@@ -8,11 +8,25 @@ import { addrAdd, addrDel } from './ops.js';
 import { PlanContext, STEP, isOurs, key, nsWord } from './plan-context.js';
 import { VTEP_LABEL } from './names.js';
 
-export const addrKey = (a: { local: string; prefixlen: number }): string => `${canonicalIp(a.local)}/${a.prefixlen}`;
+// Remembered canonical forms: every plan keys every observed address, and at 1000 VNIs that
+// is thousands of IPv6 link-local addresses that stay the same from one reconcile to the next.
+const canonical = new Map<string, string>();
+const CANONICAL_MAX = 100_000;
+function canonicalCached(ip: string): string {
+  let c = canonical.get(ip);
+  if (c === undefined) {
+    c = canonicalIp(ip);
+    if (canonical.size >= CANONICAL_MAX) canonical.clear();
+    canonical.set(ip, c);
+  }
+  return c;
+}
+
+export const addrKey = (a: { local: string; prefixlen: number }): string => `${canonicalCached(a.local)}/${a.prefixlen}`;
 
 const cidrKey = (cidr: string): string => {
   const [ip = '', len = ''] = cidr.split('/');
-  return `${canonicalIp(ip)}/${len}`;
+  return `${canonicalCached(ip)}/${len}`;
 };
 
 /** IPv6 link-local and kernel-made (SLAAC, temporary) addresses come and go with the link: never ours to manage. */
