@@ -1,18 +1,21 @@
 // The generated units, checked by the tools that will read them: `systemd-analyze verify` for
 // the plain units (syntax, unknown keys, missing executables, ordering cycles with kubelet), and
-// podman's quadlet generator `--dryrun` when this podman has one (>= 4.4; Debian 12 has 4.3:
-// the lab VM, podman 5.4, runs test/lab/units-verify.sh instead).
+// podman's quadlet generator `--dryrun`. Debian 12's podman 4.3 has no generator: the test uses
+// $EVPN_QUADLET, or the one in the lab's debootstrapped VM tree (podman 5.4, a Go binary that
+// runs here), else skips (the lab VM runs test/lab/units-verify.sh).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { INSTALL_DIRS, renderUnits, type UnitFile } from '../../src/systemd/units.js';
 
 const images = { controllerImage: 'localhost/evpn-node:latest', frrImage: 'quay.io/frrouting/frr:10.3.1' };
-const QUADLET_GENERATORS = ['/usr/lib/systemd/system-generators/podman-system-generator', '/usr/libexec/podman/quadlet'];
-const quadlet = QUADLET_GENERATORS.find((p) => existsSync(p));
+const LAB_CACHE = '/var/cache/evpn-node-lab';
+const labTrees = existsSync(LAB_CACHE) ? readdirSync(LAB_CACHE).filter((d) => d.startsWith('tree-vm-')).map((d) => `${LAB_CACHE}/${d}/usr/libexec/podman/quadlet`) : [];
+const QUADLET_GENERATORS = [process.env.EVPN_QUADLET ?? '', '/usr/lib/systemd/system-generators/podman-system-generator', '/usr/libexec/podman/quadlet', ...labTrees];
+const quadlet = QUADLET_GENERATORS.find((p) => p !== '' && existsSync(p));
 const hasPodman = existsSync('/usr/bin/podman');
 
 let root: string;
@@ -77,13 +80,47 @@ describe('plain units under systemd-analyze verify', () => {
 });
 
 describe('quadlet files under the podman generator', () => {
-  test.skipIf(!quadlet)(`--dryrun turns them into the four services (${quadlet ? 'found ' + basename(quadlet) : 'no quadlet generator: podman < 4.4 here, the lab VM covers it with test/lab/units-verify.sh'})`, async () => {
-    const dir = join(root, 'quadlet');
-    await writeUnits(dir, renderUnits({ format: 'quadlet', ...images, podmanVersion: '5.0' }), INSTALL_DIRS.quadlet);
+  const SERVICES = ['evpn-node-router-pod.service', 'evpn-node-frr.service', 'evpn-node-reloader.service', 'evpn-node-controller.service'];
+  const why = quadlet ? `generator ${quadlet}` : 'no quadlet generator here (podman < 4.4, no lab tree): the lab VM covers it with test/lab/units-verify.sh';
+
+  /** Generate for `podmanVersion`, run the generator's --dryrun; the services by name. */
+  async function dryrun(podmanVersion: string): Promise<Map<string, string>> {
+    const dir = join(root, `quadlet-${podmanVersion}`);
+    await writeUnits(dir, renderUnits({ format: 'quadlet', ...images, podmanVersion }), INSTALL_DIRS.quadlet);
     const r = await execa(quadlet!, ['--dryrun'], { reject: false, env: { QUADLET_UNIT_DIRS: dir } });
-    expect(r.stderr).not.toMatch(/error|unsupported/i);
-    for (const s of ['evpn-node-router-pod.service', 'evpn-node-frr.service', 'evpn-node-reloader.service', 'evpn-node-controller.service']) {
-      expect(r.stdout).toContain(`---${s}---`);
-    }
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/error|unsupported|unknown key/i);
+    // stdout: `---NAME---` then the unit, for each service.
+    const parts = r.stdout.split(/^---(.+)---$/m);
+    const services = new Map<string, string>();
+    for (let i = 1; i < parts.length; i += 2) services.set(parts[i]!, parts[i + 1] ?? '');
+    return services;
+  }
+  const live = (text: string) => text.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+
+  test.skipIf(!quadlet)(`podman 5.4 files: four services, no network-online, our ExecStartPre before pod create (${why})`, async () => {
+    const services = await dryrun('5.4');
+    expect([...services.keys()].sort()).toEqual([...SERVICES].sort());
+    for (const [name, text] of services) expect(live(text), name).not.toMatch(/network-online/);
+    const pre = live(services.get('evpn-node-router-pod.service')!).split('\n').filter((l) => l.startsWith('ExecStartPre='));
+    const netns = pre.findIndex((l) => l.includes('ip netns add evpn-node'));
+    const create = pre.findIndex((l) => l.includes('pod create'));
+    expect(netns).toBeGreaterThanOrEqual(0);
+    expect(create).toBeGreaterThan(netns);
+    expect(live(services.get('evpn-node-controller.service')!)).toMatch(/^ExecStart=.* --sdnotify=container .*--pull=never --pid=host .*localhost\/evpn-node:latest run$/m);
+
+    // And the generated services pass systemd-analyze verify, with the target.
+    const out = join(root, 'quadlet-5.4-out');
+    await mkdir(out, { recursive: true });
+    for (const [name, text] of services) await writeFile(join(out, name), text);
+    await writeUnits(out, renderUnits({ format: 'quadlet', ...images, podmanVersion: '5.4' }), INSTALL_DIRS.systemd);
+    const r = await verify(out, [...SERVICES, 'evpn-node.target']);
+    expect(r.complaints).toEqual([]);
+  });
+
+  test.skipIf(!quadlet)(`podman 5.0 files are accepted, and quadlet then adds network-online (why 5.3's key matters) (${why})`, async () => {
+    const services = await dryrun('5.0');
+    expect([...services.keys()].sort()).toEqual([...SERVICES].sort());
+    expect(live(services.get('evpn-node-controller.service')!)).toMatch(/^After=network-online\.target$/m);
   });
 });
