@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { execa, type ResultPromise } from 'execa';
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { buildCli, fabricUp, ipJson, type Fabric } from '../helpers/fabric.js';
+import { buildCli, fabricUp, ipJson, ROOT, type Fabric } from '../helpers/fabric.js';
 import { haveFrr, waitFor } from '../helpers/frr.js';
 
 const ready = process.getuid?.() === 0 && haveFrr();
@@ -146,6 +146,21 @@ describe.skipIf(!ready)('try on the fabric', () => {
     expect(r.stdout).toMatch(/^Confirmed \(SIGUSR1\)/);
     expect(await hostAddrs()).toEqual(['192.170.10.20/24']);
     expect(await lastGood()).toMatch(/hostAddress: 192\.170\.10\.20\/24/);
+  });
+
+  test('confirmed by ENTER on a terminal (a real pty, through script(1))', async () => {
+    await writeFile(candidate, config(f, '192.170.10.22/24'));
+    const cmd = `${ROOT}bin/evpn-node --config ${f.configPath} try ${candidate} --timeout 60`;
+    const p = execa('ip', ['netns', 'exec', f.node, 'script', '-qec', cmd, '/dev/null'], { reject: false });
+    await waitFor(async () => (await hostAddrs()).includes('192.170.10.22/24'), 20_000, 'the candidate address');
+    await waitFor(async () => existsSync(tryFile()), 5_000, 'try.json');
+    await new Promise((r) => setTimeout(r, 500));
+    p.stdin?.write('\n');
+    const r = await p;
+    expect(r.exitCode, String(r.stdout)).toBe(0);
+    expect(String(r.stdout)).toMatch(/Keeping it only if confirmed within 60 s \(ENTER, or `evpn-node try --confirm`, or kill -USR1 \d+\)/);
+    expect(String(r.stdout)).toMatch(/Confirmed \(ENTER\)/);
+    expect(await hostAddrs()).toEqual(['192.170.10.22/24']);
   });
 
   test('--auto-confirm-when-ready confirms by itself once the underlay session is Established', async () => {
