@@ -1,11 +1,12 @@
-// The systemd units `status` asks about. The one list to change when `evpn-node units` renames
-// what it generates (plain units: router pod + its containers, controller; kubelet is ours to
-// order before, so its state matters too).
+// The systemd units `status` asks about: what `evpn-node units` generates (its UNIT_NAMES, the
+// one list of names), plus kubelet, which is ours to order before, so its state matters too.
+import { UNIT_NAMES } from '../systemd/units.js';
+
 export const STATUS_UNITS: readonly string[] = [
-  'evpn-node.target',
-  'evpn-node-router-pod.service',
-  'evpn-node-frr.service',
-  'evpn-node-reloader.service',
-  'evpn-node-controller.service',
+  UNIT_NAMES.target,
+  UNIT_NAMES.routerPod,
+  UNIT_NAMES.frr,
+  UNIT_NAMES.reloader,
+  UNIT_NAMES.controller,
   'kubelet.service',
 ];
