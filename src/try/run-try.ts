@@ -41,6 +41,9 @@ export interface TryDeps {
   listen: (emit: (ev: TryEvent) => void) => () => void;
   /** ENTER on the terminal confirms (stdin is a TTY): said in the prompt. */
   enterConfirms?: boolean;
+  /** How to wake the daemon (default SIGHUP to its pid) and how long to wait for its answer. */
+  signalDaemon?: (pid: number) => void;
+  daemonAckMs?: number;
   now?: () => number;
   tickMs?: number;
   readinessPollMs?: number;
@@ -95,6 +98,7 @@ export async function runTryFlow(req: TryRequest, deps: TryDeps): Promise<TryRes
   };
   const stop = deps.listen(emit);
   try {
+    await daemonStandsAside(rt, deps);
     let outcome: TryOutcome;
     // 3. Apply the candidate; last-good.yaml stays the config to roll back to.
     try {
@@ -202,6 +206,34 @@ async function refuseInPlaceWithDaemon(rt: RuntimeConfig, configPath: string): P
         `Write the candidate to another file and try that: cp ${configPath} ${configPath}.new; edit it; evpn-node try ${configPath}.new`,
     );
   }
+}
+
+/**
+ * A running daemon notices try.json at the start of its next pass — which may be a drift check
+ * 30 s away, while a pass already under way could undo the candidate. So wake it (SIGHUP = re-read
+ * the config, a pass that starts by checking try.json) and wait until status.json says it stands
+ * aside. No daemon: nothing to wait for. No answer: go on, and say so.
+ */
+async function daemonStandsAside(rt: RuntimeConfig, deps: TryDeps): Promise<void> {
+  const first = await readStatusFile(rt);
+  const pid = first.found ? first.status.daemonPid : undefined;
+  if (pid === undefined || !pidAlive(pid)) return;
+  try {
+    (deps.signalDaemon ?? ((p: number) => process.kill(p, 'SIGHUP')))(pid);
+  } catch (e) {
+    deps.say(`warning: cannot wake the daemon (pid ${pid}): ${(e as Error).message}`);
+    return;
+  }
+  const until = Date.now() + (deps.daemonAckMs ?? 10_000);
+  while (Date.now() < until) {
+    const s = await readStatusFile(rt);
+    if (s.found && s.status.state === 'try-in-progress') {
+      deps.say(`The daemon (pid ${pid}) stands aside until this try ends.`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  deps.say(`warning: the daemon (pid ${pid}) did not acknowledge the try within ${Math.round((deps.daemonAckMs ?? 10_000) / 1000)} s; going on`);
 }
 
 const sameRuntime = (a: RuntimeConfig, b: RuntimeConfig): boolean =>

@@ -76,6 +76,9 @@ describe.skipIf(!ready)('try with the daemon running', () => {
     const r = await p;
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/rolled back to the last good config: not confirmed within 6 s/);
+    // The hand-off was acknowledged before the candidate was applied (SIGHUP → a pass that saw try.json).
+    expect(r.stderr.indexOf('stands aside until this try ends')).toBeGreaterThan(-1);
+    expect(r.stderr.indexOf('stands aside until this try ends')).toBeLessThan(r.stderr.indexOf('Applied '));
     expect(await hostAddrs()).toEqual(['192.170.10.20/24']);
     await waitFor(async () => (await status()).state === 'converged', 30_000, 'daemon converged again');
     expect(await hostAddrs()).toEqual(['192.170.10.20/24']);
