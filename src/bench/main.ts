@@ -32,11 +32,11 @@ interface Options {
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--sizes 10,100,1000] [--runs 10=5,100=5,1000=3]
-                      [--seed-runs 1000=1] [--out bench-results.json] [--prefix bn]
+                      [--seed-runs 100=3,1000=1] [--out bench-results.json] [--prefix bn]
                       [--idle 10,20 (settle s, sample s)]`;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { prefix: 'bn', sizes: [10, 100, 1000], runs: { 10: 5, 100: 5, 1000: 3 }, seedRuns: { 1000: 1 }, out: `${ROOT}bench-results.json`, idleSettleS: 10, idleSampleS: 20 };
+  const o: Options = { prefix: 'bn', sizes: [10, 100, 1000], runs: { 10: 5, 100: 5, 1000: 3 }, seedRuns: { 100: 3, 1000: 1 }, out: `${ROOT}bench-results.json`, idleSettleS: 10, idleSampleS: 20 };
   const map = (v: string): Record<number, number> => Object.fromEntries(v.split(',').map((kv) => kv.split('=').map(Number) as [number, number]));
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];

@@ -1,9 +1,9 @@
 // IO: every measurement of one N, run by run, inside the node netns (where evpn-node runs in
 // production, so the host side is "the current netns" exactly as for the CLI).
 //
-// Each run starts from the same state: evpn-node torn down by its own teardown (planTeardown:
-// every link with our alias deleted, the underlay NIC back in the host with its address, FRR
-// emptied), checked against the baseline snapshot taken before the first run. Order per run:
+// Each run starts from the same state: FRR emptied, every link with our alias deleted, the
+// underlay NIC back in the host with its address (reset.ts: a group delete, then evpn-node's
+// own teardown for the rest), checked against the baseline snapshot taken before the first run. Order per run:
 //   A  evpn-node converge() from scratch (observe, plan, kernel pre, frr.conf + reload, kernel
 //      post, verify), then a no-op converge() under `ip monitor`, then +1 VNI and -1 VNI;
 //   B  evpn-node's kernel path alone (observe, plan, applyPhase pre+post) with FRR idle, the
@@ -17,7 +17,8 @@ import { execa } from 'execa';
 import type { Logger } from '../log.js';
 import { loadInputs, type NodeInputs } from '../reconcile/inputs.js';
 import { converge } from '../reconcile/converge.js';
-import { teardownNode, EMPTY_FRR_CONF } from '../reconcile/teardown.js';
+import { EMPTY_FRR_CONF } from '../reconcile/teardown.js';
+import { resetNode } from './reset.js';
 import { readFrrConf } from '../reconcile/frr-files.js';
 import { resolveRouterNetns } from '../netns/resolve.js';
 import { observeBoth } from '../kernel/observe.js';
@@ -85,7 +86,7 @@ export async function runSize(o: SizeOptions): Promise<SizeResult> {
   s.add('renderMs', now() - t);
 
   const teardown = async (): Promise<void> => {
-    await teardownNode({ runtime: inputs.config.runtime, underlayNic: inputs.config.underlay.nic }, { log, hostPid: process.pid });
+    await resetNode(inputs.config.runtime, inputs.config.underlay.nic, { log, routerNetns: fabric.netns });
     // zebra digests the deletions; let it finish before the next timed variant.
     await sleep(500 + n * 2);
   };
