@@ -2,7 +2,7 @@
 // start it, watch it report READY only once the leaf session is up, edit the file, break it,
 // kill FRR, delete a link by hand, hand off to `try`, SIGHUP, SIGTERM. systemd's side is a real
 // AF_UNIX datagram socket (daemon-helpers.ts); kernel state is read with `ip -j`, BGP with vtysh.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { execa } from 'execa';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -38,10 +38,12 @@ ${o.extraVni ? l2vni120 : ''}${o.frr ?? ''}readiness:
   timeoutSeconds: ${o.timeout ?? 300}
 ${f.runtimeYaml}`;
 
-describe.skipIf(!ready)('evpn-node run on the fabric', () => {
+// Generous time limits: this runs on a loaded 2-core machine next to other fabrics and a VM.
+describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () => {
   let f: Fabric;
   let n: NotifyListener | undefined;
   let d: DaemonProc | undefined;
+  let sleeper: ReturnType<typeof execa> | undefined;
 
   const ours = async (ns: string): Promise<string[]> => (await ipJson<Link[]>(ns, 'link', 'show')).filter((l) => l.ifalias === 'evpn-node').map((l) => l.ifname).sort();
   const ONE = ['br-pe-110', 'pe-110', 'vni110'];
@@ -49,7 +51,13 @@ describe.skipIf(!ready)('evpn-node run on the fabric', () => {
   /** Wait for the router netns to hold exactly `want` of ours, and the host side to match. */
   const waitOurs = async (want: string[], what: string): Promise<void> => {
     const host = want.includes('vni120') ? ['br-hs-110', 'br-hs-120', 'host-110', 'host-120'] : ['br-hs-110', 'host-110'];
-    await waitFor(async () => JSON.stringify([await ours(f.netns), await ours(f.node)]) === JSON.stringify([want, host]), 30_000, what);
+    await waitFor(async () => JSON.stringify([await ours(f.netns), await ours(f.node)]) === JSON.stringify([want, host]), 60_000, what);
+  };
+  /** The base config (VNI 110 only) in force: each test starts from it, so one failure does not cascade. */
+  const baseline = async (): Promise<void> => {
+    await f.writeConfig(config(f, { timeout: 3 }));
+    await waitOurs(ONE, 'the base config');
+    await waitFor(async () => (await status()).state === 'converged' && (await status()).configOnDisk?.valid === true, 60_000, 'the base config in force');
   };
   const allLinks = async (ns: string): Promise<string[]> => (await ipJson<Link[]>(ns, 'link', 'show')).map((l) => l.ifname).sort();
   const leafEstablished = async (): Promise<boolean> => (await execa('vtysh', ['-N', f.leaf, '-c', 'show bgp summary json'])).stdout.includes('"state":"Established"');
@@ -72,11 +80,15 @@ describe.skipIf(!ready)('evpn-node run on the fabric', () => {
     await buildCli().catch((e: Error) => console.warn(`daemon: tsc reported errors; using the emitted dist/: ${e.message.split('\n').slice(0, 4).join(' | ')}`));
     f = await fabricUp('dm');
   });
+  // On a failure, show what the daemon said: the fastest way to see why.
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail' && d) console.warn(`daemon log (last 40 lines):\n${d.logs.slice(-40).map((l) => JSON.stringify(l)).join('\n')}`);
+  });
   afterAll(async () => {
     d?.proc.kill('SIGKILL');
     await d?.exited;
     await n?.stop();
-    await execa('pkill', ['-f', `sleep 3141`], { reject: false });
+    sleeper?.kill('SIGKILL');
     await f?.down();
   });
 
@@ -89,8 +101,8 @@ describe.skipIf(!ready)('evpn-node run on the fabric', () => {
     await waitFor(async () => reconcileLines(d!, 'boot').length > 0, 60_000, 'the first converge');
     expect(await ours(f.netns)).toEqual(['br-pe-110', 'pe-110', 'vni110']);
     // Past readiness.timeoutSeconds (3 s): an error once, STATUS says what it waits for, no READY.
-    await waitFor(logged(/no underlay BGP session Established within readiness.timeoutSeconds/), 20_000, 'the readiness timeout error');
-    await waitFor(async () => n!.messages.some((m) => /^waiting for an underlay BGP session \(\d+ s\)$/.test(statusOf(m) ?? '')), 20_000, 'STATUS waiting for the underlay');
+    await waitFor(logged(/no underlay BGP session Established within readiness.timeoutSeconds/), 60_000, 'the readiness timeout error');
+    await waitFor(async () => n!.messages.some((m) => /^waiting for an underlay BGP session \(\d+ s\)$/.test(statusOf(m) ?? '')), 60_000, 'STATUS waiting for the underlay');
     expect(n.messages.some((m) => m.lines.includes('READY=1'))).toBe(false);
     expect(d.logs.filter((l) => /readiness.timeoutSeconds/.test(l.msg))).toHaveLength(1);
     expect(await leafEstablished()).toBe(false);
@@ -112,7 +124,7 @@ describe.skipIf(!ready)('evpn-node run on the fabric', () => {
     const events = await watchNetlink([f.node, f.netns], async () => {
       await f.writeConfig(config(f, { extraVni: true, timeout: 3 }));
       await waitOurs(TWO, 'VNI 120 created');
-      await waitFor(async () => reconcileLines(d!, 'config').length > before, 30_000, 'the reconcile line');
+      await waitFor(async () => reconcileLines(d!, 'config').length > before, 60_000, 'the reconcile line');
     });
     expect(await ours(f.netns)).toEqual(['br-pe-110', 'br-pe-120', 'pe-110', 'pe-120', 'vni110', 'vni120']);
     expect(await ours(f.node)).toEqual(['br-hs-110', 'br-hs-120', 'host-110', 'host-120']);
@@ -145,7 +157,7 @@ describe.skipIf(!ready)('evpn-node run on the fabric', () => {
     const good = config(f, { timeout: 3 });
     const seen = n!.messages.length;
     await f.writeConfig(good.replace('vni: 110', 'vni: 99999999'));
-    await waitFor(async () => (await status()).configOnDisk?.valid === false, 20_000, 'status.json to report the broken file');
+    await waitFor(async () => (await status()).configOnDisk?.valid === false, 60_000, 'status.json to report the broken file');
     const s = await status();
     expect(s.configOnDisk?.error).toMatch(/config\.yaml:11:10: l2vnis\[0\]\.vni: must be 1\.\.16777215/);
     expect(s.state).toBe('converged');
@@ -158,16 +170,17 @@ describe.skipIf(!ready)('evpn-node run on the fabric', () => {
 
     await f.writeConfig(config(f, { extraVni: true, timeout: 3 }));
     await waitOurs(TWO, 'the next good edit');
-    expect((await status()).configOnDisk).toMatchObject({ valid: true });
+    await waitFor(async () => (await status()).configOnDisk?.valid === true, 60_000, 'status.json: the config on disk valid again');
     await f.writeConfig(good);
     await waitOurs(ONE, 'VNI 120 gone');
   });
 
   test('an edit FRR refuses: the last good frr.conf and kernel stay in force, reported', async () => {
+    await baseline();
     const frrConf = await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8');
     const refused = config(f, { extraVni: true, timeout: 3, frr: 'frr:\n  rawConfig: |\n    router bgp 64514\n     this-is-not-an-frr-command\n' });
     await f.writeConfig(refused);
-    await waitFor(logged(/FRR refused the new config/), 30_000, 'the refusal');
+    await waitFor(logged(/FRR refused the new config/), 60_000, 'the refusal');
     // The refused candidate's new links (created down before FRR said no) are taken back.
     await waitOurs(ONE, 'the refused VNI rolled back');
     expect(await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8')).toBe(frrConf);
@@ -185,16 +198,17 @@ describe.skipIf(!ready)('evpn-node run on the fabric', () => {
     const frrConf = await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8');
     const reloadsBefore = await reloads();
     await stopFrrByName(f.netns);
-    await waitFor(async () => (await status()).state === 'waiting-frr', 30_000, 'state waiting-frr');
+    await waitFor(async () => (await status()).state === 'waiting-frr', 60_000, 'state waiting-frr');
     await startFrr(f.netns, frrConf);
-    await waitFor(logged(/FRR restarted in the same netns/), 30_000, 'the restart noticed');
-    await waitFor(async () => (await reloads()) > reloadsBefore, 30_000, 'a forced reload');
-    await waitFor(logged(/pushed again after its restart; FRR healthy/), 30_000, 'healthz after the re-push');
+    await waitFor(logged(/FRR restarted in the same netns/), 60_000, 'the restart noticed');
+    await waitFor(async () => (await reloads()) > reloadsBefore, 60_000, 'a forced reload');
+    await waitFor(logged(/pushed again after its restart; FRR healthy/), 60_000, 'healthz after the re-push');
     await waitFor(leafEstablished, 90_000, 'the leaf session back');
     expect((await status()).state).toBe('converged');
   });
 
   test('a link deleted by hand is restored within the drift interval, and the log names it', async () => {
+    await baseline();
     await execa('ip', ['-n', f.netns, 'link', 'del', 'vni110']);
     await waitFor(async () => (await ours(f.netns)).includes('vni110'), 10_000, 'vni110 restored');
     expect(d!.stderr.some((l) => /drift: create vxlan vni110/.test(l))).toBe(true);
@@ -202,19 +216,21 @@ describe.skipIf(!ready)('evpn-node run on the fabric', () => {
   });
 
   test('while try.json names a live process the daemon changes nothing; when it dies, the files on disk apply', async () => {
-    const sleeper = execa('sleep', ['3141'], { reject: false });
+    await baseline();
+    const tryProc = execa('sleep', ['3141'], { reject: false });
+    sleeper = tryProc;
     const tryJson = `${f.runDir}/try.json`;
-    await writeFile(tryJson, JSON.stringify({ pid: sleeper.pid, startedAt: new Date().toISOString(), deadline: new Date(Date.now() + 120_000).toISOString() }));
+    await writeFile(tryJson, JSON.stringify({ pid: tryProc.pid, startedAt: new Date().toISOString(), deadline: new Date(Date.now() + 120_000).toISOString() }));
     await waitFor(async () => (await status()).state === 'try-in-progress', 10_000, 'state try-in-progress');
-    expect(n!.messages.some((m) => statusOf(m) === `try in progress (pid ${sleeper.pid})`)).toBe(true);
+    expect(n!.messages.some((m) => statusOf(m) === `try in progress (pid ${tryProc.pid})`)).toBe(true);
     await execa('ip', ['-n', f.netns, 'link', 'del', 'vni110']);
     await f.writeConfig(config(f, { extraVni: true, timeout: 3 }));
     await new Promise((r) => setTimeout(r, 5000)); // two drift intervals and the debounce
     expect(await ours(f.netns)).toEqual(['br-pe-110', 'pe-110']);
 
-    sleeper.kill('SIGKILL');
-    await sleeper;
-    await waitFor(async () => (await status()).state === 'converged', 30_000, 'state converged after the try');
+    tryProc.kill('SIGKILL');
+    await tryProc;
+    await waitFor(async () => (await status()).state === 'converged', 60_000, 'state converged after the try');
     expect(await ours(f.netns)).toEqual(['br-pe-110', 'br-pe-120', 'pe-110', 'pe-120', 'vni110', 'vni120']);
     expect(existsSync(tryJson)).toBe(false);
     expect(d!.logs.some((l) => /try ended without a decision/.test(l.msg))).toBe(true);
@@ -223,10 +239,11 @@ describe.skipIf(!ready)('evpn-node run on the fabric', () => {
   });
 
   test('SIGHUP: RELOADING=1 with MONOTONIC_USEC (CLOCK_MONOTONIC), then READY=1', async () => {
+    await baseline();
     const seen = n!.messages.length;
     const t0 = await monotonicNow();
     process.kill(d!.pid, 'SIGHUP');
-    await waitFor(async () => n!.messages.slice(seen).some((m) => m.lines.includes('READY=1')), 30_000, 'READY=1 after the reload');
+    await waitFor(async () => n!.messages.slice(seen).some((m) => m.lines.includes('READY=1')), 60_000, 'READY=1 after the reload');
     const after = n!.messages.slice(seen).filter((m) => !m.lines.every((l) => l.startsWith('STATUS=')));
     expect(after.map((m) => m.lines[0])).toEqual(['RELOADING=1', 'READY=1']);
     const reloading = after[0]!;
@@ -277,7 +294,7 @@ describe.skipIf(!ready)('evpn-node run on the fabric', () => {
     await execa('ip', ['-n', f.node, 'link', 'set', 'eth1', 'name', 'eth1late']);
     n = await listenNotify(`${f.runDir}/notify-c.sock`);
     d = startDaemon(f, n.socket);
-    await waitFor(async () => (await status().catch(() => undefined))?.state === 'waiting-nic', 30_000, 'state waiting-nic');
+    await waitFor(async () => (await status().catch(() => undefined))?.state === 'waiting-nic', 60_000, 'state waiting-nic');
     expect(n.messages.map(statusOf)).toContainEqual(expect.stringMatching(/^waiting for the underlay NIC: underlay NIC eth1 not found/));
     await new Promise((r) => setTimeout(r, 3000));
     expect(d.proc.exitCode).toBeNull();
