@@ -67,11 +67,10 @@ export async function runTryFlow(req: TryRequest, deps: TryDeps): Promise<TryRes
   // 1. Everything that can refuse, before anything is touched.
   const view = await readConfigView(configPath);
   const rt = view.runtime;
-  const candidateText = await readFile(candidatePath, 'utf8').catch((e: Error) => {
-    throw new TryRefused(`cannot read the candidate ${candidatePath}: ${e.message}`);
-  });
   // The candidate is the main file of --config: merged with the real config.d/ next to it.
+  // Unreadable or invalid: ConfigError, exit 2 with file:line:col.
   const candidate = await loadInputs(candidatePath, { dropInDir: join(dirname(configPath), 'config.d') });
+  const candidateText = await readFile(candidatePath, 'utf8');
   for (const w of candidate.warnings) deps.log.warn({ file: w.file, line: w.line, path: w.path }, w.message);
   if (!sameRuntime(candidate.config.runtime, rt)) {
     throw new TryRefused('the candidate changes runtime: paths; try cannot roll that back — use `evpn-node apply`');
@@ -99,15 +98,19 @@ export async function runTryFlow(req: TryRequest, deps: TryDeps): Promise<TryRes
   const stop = deps.listen(emit);
   try {
     await daemonStandsAside(rt, deps);
-    let outcome: TryOutcome;
     // 3. Apply the candidate; last-good.yaml stays the config to roll back to.
+    let outcome: TryOutcome | undefined;
     try {
       const r = await converge(candidate, { log: deps.log, saveLastGood: false });
       if (r.conflicts.length) throw new Error(`objects evpn-node does not own stand in the way:\n${r.conflicts.map((c) => `  ${c}`).join('\n')}`);
       deps.say(`Applied ${candidatePath}: ${r.kernelOps} kernel change(s)${r.reloaded ? ', FRR reloaded' : ''} in ${r.durationMs} ms.`);
-      outcome = await waitForDecision(req, deps, candidate, rt, file, events, (w) => (wake = w), now);
     } catch (e) {
       outcome = { decision: 'rollback', why: `the candidate did not apply: ${(e as Error).message}` };
+    }
+    if (!outcome) {
+      outcome = await waitForDecision(req, deps, candidate, rt, file, events, (w) => (wake = w), now).catch(
+        (e: Error): TryOutcome => ({ decision: 'rollback', why: `error while waiting for the confirmation: ${e.message}` }),
+      );
     }
 
     if (outcome.decision === 'confirm') {

@@ -35,7 +35,7 @@ ${f.runtimeYaml}`;
 type AddrLink = { addr_info: Array<{ local: string; prefixlen: number; family: string }> };
 type Status = { state?: string; daemonPid?: number; configInForce?: { sha256: string }; configOnDisk?: { sha256: string } };
 
-describe.skipIf(!ready)('try with the daemon running', () => {
+describe.skipIf(!ready)('try with the daemon running', { timeout: 180_000 }, () => {
   let f: Fabric;
   let n: NotifyListener | undefined;
   let d: DaemonProc | undefined;

@@ -1,7 +1,7 @@
 // `evpn-node try` on the netns fabric: change the node's primary address (the way an operator
 // would lose the node) and prove every way out — timeout, --confirm from another shell, SIGUSR1,
 // readiness, SIGINT, a candidate FRR refuses, an invalid candidate, in-place refusal.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { execa, type ResultPromise } from 'execa';
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -32,7 +32,8 @@ ${f.runtimeYaml}`;
 
 type AddrLink = { ifname: string; addr_info: Array<{ local: string; prefixlen: number; family: string }> };
 
-describe.skipIf(!ready)('try on the fabric', () => {
+// Generous limits: these run on a loaded 2-core machine, where one FRR reload can take tens of seconds.
+describe.skipIf(!ready)('try on the fabric', { timeout: 180_000 }, () => {
   let f: Fabric;
   let candidate: string;
   const tryFile = () => `${f.runDir}/try.json`;
@@ -43,8 +44,14 @@ describe.skipIf(!ready)('try on the fabric', () => {
   };
   const kubeletEnv = () => readFile(`${f.runDir}/kubelet.env`, 'utf8');
   const leafEstablished = async (): Promise<boolean> => (await execa('vtysh', ['-N', f.leaf, '-c', 'show bgp summary json'])).stdout.includes('"state":"Established"');
+  /** Tries started in the background; a failed test must not leave one holding try.json. */
+  const running: Array<ResultPromise<{ reject: false }>> = [];
   /** Start a try in the background (the CLI in the node netns). */
-  const startTry = (...args: string[]) => f.cli('try', ...args) as ResultPromise<{ reject: false }>;
+  const startTry = (...args: string[]) => {
+    const p = f.cli('try', ...args) as ResultPromise<{ reject: false }>;
+    running.push(p);
+    return p;
+  };
   const tryPid = async (): Promise<number> => {
     await waitFor(async () => existsSync(tryFile()), 20_000, 'try.json');
     return (JSON.parse(await readFile(tryFile(), 'utf8')) as { pid: number }).pid;
@@ -55,6 +62,12 @@ describe.skipIf(!ready)('try on the fabric', () => {
     f = await fabricUp('tr');
     candidate = `${f.configDir}/config.yaml.new`;
     await f.writeConfig(config(f));
+  });
+  afterEach(async () => {
+    for (const p of running.splice(0)) {
+      if (p.exitCode === null) p.kill('SIGTERM');
+      await p;
+    }
   });
   afterAll(async () => {
     await f?.down();
@@ -84,6 +97,10 @@ describe.skipIf(!ready)('try on the fabric', () => {
     expect(existsSync(tryFile())).toBe(false);
     expect(await hostAddrs()).toEqual(['192.170.10.20/24']);
     expect({ conf: await readFile(f.configPath, 'utf8'), frr: await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8'), lg: await lastGood() }).toEqual(before);
+    const missing = await f.cli('try', `${f.configDir}/absent.yaml`, '--timeout', '5');
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/absent\.yaml: cannot read the config file \(no such file\)/);
+    expect(existsSync(tryFile())).toBe(false);
   });
 
   test('not confirmed in time: the new primary address appears, then the old one is back; files untouched; exit 1', async () => {
@@ -92,9 +109,9 @@ describe.skipIf(!ready)('try on the fabric', () => {
     await writeFile(candidate, config(f, '192.170.10.21/24'));
     const t0 = performance.now();
     const p = startTry(candidate, '--timeout', '5');
-    await waitFor(async () => (await hostAddrs()).includes('192.170.10.21/24'), 20_000, 'the candidate address');
+    // kubelet.env is the last thing converge writes: once it names .21, the candidate is in force.
+    await waitFor(async () => (await kubeletEnv()) === 'NODE_IP=192.170.10.21\n', 20_000, 'the candidate in kubelet.env');
     expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
-    expect(await kubeletEnv()).toBe('NODE_IP=192.170.10.21\n');
     expect(JSON.parse(await readFile(tryFile(), 'utf8'))).toMatchObject({ pid: expect.any(Number), deadline: expect.any(String), candidate });
     const r = await p;
     expect(r.exitCode, r.stderr).toBe(1);
@@ -190,9 +207,11 @@ describe.skipIf(!ready)('try on the fabric', () => {
     const frr = await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8');
     await writeFile(candidate, conf.replace('192.170.10.21/24', '192.170.10.22/24').replace(/^primary:/m, 'frr:\n  rawConfig: |\n    router bgp 64514\n     this-is-not-an-frr-command\nprimary:'));
     const t0 = performance.now();
-    const r = await startTry(candidate, '--timeout', '60');
+    const r = await startTry(candidate, '--timeout', '300');
     expect(r.exitCode).toBe(1);
-    expect(performance.now() - t0).toBeLessThan(30_000);
+    // At once = without waiting for the confirmation window (generous: a loaded machine's FRR is slow).
+    expect(performance.now() - t0).toBeLessThan(150_000);
+    expect(r.stderr).not.toMatch(/Keeping it only if confirmed/);
     expect(r.stderr).toMatch(/rolled back to the last good config: the candidate did not apply: FRR refused/);
     expect(await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8')).toBe(frr);
     expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
