@@ -27,7 +27,7 @@ primary:
   defaultRoute: false
 ${f.runtimeYaml}`;
 
-describe.skipIf(!ready)('health and status on the fabric', () => {
+describe.skipIf(!ready)('health and status on the fabric', { timeout: 120_000 }, () => {
   let f: Fabric;
   beforeAll(async () => {
     await buildCli();
