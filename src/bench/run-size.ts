@@ -201,14 +201,22 @@ export async function runSize(o: SizeOptions): Promise<SizeResult> {
   };
 }
 
-/** Waits until no IPv6 address is tentative in either namespace (at most 15 s). */
+/**
+ * Waits until the kernel has finished what an apply set in motion (carrier coming up on veth
+ * ends, IPv6 DAD adding link-local addresses): `ip monitor` quiet for 1 s in both namespaces,
+ * at most 60 s. Those events are the kernel's, not writes; the no-op check starts after them.
+ */
 async function settled(routerNetns: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    const [h, r] = await Promise.all([execa('ip', ['-6', 'addr', 'show', 'tentative']), execa('ip', ['-n', routerNetns, '-6', 'addr', 'show', 'tentative'])]);
-    if (!h.stdout.trim() && !r.stdout.trim()) break;
-    await sleep(100);
-  }
-  await sleep(200);
+  let last = now();
+  const mons = [[], ['-n', routerNetns]].map((ns) => {
+    const p = execa('ip', [...ns, 'monitor', 'link', 'address', 'route', 'rule'], { reject: false, buffer: false });
+    p.stdout?.on('data', () => (last = now()));
+    return p;
+  });
+  const start = now();
+  while (now() - last < 1000 && now() - start < 60_000) await sleep(100);
+  for (const m of mons) m.kill('SIGTERM');
+  await Promise.all(mons.map((m) => m.catch(() => undefined)));
 }
 
 /** ip/sysctl processes evpn-node's applyPhase starts for a plan. */
