@@ -3,25 +3,32 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, formatIssue } from '../config/errors.js';
-import { NetnsError } from '../netns/resolve.js';
-import { ApplyError } from '../kernel/apply.js';
-import { ConvergeError } from '../reconcile/converge.js';
-import { ReloaderError, ReloaderUnavailableError } from '../frr/reload-client.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { EXIT, RuntimeFailure, UsageError } from './errors.js';
 import type { CliContext } from './context.js';
-import { runValidate } from './commands/validate.js';
-import { runRender } from './commands/render.js';
-import { runPlan } from './commands/plan.js';
-import { runApply } from './commands/apply.js';
-import { runTeardown } from './commands/teardown.js';
-import { runDaemon, type RunOptions } from './commands/run.js';
-import { runStatus } from './commands/status.js';
-import { runHealth } from './commands/health.js';
-import { runTry, type TryOptions } from './commands/try.js';
-import { runUnits, type UnitsOptions } from './commands/units.js';
+import type { RunOptions } from './commands/run.js';
+import type { TryOptions } from './commands/try.js';
+import type { UnitsOptions } from './commands/units.js';
+
+// Commands are imported when they run, not at start-up: `health` runs every few seconds as the
+// podman health check and should not pay for the daemon's modules (about half a second).
+const commands = {
+  validate: () => import('./commands/validate.js'),
+  render: () => import('./commands/render.js'),
+  plan: () => import('./commands/plan.js'),
+  apply: () => import('./commands/apply.js'),
+  teardown: () => import('./commands/teardown.js'),
+  run: () => import('./commands/run.js'),
+  status: () => import('./commands/status.js'),
+  health: () => import('./commands/health.js'),
+  try: () => import('./commands/try.js'),
+  units: () => import('./commands/units.js'),
+};
 
 const DEFAULT_CONFIG = '/etc/evpn-node/config.yaml';
+
+/** Error names (classes in netns/, kernel/, reconcile/, frr/) that are operational failures. */
+const OPERATIONAL = new Set(['NetnsError', 'ApplyError', 'ConvergeError', 'ReloaderUnavailableError', 'ReloaderError']);
 
 /**
  * One-shot commands log readable lines to stderr (stdout carries their output). The daemon
@@ -59,38 +66,38 @@ export function buildProgram(): Command {
     };
 
   program.command('validate').description('parse and validate the config and its drop-ins; print every error')
-    .action(wrap(() => runValidate(context(program))));
+    .action(wrap(async () => (await commands.validate()).runValidate(context(program))));
   program.command('render').description('print the frr.conf that would be written')
     .option('--show-secrets', 'print passwords instead of <redacted>', false)
-    .action(wrap((o: { showSecrets: boolean }) => runRender(context(program), o)));
+    .action(wrap(async (o: { showSecrets: boolean }) => (await commands.render()).runRender(context(program), o)));
   program.command('plan').description('print the changes apply would make, per namespace, and the frr.conf diff')
     .option('--detailed-exitcode', 'exit 3 when there are changes', false)
-    .action(wrap((o: { detailedExitcode: boolean }) => runPlan(context(program), o)));
+    .action(wrap(async (o: { detailedExitcode: boolean }) => (await commands.plan()).runPlan(context(program), o)));
   program.command('apply').description('converge once: plumb, write frr.conf, reload FRR, verify')
-    .action(wrap(() => runApply(context(program))));
+    .action(wrap(async () => (await commands.apply()).runApply(context(program))));
   program.command('teardown').description('remove everything evpn-node created; give the underlay NIC back to the host')
-    .action(wrap(() => runTeardown(context(program))));
+    .action(wrap(async () => (await commands.teardown()).runTeardown(context(program))));
   program.command('run').description('the daemon: apply, watch config and FRR, reconcile on change, tell systemd when ready')
     .option('--drift-interval <seconds>', 'periodic drift check interval (0: off)', '30')
     .option('--debounce <ms>', 'wait this long after the last config edit before reconciling', '500')
-    .action(wrap((o: RunOptions) => runDaemon(context(program, 'daemon'), o)));
+    .action(wrap(async (o: RunOptions) => (await commands.run()).runDaemon(context(program, 'daemon'), o)));
   program.command('status').description('units, netns, managed interfaces, BGP sessions, last reconcile')
-    .action(wrap(() => runStatus(context(program))));
+    .action(wrap(async () => (await commands.status()).runStatus(context(program))));
   program.command('health').description('exit 0 when the last reconcile converged and the underlay session is up (podman health check)')
-    .action(wrap(() => runHealth(context(program))));
+    .action(wrap(async () => (await commands.health()).runHealth(context(program))));
   program.command('try').description('apply a candidate config; roll back to the last good one unless confirmed in time')
     .argument('[file]', 'the candidate main config (e.g. config.yaml.new), merged with the config.d/ of --config; default: --config itself (only without a running daemon)')
     .option('--timeout <seconds>', 'roll back after this long without confirmation', '120')
     .option('--confirm', 'confirm the try in progress (from another shell)', false)
     .option('--auto-confirm-when-ready', 'confirm by itself once the readiness checks pass', false)
-    .action(wrap((file: string | undefined, o: TryOptions) => runTry(context(program), o, file)));
+    .action(wrap(async (file: string | undefined, o: TryOptions) => (await commands.try()).runTry(context(program), o, file)));
   program.command('units').description('generate the systemd units (plain units or podman quadlets)')
     .addOption(new Option('--format <format>', 'unit flavour').choices(['systemd', 'quadlet']).default('systemd'))
     .option('--output <dir>', 'write the files here (default: print them)')
     .option('--controller-image <ref>', 'controller image', 'localhost/evpn-node:latest')
     .option('--frr-image <ref>', 'FRR image', 'quay.io/frrouting/frr:10.3.1')
     .option('--podman-version <x.y>', 'quadlet: the podman the files are for (default: the installed one)')
-    .action(wrap((o: UnitsOptions) => runUnits(context(program), o)));
+    .action(wrap(async (o: UnitsOptions) => (await commands.units()).runUnits(context(program), o)));
 
   Object.defineProperty(program, 'exitCode', { get: () => code });
   return program;
@@ -121,10 +128,10 @@ function reportError(e: unknown): number {
     return EXIT.invalid;
   }
   // Operational failures: the message is for the operator; a stack trace would only hide it.
-  const operational = [RuntimeFailure, NetnsError, ApplyError, ConvergeError, ReloaderUnavailableError, ReloaderError];
-  if (operational.some((cls) => e instanceof cls)) {
-    say(`evpn-node: ${(e as Error).message}`);
-    if (e instanceof ReloaderUnavailableError) say('evpn-node: is the router pod (FRR and its reloader sidecar) running?');
+  // Matched by name so that this file does not import the modules that throw them (lazy commands).
+  if (e instanceof RuntimeFailure || (e instanceof Error && OPERATIONAL.has(e.name))) {
+    say(`evpn-node: ${e.message}`);
+    if (e.name === 'ReloaderUnavailableError') say('evpn-node: is the router pod (FRR and its reloader sidecar) running?');
     return EXIT.failure;
   }
   say(`evpn-node: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
