@@ -27,6 +27,7 @@ lab_need_tools() {
   command -v qemu-img >/dev/null || missing+=(qemu-utils)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   command -v mke2fs >/dev/null || missing+=(e2fsprogs)
+  command -v podman >/dev/null || missing+=(podman)
   [[ -x /usr/bin/python3 ]] || missing+=(python3)
   ((${#missing[@]})) || return 0
   say "installing ${missing[*]} (apt-get)"
@@ -50,7 +51,7 @@ lab_tree_key() { printf 'trixie minbase %s\n' "$(lab_packages "$1")" | hash16; }
 lab_image_key() {
   {
     lab_tree_key vm; lab_tree_key ctr-frr; lab_tree_key ctr-base
-    cat "$LAB_D/build-image" "$LAB_D/configure-rootfs" "$LAB_D/docker-archive"
+    cat "$LAB_D/build-image" "$LAB_D/configure-rootfs" "$LAB_D/docker-archive" "$LAB_D/build-images"
     find "$LAB_D/guest" -type f | LC_ALL=C sort | xargs cat
   } | hash16
 }
