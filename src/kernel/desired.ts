@@ -16,24 +16,32 @@ import { VTEP_LABEL } from './names.js';
 /** VXLAN bridge ports: ARP/ND suppression on, learning off (EVPN, not flooding, fills the FDB). */
 const EVPN_PORT = { neighSuppress: true, learning: false } as const;
 
+// Pure bridge ports (VXLANs, L2VNI router legs, host legs in a host bridge) carry no IP: the
+// bridge above them is the L3 interface. With the kernel default each would still get an IPv6
+// link-local address plus three per-link routes (fe80::/64, its local route, ff00::/8), which at
+// 1000 VNIs is ~9000 routes every observe had to read. Bridges keep theirs (zebra uses SVIs), and
+// so do L3VNI legs and standalone host legs (a BGP session or host address may run over IPv6).
+const NO_LINK_LOCAL = { ipv6LinkLocal: false } as const;
+
 export function desiredKernel(c: Config, d: Derived): DesiredKernel {
   const links: DesiredLink[] = [];
   const addrs: DesiredAddr[] = [];
   const routes: DesiredRoute[] = [];
   const mtu = d.legMtu !== undefined ? { mtu: d.legMtu } : {};
 
-  const vethPair = (hostLeg: string, routerLeg: string, routerMaster: string | undefined, hostMaster?: string): void => {
-    links.push({ ns: 'host', name: hostLeg, kind: 'veth', veth: { peer: routerLeg, peerNs: 'router' }, ...mtu, ...(hostMaster ? { master: hostMaster } : {}) });
-    links.push({ ns: 'router', name: routerLeg, kind: 'veth', veth: { peer: hostLeg, peerNs: 'host' }, ...mtu, ...(routerMaster ? { master: routerMaster } : {}) });
+  /** A leg enslaved to a bridge is a pure bridge port; one enslaved to a VRF (L3VNI) is not. */
+  const vethPair = (hostLeg: string, routerLeg: string, routerMaster: { name: string; bridge: boolean } | undefined, hostMaster?: string): void => {
+    links.push({ ns: 'host', name: hostLeg, kind: 'veth', veth: { peer: routerLeg, peerNs: 'router' }, ...mtu, ...(hostMaster ? { master: hostMaster, ...NO_LINK_LOCAL } : {}) });
+    links.push({ ns: 'router', name: routerLeg, kind: 'veth', veth: { peer: hostLeg, peerNs: 'host' }, ...mtu, ...(routerMaster ? { master: routerMaster.name, ...(routerMaster.bridge ? NO_LINK_LOCAL : {}) } : {}) });
   };
 
   for (const l3 of d.l3) {
     const { vrf, vni, table, vxlanPort } = l3.cfg;
     links.push({ ns: 'router', name: vrf, kind: 'vrf', vrf: { table } });
     links.push({ ns: 'router', name: l3.bridge, kind: 'bridge', master: vrf, mac: l3.routerMac });
-    links.push({ ns: 'router', name: l3.vxlan, kind: 'vxlan', master: l3.bridge, vxlan: { vni, local: d.vtep, port: vxlanPort }, bridgePort: EVPN_PORT, ...mtu });
+    links.push({ ns: 'router', name: l3.vxlan, kind: 'vxlan', master: l3.bridge, vxlan: { vni, local: d.vtep, port: vxlanPort }, bridgePort: EVPN_PORT, ...NO_LINK_LOCAL, ...mtu });
     if (l3.cfg.hostSession) {
-      vethPair(l3.hostLeg, l3.routerLeg, vrf);
+      vethPair(l3.hostLeg, l3.routerLeg, { name: vrf, bridge: false });
       for (const s of [l3.v4, l3.v6]) {
         if (!s) continue;
         addrs.push({ ns: 'router', dev: l3.routerLeg, cidr: s.router });
@@ -45,9 +53,9 @@ export function desiredKernel(c: Config, d: Derived): DesiredKernel {
   for (const l2 of d.l2) {
     const { vni, vxlanPort, hostMaster, hostAddress, gatewayIPs } = l2.cfg;
     links.push({ ns: 'router', name: l2.bridge, kind: 'bridge', mac: l2.gatewayMac, ...(l2.vrf ? { master: l2.vrf } : {}) });
-    links.push({ ns: 'router', name: l2.vxlan, kind: 'vxlan', master: l2.bridge, vxlan: { vni, local: d.vtep, port: vxlanPort }, bridgePort: EVPN_PORT, ...mtu });
+    links.push({ ns: 'router', name: l2.vxlan, kind: 'vxlan', master: l2.bridge, vxlan: { vni, local: d.vtep, port: vxlanPort }, bridgePort: EVPN_PORT, ...NO_LINK_LOCAL, ...mtu });
     if (hostMaster?.managed) links.push({ ns: 'host', name: hostMaster.name, kind: 'bridge' });
-    vethPair(l2.hostLeg, l2.routerLeg, l2.bridge, hostMaster?.name);
+    vethPair(l2.hostLeg, l2.routerLeg, { name: l2.bridge, bridge: true }, hostMaster?.name);
     for (const gw of gatewayIPs) addrs.push({ ns: 'router', dev: l2.bridge, cidr: gw });
     if (hostAddress) addrs.push({ ns: 'host', dev: hostMaster?.name ?? l2.hostLeg, cidr: hostAddress });
   }

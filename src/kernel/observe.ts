@@ -1,9 +1,9 @@
 // IO: read one namespace's links, addresses, routes, rules and sysctls.
 // One `ip -batch` process per namespace; a second `ip -6 rule show` only when IPv6 rules matter
 // (batch lines are commands only: a per-line `-6` is rejected, and `rule show` without a family
-// lists IPv4 only).
+// lists IPv4 only). Which routes are dumped: parse.ts ROUTE_DUMPS.
 
-import { parseObservedBatch } from './parse.js';
+import { OBSERVE_BATCH, parseObservedBatch, parseRules6 } from './parse.js';
 import type { ObservedNs } from './observed.js';
 import { execaRunner, nsLabel, type NsRef, type Runner } from './runner.js';
 import { TABLE_LOCAL } from './observed.js';
@@ -23,19 +23,36 @@ export interface ObserveOptions {
 
 /** -N: tables, protocols, scopes and route types as numbers, whatever /etc/iproute2 names them. */
 export const OBSERVE_ARGS = ['-N', '-j', '-d', '-batch', '-'];
-export const OBSERVE_BATCH = 'addr show\nroute show table all\nrule show\n';
+export { OBSERVE_BATCH };
+
+/** Attempts of an observe whose dump the kernel reported as interrupted (the netns changed meanwhile). */
+export const OBSERVE_ATTEMPTS = 3;
+
+// NLM_F_DUMP_INTR: a dump that spanned a change may miss or repeat objects; ip says so on stderr
+// and still exits 0. A plan from such a dump could delete or re-add what is there, so the whole
+// observation (both processes, they must agree) is taken again.
+const INTERRUPTED = 'Dump was interrupted';
 
 export async function observe(runner: Runner, ns: NsRef, opts: ObserveOptions = {}): Promise<ObservedNs> {
+  for (let attempt = 1; ; attempt++) {
+    const parsed = await observeOnce(runner, ns, opts);
+    if (parsed) return { ...parsed, sysctls: await readSysctls(runner, ns, opts.sysctls ?? [], opts.readSysctl) };
+    if (attempt >= OBSERVE_ATTEMPTS) throw new Error(`observe ${nsLabel(ns)}: ip reported an interrupted (inconsistent) dump ${OBSERVE_ATTEMPTS} times in a row: the netns keeps changing; try again`);
+  }
+}
+
+/** One consistent observation, or undefined when a dump was interrupted. */
+async function observeOnce(runner: Runner, ns: NsRef, opts: ObserveOptions): Promise<Omit<ObservedNs, 'sysctls'> | undefined> {
   const main = await runner.ip(ns, OBSERVE_ARGS, OBSERVE_BATCH);
   if (main.exitCode !== 0) throw new Error(`observe ${nsLabel(ns)}: ip failed: ${main.stderr.trim()}`);
-  let parsed = parseObservedBatch(main.stdout);
+  if (main.stderr.includes(INTERRUPTED)) return undefined;
+  const parsed = parseObservedBatch(main.stdout);
   const vrfFixSeen = parsed.rules.some((r) => r.pref === 32765 && r.table === TABLE_LOCAL);
-  if (opts.rules6 || vrfFixSeen) {
-    const r6 = await runner.ip(ns, ['-6', '-N', '-j', 'rule', 'show']);
-    if (r6.exitCode !== 0) throw new Error(`observe ${nsLabel(ns)}: ip -6 rule show failed: ${r6.stderr.trim()}`);
-    parsed = parseObservedBatch(main.stdout, r6.stdout);
-  }
-  return { ...parsed, sysctls: await readSysctls(runner, ns, opts.sysctls ?? [], opts.readSysctl) };
+  if (!opts.rules6 && !vrfFixSeen) return parsed;
+  const r6 = await runner.ip(ns, ['-6', '-N', '-j', 'rule', 'show']);
+  if (r6.exitCode !== 0) throw new Error(`observe ${nsLabel(ns)}: ip -6 rule show failed: ${r6.stderr.trim()}`);
+  if (r6.stderr.includes(INTERRUPTED)) return undefined;
+  return { ...parsed, rules: [...parsed.rules, ...parseRules6(r6.stdout)], rules6Observed: true };
 }
 
 export const sysctlPath = (key: string): string => {

@@ -117,6 +117,11 @@ export function bridgePortSet(ns: NsId, phase: Phase, name: string, f: { neighSu
 
 const onOff = (b: boolean): string => (b ? 'on' : 'off');
 
+// iproute2 6.1 rejects `addrgenmode` on `link add` (RTNETLINK: Address family not supported), so
+// it is its own line. It takes effect at the next NETDEV_UP: set before the first `up`, the link
+// never gets a link-local address; on a link that is up, the address it has stays (addrDel it).
+export const addrGenModeNone = (ns: NsId, phase: Phase, name: string, why: string): IpOp => ip(ns, phase, ['link', 'set', 'dev', name, 'addrgenmode', 'none'], why);
+
 export const linkUp = (ns: NsId, phase: Phase, name: string, why: string): IpOp => ip(ns, phase, ['link', 'set', 'dev', name, 'up'], why);
 
 export const linkDel = (ns: NsId, phase: Phase, name: string, why: string): IpOp => ip(ns, phase, ['link', 'del', 'dev', name], why);

@@ -69,22 +69,60 @@ export function scanJsonValues(text: string): unknown[] {
 }
 
 /**
- * Output of `ip -N -j -d -batch -` with the lines `addr show`, `route show table all`,
- * `rule show` (see observe.ts), plus the optional output of `ip -6 -N -j rule show`.
- * `addr show -d` carries every link attribute `link show -d` does, so one dump gives both.
+ * The route dumps of an observe, in batch order. Only routes planning reads are dumped, so the
+ * kernel's per-link routes (connected, IPv6 link-local, local table, multicast: three per link
+ * with IPv6) and FRR's are never serialised: ours (240) for compare and stale removal; boot,
+ * static and dhcp for the underlay NIC's routes that travel with it (plan-underlay.ts
+ * COPIED_ROUTE_PROTOS); every default route, whatever its protocol, for the "a foreign default
+ * route is in the way" check (plan-routes.ts). With `proto P` the kernel filters the dump
+ * (strict netlink checking) and ip leaves `protocol` out of each route, so it is put back here.
+ * Without a family, each line returns IPv4 and IPv6. A default route of protocol 240 or 3/4/16
+ * comes back twice and is kept once.
+ */
+export const ROUTE_DUMPS: ReadonlyArray<{ line: string; protocol?: number }> = [
+  { line: 'route show table all proto 240', protocol: 240 },
+  { line: 'route show table all proto 3', protocol: 3 },
+  { line: 'route show table all proto 4', protocol: 4 },
+  { line: 'route show table all proto 16', protocol: 16 },
+  { line: 'route show table all default' },
+];
+
+/** The `ip -N -j -d -batch -` input of an observe: addresses (with link details), routes, IPv4 rules. */
+export const OBSERVE_BATCH = ['addr show', ...ROUTE_DUMPS.map((d) => d.line), 'rule show', ''].join('\n');
+
+/**
+ * Output of `ip -N -j -d -batch -` fed OBSERVE_BATCH, plus the optional output of
+ * `ip -6 -N -j rule show`. `addr show -d` carries every link attribute `link show -d` does
+ * (except inet6_addr_gen_mode, see plan-links.ts), so one dump gives both.
  */
 export function parseObservedBatch(batchStdout: string, rules6Stdout?: string): Omit<ObservedNs, 'sysctls'> {
   const values = splitJsonValues(batchStdout);
-  if (values.length !== 3) throw new Error(`ip batch: expected 3 JSON arrays (addr, route, rule), got ${values.length}`);
-  const [addrs, routes, rules] = values.map((v, i) => asArray(v, ['addr show', 'route show', 'rule show'][i] ?? '?'));
-  const rules6 = rules6Stdout === undefined ? [] : asArray(splitJsonValues(rules6Stdout)[0] ?? [], '-6 rule show');
+  const want = ROUTE_DUMPS.length + 2;
+  if (values.length !== want) throw new Error(`ip batch: expected ${want} JSON arrays (addr, ${ROUTE_DUMPS.length} route dumps, rule), got ${values.length}`);
+  const addrs = asArray(values[0], 'addr show');
+  const rules = asArray(values[want - 1], 'rule show');
+  const routes = new Map<string, ObservedRoute>();
+  ROUTE_DUMPS.forEach((d, i) => {
+    for (const raw of asArray(values[i + 1], d.line)) {
+      const r = parseRoute(d.protocol !== undefined && raw['protocol'] === undefined ? { ...raw, protocol: d.protocol } : raw);
+      const k = routeKey(r);
+      if (!routes.has(k)) routes.set(k, r);
+    }
+  });
   return {
-    links: (addrs ?? []).map(parseLink),
-    routes: (routes ?? []).map(parseRoute),
-    rules: [...(rules ?? []).map((r) => parseRule(r, 4)), ...rules6.map((r) => parseRule(r, 6))],
+    links: addrs.map(parseLink),
+    routes: [...routes.values()],
+    rules: [...rules.map((r) => parseRule(r, 4)), ...(rules6Stdout === undefined ? [] : parseRules6(rules6Stdout))],
     rules6Observed: rules6Stdout !== undefined,
   };
 }
+
+/** Output of `ip -6 -N -j rule show`. */
+export const parseRules6 = (stdout: string): ObservedRule[] => asArray(splitJsonValues(stdout)[0] ?? [], '-6 rule show').map((r) => parseRule(r, 6));
+
+/** Identity of a route across the dumps (the same route printed by two lines). */
+const routeKey = (r: ObservedRoute): string =>
+  [r.family, r.table, r.dst, r.gateway, r.dev, r.protocol, r.metric, r.type, r.scope, r.prefsrc, r.onlink, r.multipath].join('|');
 
 export function parseLink(j: Json): ObservedLink {
   const flags = strings(j['flags']);

@@ -3,7 +3,8 @@
 
 import type { DesiredLink, NsId } from '../model/desired.js';
 import type { ObservedLink } from './observed.js';
-import { bridgePortSet, linkAdd, linkDel, linkSet, linkUp, markOurs, vethAdd, type LinkChanges } from './ops.js';
+import { addrDel, addrGenModeNone, bridgePortSet, linkAdd, linkDel, linkSet, linkUp, markOurs, vethAdd, type LinkChanges } from './ops.js';
+import { isKernelMade } from './plan-addrs.js';
 import { PlanContext, STEP, isOurs, key, nsWord, pairedAcrossNs } from './plan-context.js';
 
 export function planLinks(ctx: PlanContext): void {
@@ -105,6 +106,7 @@ function create(ctx: PlanContext, l: DesiredLink, why: string): void {
   const withMaster = masterAvailable(ctx, l);
   if (l.master && !withMaster) ctx.conflict(`${l.name} in the ${nsWord(l.ns)}: master ${l.master} not found; created without a master`);
   ctx.emit(CREATE_STEP[l.kind] ?? STEP.createPort, ...linkAdd(l, withMaster, why));
+  noLinkLocalOnCreate(ctx, l);
   if (l.bridgePort && withMaster) ctx.emit(STEP.portFlags, bridgePortSet(l.ns, 'pre', l.name, l.bridgePort, `${l.name}: bridge port neigh_suppress/learning as EVPN wants`));
   ctx.created.add(key(l.ns, l.name));
   ctx.emit(STEP.up, linkUp(l.ns, 'post', l.name, `bring up new ${l.name} (created down; FRR knows it now)`));
@@ -142,6 +144,29 @@ function change(ctx: PlanContext, l: DesiredLink, o: ObservedLink): void {
     ctx.emit(STEP.portFlags, bridgePortSet(l.ns, 'pre', l.name, bp, `${l.name}: bridge port flags (${was}) -> neigh_suppress ${onOff(bp.neighSuppress)} learning ${onOff(bp.learning)}`));
   }
   if (!o.up) ctx.emit(STEP.up, linkUp(l.ns, 'post', l.name, `bring up ${l.name} (it is down)`));
+  noLinkLocalOnExisting(ctx, l, o);
+}
+
+/** A new link that wants no IPv6 link-local: addrgenmode none while it is still down (it comes up in 'post'). */
+function noLinkLocalOnCreate(ctx: PlanContext, l: DesiredLink): void {
+  if (l.ipv6LinkLocal === false) ctx.emit(STEP.createPort, addrGenModeNone(l.ns, 'pre', l.name, `${l.name}: no IPv6 link-local (a pure bridge port)`));
+}
+
+/**
+ * An existing link that wants no IPv6 link-local. `ip -d addr show` does not print
+ * inet6_addr_gen_mode (only `link show` does, and a second full link dump would cost what this
+ * saves), so the mode is judged by its effect: an up link with a link-local address has the wrong
+ * mode, and a down link is set before we bring it up (the mode only acts at the next UP). The
+ * address it already has is deleted: these are our own links, and a bridge port never uses it.
+ * No recreate, no flap. An up link without carrier has no address yet whatever its mode: that
+ * one is caught by the first observe after its carrier comes.
+ */
+function noLinkLocalOnExisting(ctx: PlanContext, l: DesiredLink, o: ObservedLink): void {
+  if (l.ipv6LinkLocal !== false) return;
+  const linkLocal = o.addrs.filter((a) => a.family === 6 && a.scope === 253 && isKernelMade(a));
+  if (o.up && linkLocal.length === 0) return;
+  ctx.emit(STEP.enslave, addrGenModeNone(l.ns, 'pre', l.name, `${l.name}: no IPv6 link-local (a pure bridge port)`));
+  for (const a of linkLocal) ctx.emit(STEP.addrDel, addrDel(l.ns, 'pre', l.name, `${a.local}/${a.prefixlen}`, `${l.name}: remove IPv6 link-local ${a.local} (a pure bridge port)`));
 }
 
 const onOff = (b: boolean): string => (b ? 'on' : 'off');
@@ -193,6 +218,8 @@ function planVethPair(ctx: PlanContext, h: DesiredLink, r: DesiredLink | undefin
   if (h.master && !withMaster) ctx.conflict(`${h.name} in the host netns: master ${h.master} not found; created without a master`);
   ctx.emit(STEP.createPort, ...vethAdd(h, r, ctx.opts.routerNetns, withMaster, `create veth pair ${h.name} (host) / ${r.name} (router)`));
   ctx.emit(STEP.createPort, markOurs('router', r.name, `mark ${r.name} as evpn-node's`));
+  noLinkLocalOnCreate(ctx, h);
+  noLinkLocalOnCreate(ctx, r);
   if (r.master) {
     if (masterAvailable(ctx, r)) ctx.emit(STEP.enslave, linkSet('router', 'pre', r.name, { master: r.master }, `${r.name}: enslave the new router leg to ${r.master}`));
     else ctx.conflict(`${r.name} in the router netns: master ${r.master} not found; left without a master`);

@@ -21,6 +21,11 @@ export interface DesiredLink {
   vlan?: { parent: string; id: number };
   /** Bridge-port flags for a VXLAN enslaved to a bridge (neigh_suppress on, learning off). */
   bridgePort?: { neighSuppress: boolean; learning: boolean };
+  /**
+   * false: no IPv6 link-local address (`addrgenmode none`), for pure bridge ports. Omitted: the
+   * kernel default (a link-local address when the link comes up).
+   */
+  ipv6LinkLocal?: false;
 }
 
 export interface DesiredAddr {

@@ -148,6 +148,36 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
     expect(events).toEqual([]);
   });
 
+  test('pure bridge ports have no IPv6 link-local; bridges keep theirs', async () => {
+    const inet6 = async (ns: string, dev: string): Promise<string[]> =>
+      ((await ipJson<any[]>('-n', ns, '-6', 'addr', 'show', 'dev', dev))[0]?.addr_info ?? []).map((a: any) => a.local as string);
+    for (const [ns, dev] of [[ROUTER, 'vni110'], [ROUTER, 'pe-110'], [HOST, 'host-110']] as const) {
+      expect((await ipJson<any[]>('-n', ns, '-d', 'link', 'show', dev))[0].inet6_addr_gen_mode).toBe('none');
+      expect(await inet6(ns, dev)).toEqual([]);
+    }
+    expect((await inet6(ROUTER, 'br-pe-110')).some((a) => a.startsWith('fe80:'))).toBe(true);
+  });
+
+  test('a bridge port that got a link-local address (older evpn-node) loses it in place, without going down', async () => {
+    await ip('-n', ROUTER, 'link', 'set', 'pe-110', 'addrgenmode', 'eui64');
+    await ip('-n', ROUTER, 'link', 'set', 'pe-110', 'down');
+    await ip('-n', ROUTER, 'link', 'set', 'pe-110', 'up');
+    const linkLocal = async (): Promise<string | undefined> => ((await ipJson<any[]>('-n', ROUTER, '-6', 'addr', 'show', 'dev', 'pe-110', 'scope', 'link'))[0]?.addr_info ?? [])[0]?.local;
+    await waitFor(async () => (await linkLocal()) !== undefined, 5000, 'pe-110 to get a link-local address');
+    const ll = await linkLocal();
+    const plan = await planNow(desired);
+    expect(plan.ops.map((o) => (o.kind === 'ip' ? `${o.ns} ${o.phase} ${o.args.join(' ')}` : ''))).toEqual([
+      'router pre link set dev pe-110 addrgenmode none',
+      `router pre addr del ${ll}/64 dev pe-110`,
+    ]);
+    const events = await monitored(() => applyAll(plan));
+    // Link messages for pe-110 (the mode change is one) must all show it up: no flap.
+    for (const line of events.filter((e) => /^\d+: pe-110[@:]/.test(e))) expect(line).toMatch(/state UP/);
+    expect(await linkLocal()).toBeUndefined();
+    expect((await ipJson<any[]>('-n', ROUTER, 'link', 'show', 'pe-110'))[0].flags).toContain('UP');
+    expect((await planNow(desired)).ops).toEqual([]);
+  });
+
   test('a VXLAN deleted by hand is recreated, and only it', async () => {
     await ip('-n', ROUTER, 'link', 'del', 'vni120');
     const plan = await planNow(desired);
@@ -155,6 +185,7 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
     expect(plan.ops.map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual([
       'link add vni120 mtu 8950 master br-pe-120 type vxlan id 120 local 100.65.0.4 dstport 4789 nolearning',
       'link set dev vni120 alias evpn-node',
+      'link set dev vni120 addrgenmode none',
       'link set dev vni120 type bridge_slave neigh_suppress on learning off',
       'link set dev vni120 up',
     ]);

@@ -78,7 +78,7 @@ describe('desired kernel objects', () => {
     expect(k.links).toEqual([
       { ns: 'router', name: 'red', kind: 'vrf', vrf: { table: 1100 } },
       { ns: 'router', name: 'br-pe-100', kind: 'bridge', master: 'red', mac: '06:64:41:00:04:01' },
-      { ns: 'router', name: 'vni100', kind: 'vxlan', master: 'br-pe-100', vxlan: { vni: 100, local: '100.65.0.4', port: 4789 }, bridgePort: { neighSuppress: true, learning: false }, mtu: 8950 },
+      { ns: 'router', name: 'vni100', kind: 'vxlan', master: 'br-pe-100', vxlan: { vni: 100, local: '100.65.0.4', port: 4789 }, bridgePort: { neighSuppress: true, learning: false }, ipv6LinkLocal: false, mtu: 8950 },
       { ns: 'host', name: 'host-100', kind: 'veth', veth: { peer: 'pe-100', peerNs: 'router' }, mtu: 8950 },
       { ns: 'router', name: 'pe-100', kind: 'veth', veth: { peer: 'host-100', peerNs: 'host' }, mtu: 8950, master: 'red' },
     ]);

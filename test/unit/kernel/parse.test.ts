@@ -10,7 +10,7 @@ describe('splitJsonValues', () => {
     expect(() => splitJsonValues('[{"a":1}')).toThrow(/truncated/);
   });
   test('a batch that printed the wrong number of arrays is an error', () => {
-    expect(() => parseObservedBatch('[][]')).toThrow(/expected 3 JSON arrays/);
+    expect(() => parseObservedBatch('[][]')).toThrow(/expected 7 JSON arrays/);
   });
 });
 
@@ -47,17 +47,38 @@ describe('parse recorded ip -N -j -d output', () => {
     expect(hl?.peer).toEqual({ ifindex: pe?.ifindex, netnsid: expect.any(Number) });
   });
 
-  test('addresses: family, prefix, label, scope; IPv6 link-local seen as such', () => {
+  test('addresses: family, prefix, label, scope; IPv6 link-local seen as such; pure bridge ports have none', () => {
     const lo = link(router, 'lo');
     expect(lo?.addrs).toContainEqual({ family: 4, local: '100.65.0.4', prefixlen: 32, scope: 0, label: 'lo:evpn', dynamic: false, noprefixroute: false });
     expect(link(host, 'br-hs-110')?.addrs.map((a) => `${a.local}/${a.prefixlen}`)).toContain('192.170.10.20/24');
-    expect(link(router, 'pe-110')?.addrs.find((a) => a.family === 6)).toMatchObject({ scope: 253 });
+    expect(link(router, 'br-pe-110')?.addrs.find((a) => a.family === 6)).toMatchObject({ scope: 253 });
+    for (const [ns, name] of [[router, 'pe-110'], [router, 'vni110'], [host, 'host-110']] as const) expect(link(ns, name)?.addrs).toEqual([]);
   });
 
-  test('routes: numeric table/protocol/type (-N), metric, both families from one dump', () => {
+  test('routes: numeric table/type (-N), protocol put back from the proto-filtered dump, metric; kernel routes never dumped', () => {
     const r = router.routes.find((x) => x.dst === '10.99.0.0/16');
     expect(r).toMatchObject({ family: 4, gateway: '192.168.50.1', dev: 'kp-eth1', table: 254, protocol: 3, type: 1, metric: 50 });
-    expect(router.routes.some((x) => x.family === 6 && x.table === 255)).toBe(true);
+    expect(router.routes).toEqual([r]);
+    expect(host.routes).toEqual([]);
+  });
+
+  test('both families come back from one proto-filtered line; a route in two dumps is kept once', () => {
+    const batch = [
+      '[]',
+      '[{"type":"1","dst":"default","gateway":"192.168.1.1","dev":"e","table":"254","scope":"0","flags":[]},{"type":"1","dst":"default","gateway":"fd00::1","dev":"e","table":"254","scope":"0","metric":1024,"flags":[],"pref":"medium"}]',
+      '[]',
+      '[{"type":"1","dst":"10.1.0.0/16","gateway":"192.168.1.1","dev":"e","table":"254","scope":"0","flags":[]}]',
+      '[]',
+      '[{"type":"1","dst":"default","gateway":"192.168.1.1","dev":"e","table":"254","protocol":"240","scope":"0","flags":[]},{"type":"1","dst":"default","gateway":"fd00::1","dev":"e","table":"254","protocol":"240","scope":"0","metric":1024,"flags":[],"pref":"medium"},{"type":"1","dst":"default","gateway":"fd00::9","dev":"e","table":"254","protocol":"9","scope":"0","metric":2000,"flags":[],"pref":"medium"}]',
+      '[]',
+    ].join('\n');
+    const routes = parseObservedBatch(batch).routes.map((r) => [r.family, r.dst, r.gateway, r.protocol]);
+    expect(routes).toEqual([
+      [4, 'default', '192.168.1.1', 240],
+      [6, 'default', 'fd00::1', 240],
+      [4, '10.1.0.0/16', '192.168.1.1', 4],
+      [6, 'default', 'fd00::9', 9],
+    ]);
   });
 
   test('misc: proto-240 defaults of both families, VRF local-rule fix in both families, learning VXLAN', () => {
@@ -67,7 +88,9 @@ describe('parse recorded ip -N -j -d output', () => {
       [4, 'default', '192.168.60.1'],
       [6, 'default', 'fd60::1'],
     ]);
-    expect(m.routes.find((r) => r.dst === '10.97.0.0/16')?.protocol).toBe(186);
+    // FRR's (186) and the kernel's routes are not dumped at all.
+    expect(m.routes.find((r) => r.dst === '10.97.0.0/16')).toBeUndefined();
+    expect(m.routes.find((r) => r.dst === '10.98.0.0/16')?.protocol).toBe(4);
     expect(m.rules.filter((r) => r.table === 255).map((r) => [r.family, r.pref])).toEqual([
       [4, 32765],
       [6, 0],
@@ -83,7 +106,7 @@ describe('parse recorded ip -N -j -d output', () => {
     expect(parseRoute({ dst: 'default', dev: 'x', table: '254', protocol: '240', type: '1' }).family).toBe(4);
   });
 
-  test('the recorded text really is three concatenated arrays', () => {
-    expect(splitJsonValues(fixtureText('host-before'))).toHaveLength(3);
+  test('the recorded text really is seven concatenated arrays (addr, 5 route dumps, rule)', () => {
+    expect(splitJsonValues(fixtureText('host-before'))).toHaveLength(7);
   });
 });

@@ -44,6 +44,8 @@ describe('planKernel: from nothing', () => {
       // The router end is created in the router netns (no move: no RCU wait) and marked there.
       'pre ip -n kp-host link add host-110 mtu 8950 master br-hs-110 type veth peer name pe-110 mtu 8950 netns kp-router',
       'pre ip -n kp-host link set dev host-110 alias evpn-node',
+      // Pure bridge ports get no IPv6 link-local: set before their first up.
+      'pre ip -n kp-host link set dev host-110 addrgenmode none',
       'pre ip -n kp-host addr add 192.170.10.20/24 dev br-hs-110',
       // The underlay leaves the host last and is configured first in the router netns.
       'pre ip -n kp-host link set dev kp-eth1 netns kp-router',
@@ -54,7 +56,9 @@ describe('planKernel: from nothing', () => {
       'pre ip -n kp-router link set dev br-pe-110 alias evpn-node',
       'pre ip -n kp-router link add vni110 mtu 8950 master br-pe-110 type vxlan id 110 local 100.65.0.4 dstport 4789 nolearning',
       'pre ip -n kp-router link set dev vni110 alias evpn-node',
+      'pre ip -n kp-router link set dev vni110 addrgenmode none',
       'pre ip -n kp-router link set dev pe-110 alias evpn-node',
+      'pre ip -n kp-router link set dev pe-110 addrgenmode none',
       'pre ip -n kp-router link set dev pe-110 master br-pe-110',
       'pre ip -n kp-router link set dev vni110 type bridge_slave neigh_suppress on learning off',
       'pre ip -n kp-router addr add 100.65.0.4/32 dev lo label lo:evpn',
@@ -130,11 +134,32 @@ describe('planKernel: idempotency and drift', () => {
     ]);
   });
 
-  test('a link found down is brought up in post, nothing else', () => {
+  test('a link found down is brought up in post; a pure bridge port gets addrgenmode none first (it acts at the next up)', () => {
     const obs = applied();
     linkIn(obs.host, 'host-120').up = false;
+    linkIn(obs.host, 'br-hs-120').up = false;
     const plan = planKernel(l2Desired(), obs, OPTS);
-    expect(plan.ops.map((o) => `${o.ns} ${o.phase} ${argsOf(o)}`)).toEqual(['host post link set dev host-120 up']);
+    expect(plan.ops.map((o) => `${o.ns} ${o.phase} ${argsOf(o)}`)).toEqual([
+      'host pre link set dev host-120 addrgenmode none',
+      'host post link set dev br-hs-120 up',
+      'host post link set dev host-120 up',
+    ]);
+  });
+
+  test('a pure bridge port with an IPv6 link-local address (older evpn-node, or a mode set by hand): mode set, address deleted, no recreate', () => {
+    const obs = applied();
+    const ll = { family: 6 as const, local: 'fe80::1:2ff:fe03:405', prefixlen: 64, scope: 253, dynamic: false, noprefixroute: false };
+    linkIn(obs.router, 'pe-120').addrs.push(ll);
+    linkIn(obs.router, 'br-pe-120').addrs.push({ ...ll, local: 'fe80::9' });
+    const plan = planKernel(l2Desired(), obs, OPTS);
+    expect(plan.conflicts).toEqual([]);
+    expect(plan.ops.map((o) => `${o.ns} ${o.phase} ${argsOf(o)}`)).toEqual([
+      'router pre link set dev pe-120 addrgenmode none',
+      'router pre addr del fe80::1:2ff:fe03:405/64 dev pe-120',
+    ]);
+    // Applied, the next observation has no address on the up port: nothing to do.
+    linkIn(obs.router, 'pe-120').addrs = linkIn(obs.router, 'pe-120').addrs.filter((a) => a !== ll);
+    expect(planKernel(l2Desired(), obs, OPTS).ops).toEqual([]);
   });
 
   test('an attribute that cannot change in place: delete + create, and the why says so', () => {
@@ -145,6 +170,7 @@ describe('planKernel: idempotency and drift', () => {
       'pre link del dev vni110',
       'pre link add vni110 mtu 8950 master br-pe-110 type vxlan id 110 local 100.65.0.4 dstport 4789 nolearning',
       'pre link set dev vni110 alias evpn-node',
+      'pre link set dev vni110 addrgenmode none',
       'pre link set dev vni110 type bridge_slave neigh_suppress on learning off',
       'post link set dev vni110 up',
     ]);
@@ -178,7 +204,9 @@ describe('planKernel: idempotency and drift', () => {
       'host pre link del dev host-120',
       'host pre link add host-120 mtu 8950 master br-hs-120 type veth peer name pe-120 mtu 8950 netns kp-router',
       'host pre link set dev host-120 alias evpn-node',
+      'host pre link set dev host-120 addrgenmode none',
       'router pre link set dev pe-120 alias evpn-node',
+      'router pre link set dev pe-120 addrgenmode none',
       'router pre link set dev pe-120 master br-pe-120',
       'router post link set dev pe-120 up',
       'host post link set dev host-120 up',
