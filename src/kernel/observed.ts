@@ -28,6 +28,8 @@ export interface ObservedLink {
   mac?: string;
   /** IFLA_IFALIAS: OWNER_ALIAS marks links evpn-node created. */
   alias?: string;
+  /** Device group (IFLA_GROUP, 0 = default); teardown deletes our links by group when it may. */
+  group?: number;
   vxlan?: { id: number; local?: string; port: number; learning: boolean };
   vrf?: { table: number };
   vlan?: { id: number; parent?: string };

@@ -57,12 +57,16 @@ function typeArgs(l: DesiredLink): string[] {
 // The kernel ignores IFLA_IFALIAS in a link-creating RTM_NEWLINK (`ip link add X alias Y` is
 // accepted and silently drops the alias; seen on 6.18 with iproute2 6.1), so the ownership mark
 // is a `link set` on the next line of the same batch.
-const aliasOp = (ns: NsId, name: string, why: string): IpOp => ip(ns, 'pre', ['link', 'set', 'dev', name, 'alias', OWNER_ALIAS], why);
+// iproute2 6.1 also rejects `addrgenmode` on `link add` (RTNETLINK: Address family not
+// supported), so a pure bridge port gets `addrgenmode none` on that same line: it takes effect
+// at the next NETDEV_UP, and new links come up only in 'post', so they never get a link-local.
+const aliasOp = (ns: NsId, name: string, why: string, noLinkLocal = false): IpOp =>
+  ip(ns, 'pre', ['link', 'set', 'dev', name, 'alias', OWNER_ALIAS, ...(noLinkLocal ? ['addrgenmode', 'none'] : [])], noLinkLocal ? `${why}; no IPv6 link-local (a pure bridge port)` : why);
 
 /** Bridge, VXLAN or VRF, created admin down with every attribute it can take at creation. */
 export function linkAdd(l: DesiredLink, withMaster: boolean, why: string): IpOp[] {
   const args = ['link', 'add', l.name, ...common(l), ...(withMaster && l.master ? ['master', l.master] : []), ...typeArgs(l)];
-  return [ip(l.ns, 'pre', args, why), aliasOp(l.ns, l.name, `mark ${l.name} as evpn-node's`)];
+  return [ip(l.ns, 'pre', args, why), aliasOp(l.ns, l.name, `mark ${l.name} as evpn-node's`, l.ipv6LinkLocal === false)];
 }
 
 const common = (l: Pick<DesiredLink, 'mtu' | 'mac'>): string[] => [
@@ -81,11 +85,11 @@ const common = (l: Pick<DesiredLink, 'mtu' | 'mac'>): string[] => [
  */
 export function vethAdd(hostLeg: DesiredLink, routerLeg: DesiredLink, routerNetns: string, withHostMaster: boolean, why: string): IpOp[] {
   const args = ['link', 'add', hostLeg.name, ...common(hostLeg), ...(withHostMaster && hostLeg.master ? ['master', hostLeg.master] : []), 'type', 'veth', 'peer', 'name', routerLeg.name, ...common(routerLeg), 'netns', routerNetns];
-  return [ip('host', 'pre', args, why), aliasOp('host', hostLeg.name, `mark ${hostLeg.name} as evpn-node's`)];
+  return [ip('host', 'pre', args, why), aliasOp('host', hostLeg.name, `mark ${hostLeg.name} as evpn-node's`, hostLeg.ipv6LinkLocal === false)];
 }
 
-/** The ownership mark on a link created without it (a veth end created in another netns). */
-export const markOurs = (ns: NsId, name: string, why: string): IpOp => aliasOp(ns, name, why);
+/** The ownership mark on a link created without it (a veth end created in another netns); `noLinkLocal` for a new pure bridge port. */
+export const markOurs = (ns: NsId, name: string, why: string, noLinkLocal = false): IpOp => aliasOp(ns, name, why, noLinkLocal);
 
 /** The underlay VLAN NIC, created in the host netns (then moved like any NIC). */
 export function vlanAdd(name: string, parent: string, id: number, why: string): IpOp[] {
@@ -117,12 +121,16 @@ export function bridgePortSet(ns: NsId, phase: Phase, name: string, f: { neighSu
 
 const onOff = (b: boolean): string => (b ? 'on' : 'off');
 
-// iproute2 6.1 rejects `addrgenmode` on `link add` (RTNETLINK: Address family not supported), so
-// it is its own line. It takes effect at the next NETDEV_UP: set before the first `up`, the link
-// never gets a link-local address; on a link that is up, the address it has stays (addrDel it).
+// For an existing link: takes effect at the next NETDEV_UP; on a link that is up, the link-local
+// address it has stays (addrDel it).
 export const addrGenModeNone = (ns: NsId, phase: Phase, name: string, why: string): IpOp => ip(ns, phase, ['link', 'set', 'dev', name, 'addrgenmode', 'none'], why);
 
 export const linkUp = (ns: NsId, phase: Phase, name: string, why: string): IpOp => ip(ns, phase, ['link', 'set', 'dev', name, 'up'], why);
+
+export const linkSetGroup = (ns: NsId, phase: Phase, name: string, group: number, why: string): IpOp => ip(ns, phase, ['link', 'set', 'dev', name, 'group', String(group)], why);
+
+/** Deletes every device in the group at once (see teardown.ts for when that is allowed). */
+export const linkDelGroup = (ns: NsId, phase: Phase, group: number, why: string): IpOp => ip(ns, phase, ['link', 'del', 'group', String(group)], why);
 
 export const linkDel = (ns: NsId, phase: Phase, name: string, why: string): IpOp => ip(ns, phase, ['link', 'del', 'dev', name], why);
 

@@ -144,6 +144,8 @@ export function parseLink(j: Json): ObservedLink {
   if (mac && j['link_type'] !== 'loopback') link.mac = mac.toLowerCase();
   const alias = str(j['ifalias']);
   if (alias !== undefined) link.alias = alias;
+  const group = j['group'] === 'default' ? 0 : numeric(j['group']);
+  if (group !== undefined) link.group = group;
   if (kind === 'vxlan' && data) {
     const local = str(data['local']) ?? str(data['local6']);
     link.vxlan = { id: num(data['id']) ?? -1, port: num(data['port']) ?? 0, learning: data['learning'] === true, ...(local ? { local } : {}) };

@@ -106,7 +106,6 @@ function create(ctx: PlanContext, l: DesiredLink, why: string): void {
   const withMaster = masterAvailable(ctx, l);
   if (l.master && !withMaster) ctx.conflict(`${l.name} in the ${nsWord(l.ns)}: master ${l.master} not found; created without a master`);
   ctx.emit(CREATE_STEP[l.kind] ?? STEP.createPort, ...linkAdd(l, withMaster, why));
-  noLinkLocalOnCreate(ctx, l);
   if (l.bridgePort && withMaster) ctx.emit(STEP.portFlags, bridgePortSet(l.ns, 'pre', l.name, l.bridgePort, `${l.name}: bridge port neigh_suppress/learning as EVPN wants`));
   ctx.created.add(key(l.ns, l.name));
   ctx.emit(STEP.up, linkUp(l.ns, 'post', l.name, `bring up new ${l.name} (created down; FRR knows it now)`));
@@ -145,11 +144,6 @@ function change(ctx: PlanContext, l: DesiredLink, o: ObservedLink): void {
   }
   if (!o.up) ctx.emit(STEP.up, linkUp(l.ns, 'post', l.name, `bring up ${l.name} (it is down)`));
   noLinkLocalOnExisting(ctx, l, o);
-}
-
-/** A new link that wants no IPv6 link-local: addrgenmode none while it is still down (it comes up in 'post'). */
-function noLinkLocalOnCreate(ctx: PlanContext, l: DesiredLink): void {
-  if (l.ipv6LinkLocal === false) ctx.emit(STEP.createPort, addrGenModeNone(l.ns, 'pre', l.name, `${l.name}: no IPv6 link-local (a pure bridge port)`));
 }
 
 /**
@@ -217,9 +211,7 @@ function planVethPair(ctx: PlanContext, h: DesiredLink, r: DesiredLink | undefin
   const withMaster = masterAvailable(ctx, h);
   if (h.master && !withMaster) ctx.conflict(`${h.name} in the host netns: master ${h.master} not found; created without a master`);
   ctx.emit(STEP.createPort, ...vethAdd(h, r, ctx.opts.routerNetns, withMaster, `create veth pair ${h.name} (host) / ${r.name} (router)`));
-  ctx.emit(STEP.createPort, markOurs('router', r.name, `mark ${r.name} as evpn-node's`));
-  noLinkLocalOnCreate(ctx, h);
-  noLinkLocalOnCreate(ctx, r);
+  ctx.emit(STEP.createPort, markOurs('router', r.name, `mark ${r.name} as evpn-node's`, r.ipv6LinkLocal === false));
   if (r.master) {
     if (masterAvailable(ctx, r)) ctx.emit(STEP.enslave, linkSet('router', 'pre', r.name, { master: r.master }, `${r.name}: enslave the new router leg to ${r.master}`));
     else ctx.conflict(`${r.name} in the router netns: master ${r.master} not found; left without a master`);

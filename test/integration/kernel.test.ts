@@ -184,8 +184,7 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
     expect(plan.ops.every((o) => o.kind === 'ip' && o.args.includes('vni120'))).toBe(true);
     expect(plan.ops.map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual([
       'link add vni120 mtu 8950 master br-pe-120 type vxlan id 120 local 100.65.0.4 dstport 4789 nolearning',
-      'link set dev vni120 alias evpn-node',
-      'link set dev vni120 addrgenmode none',
+      'link set dev vni120 alias evpn-node addrgenmode none',
       'link set dev vni120 type bridge_slave neigh_suppress on learning off',
       'link set dev vni120 up',
     ]);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { batchesFor, failedLine, renderBatch } from '../../../src/kernel/batch.js';
 import { linkAdd, ruleAdd, sysctlOp, type IpOp } from '../../../src/kernel/ops.js';
-import { planTeardown } from '../../../src/kernel/teardown.js';
+import { planTeardown, TEARDOWN_GROUP } from '../../../src/kernel/teardown.js';
 import { fixture } from './fixtures.js';
 
 describe('renderBatch', () => {
@@ -35,24 +35,53 @@ describe('renderBatch', () => {
 });
 
 describe('planTeardown', () => {
-  test('recorded L2 state: our links go (pairs from the host end), VTEP removed, NIC back with address and route', () => {
+  const G = TEARDOWN_GROUP;
+  test('recorded L2 state: our links go by device group (pairs from the host end), VTEP removed, NIC back with address and route', () => {
     const plan = planTeardown({ host: fixture('host-l2'), router: fixture('router-l2') }, { underlayNic: 'kp-eth1', routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
     expect(plan.conflicts).toEqual([]);
     expect(plan.ops.map((o) => `${o.ns} ${o.phase} ${o.kind === 'ip' ? o.args.join(' ') : ''}`)).toEqual([
-      'host pre link del dev host-110',
-      'host pre link del dev host-120',
-      'host pre link del dev br-hs-110',
-      'host pre link del dev br-hs-120',
-      'router pre link del dev vni110',
-      'router pre link del dev vni120',
-      'router pre link del dev br-pe-110',
-      'router pre link del dev br-pe-120',
+      `host pre link set dev host-110 group ${G}`,
+      `host pre link set dev host-120 group ${G}`,
+      `host pre link set dev br-hs-110 group ${G}`,
+      `host pre link set dev br-hs-120 group ${G}`,
+      `host pre link del group ${G}`,
+      `router pre link set dev vni110 group ${G}`,
+      `router pre link set dev vni120 group ${G}`,
+      `router pre link set dev br-pe-110 group ${G}`,
+      `router pre link set dev br-pe-120 group ${G}`,
+      `router pre link del group ${G}`,
       'router pre addr del 100.65.0.4/32 dev lo',
       'router pre link set dev kp-eth1 netns 4242',
       'host post addr add 192.168.50.2/24 dev kp-eth1',
       'host post link set dev kp-eth1 up',
       'host post route add 10.99.0.0/16 via 192.168.50.1 dev kp-eth1 proto 3 metric 50',
     ]);
+  });
+
+  test('a foreign link in the group: our links are deleted one by one, the foreign one is never named', () => {
+    const host = fixture('host-l2');
+    const foreign = host.links.find((l) => l.name === 'lo');
+    if (!foreign) throw new Error('fixture has no lo');
+    foreign.group = G;
+    const plan = planTeardown({ host, router: fixture('router-l2') }, { underlayNic: 'kp-eth1', routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
+    const hostLines = plan.ops.filter((o) => o.ns === 'host' && o.phase === 'pre').map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''));
+    expect(hostLines).toEqual(['link del dev host-110', 'link del dev host-120', 'link del dev br-hs-110', 'link del dev br-hs-120']);
+    expect(plan.conflicts).toEqual([expect.stringMatching(/group .* not evpn-node's .* one by one/)]);
+    // The router netns has no foreign member: it still deletes by group.
+    expect(plan.ops.some((o) => o.ns === 'router' && o.kind === 'ip' && o.args.join(' ') === `link del group ${G}`)).toBe(true);
+  });
+
+  test('links of ours already in the group (an interrupted teardown) are not set again; our underlay VLAN in the group blocks the group delete', () => {
+    const host = fixture('host-l2');
+    for (const l of host.links) if (l.alias === 'evpn-node') l.group = G;
+    const plan = planTeardown({ host, router: fixture('router-l2') }, { underlayNic: 'kp-eth1', routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
+    expect(plan.ops.filter((o) => o.ns === 'host' && o.phase === 'pre').map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual([`link del group ${G}`]);
+    const router = fixture('router-l2');
+    const nic = router.links.find((l) => l.name === 'kp-eth1');
+    if (!nic) throw new Error('fixture has no kp-eth1');
+    Object.assign(nic, { alias: 'evpn-node', group: G });
+    const vlanPlan = planTeardown({ host: fixture('host-l2'), router }, { underlayNic: 'kp-eth1', routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
+    expect(vlanPlan.ops.some((o) => o.ns === 'router' && o.kind === 'ip' && o.args.includes('group'))).toBe(false);
   });
 
   test('routes of ours removed, the local rule order restored, FRR\'s routes never copied back, our VLAN NIC deleted', () => {
@@ -63,8 +92,9 @@ describe('planTeardown', () => {
     expect(lines).toEqual([
       'router pre route del default via 192.168.60.1 dev eth9 proto 240',
       'router pre route del ::/0 via fd60::1 dev eth9 proto 240 metric 1024',
-      'router pre link del dev vni7',
-      'router pre link del dev eth1.100',
+      `router pre link set dev vni7 group ${G}`,
+      `router pre link set dev eth1.100 group ${G}`,
+      `router pre link del group ${G}`,
       'router pre addr del 100.65.0.9/32 dev lo',
       'router pre rule add pref 0 table local',
       'router pre rule del pref 32765 table local',

@@ -43,9 +43,8 @@ describe('planKernel: from nothing', () => {
       'pre ip -n kp-host link set dev br-hs-110 alias evpn-node',
       // The router end is created in the router netns (no move: no RCU wait) and marked there.
       'pre ip -n kp-host link add host-110 mtu 8950 master br-hs-110 type veth peer name pe-110 mtu 8950 netns kp-router',
-      'pre ip -n kp-host link set dev host-110 alias evpn-node',
-      // Pure bridge ports get no IPv6 link-local: set before their first up.
-      'pre ip -n kp-host link set dev host-110 addrgenmode none',
+      // Pure bridge ports get no IPv6 link-local: addrgenmode none before their first up.
+      'pre ip -n kp-host link set dev host-110 alias evpn-node addrgenmode none',
       'pre ip -n kp-host addr add 192.170.10.20/24 dev br-hs-110',
       // The underlay leaves the host last and is configured first in the router netns.
       'pre ip -n kp-host link set dev kp-eth1 netns kp-router',
@@ -55,10 +54,8 @@ describe('planKernel: from nothing', () => {
       'pre ip -n kp-router link add br-pe-110 address 02:65:76:00:00:6e type bridge',
       'pre ip -n kp-router link set dev br-pe-110 alias evpn-node',
       'pre ip -n kp-router link add vni110 mtu 8950 master br-pe-110 type vxlan id 110 local 100.65.0.4 dstport 4789 nolearning',
-      'pre ip -n kp-router link set dev vni110 alias evpn-node',
-      'pre ip -n kp-router link set dev vni110 addrgenmode none',
-      'pre ip -n kp-router link set dev pe-110 alias evpn-node',
-      'pre ip -n kp-router link set dev pe-110 addrgenmode none',
+      'pre ip -n kp-router link set dev vni110 alias evpn-node addrgenmode none',
+      'pre ip -n kp-router link set dev pe-110 alias evpn-node addrgenmode none',
       'pre ip -n kp-router link set dev pe-110 master br-pe-110',
       'pre ip -n kp-router link set dev vni110 type bridge_slave neigh_suppress on learning off',
       'pre ip -n kp-router addr add 100.65.0.4/32 dev lo label lo:evpn',
@@ -169,8 +166,7 @@ describe('planKernel: idempotency and drift', () => {
     expect(plan.ops.map((o) => `${o.phase} ${argsOf(o)}`)).toEqual([
       'pre link del dev vni110',
       'pre link add vni110 mtu 8950 master br-pe-110 type vxlan id 110 local 100.65.0.4 dstport 4789 nolearning',
-      'pre link set dev vni110 alias evpn-node',
-      'pre link set dev vni110 addrgenmode none',
+      'pre link set dev vni110 alias evpn-node addrgenmode none',
       'pre link set dev vni110 type bridge_slave neigh_suppress on learning off',
       'post link set dev vni110 up',
     ]);
@@ -203,10 +199,8 @@ describe('planKernel: idempotency and drift', () => {
     expect(plan.ops.map((o) => `${o.ns} ${o.phase} ${argsOf(o)}`)).toEqual([
       'host pre link del dev host-120',
       'host pre link add host-120 mtu 8950 master br-hs-120 type veth peer name pe-120 mtu 8950 netns kp-router',
-      'host pre link set dev host-120 alias evpn-node',
-      'host pre link set dev host-120 addrgenmode none',
-      'router pre link set dev pe-120 alias evpn-node',
-      'router pre link set dev pe-120 addrgenmode none',
+      'host pre link set dev host-120 alias evpn-node addrgenmode none',
+      'router pre link set dev pe-120 alias evpn-node addrgenmode none',
       'router pre link set dev pe-120 master br-pe-120',
       'router post link set dev pe-120 up',
       'host post link set dev host-120 up',
