@@ -57,7 +57,12 @@ L2VNI_YAML='l2vnis:
   - vni: 110
     l3vni: red
     gatewayIPs: [192.170.10.1/24]
-    hostMaster: {name: br-hs-110, managed: true}'
+    hostMaster: {name: br-hs-110, managed: true}
+    hostAddress: 192.170.10.20/24'
+BROKEN_YAML='l2vnis:
+  - vni: 110
+    l3vni: blue
+    gatewayIPs: [192.170.10.1/24]'
 
 load_controller() {
   local t0=$SECONDS
@@ -81,8 +86,10 @@ established() {
 evpn_established() {
   leaf -c 'show bgp l2vpn evpn summary json' | jq -e '.peers["192.168.11.3"].state == "Established"'
 }
-leaf_has_type5() { leaf -c 'show bgp l2vpn evpn route type prefix' | grep -F "$1"; }
-router_has_type5() { router -c 'show bgp l2vpn evpn route type prefix' | grep -F "$1"; }
+# FRR prints a type-5 route as [5]:[EthTag]:[IPlen]:[IP]: match "[LEN]:[IP]" of PREFIX.
+type5_key() { echo "[${1#*/}]:[${1%/*}]"; }
+leaf_has_type5() { leaf -c 'show bgp l2vpn evpn route type prefix' | grep -F "$(type5_key "$1")"; }
+router_has_type5() { router -c 'show bgp l2vpn evpn route type prefix' | grep -F "$(type5_key "$1")"; }
 router_vrf_route() { ip -n evpn-node route show vrf red "$1" | grep .; }
 all_active() { systemctl is-active "${UNITS[@]}" lab-leaf.service lab-underlay.service kubelet.service; }
 kubelet_line() { grep "boot=$(cat /proc/sys/kernel/random/boot_id)" /var/lib/lab/kubelet-start.txt; }
@@ -136,5 +143,71 @@ if ((LAB_BOOT == 2)); then
   lab_reboot
 fi
 
+# --- boot 3: the same after `systemctl reboot`, then changes and failures --------------------
 after_boot_checks "boot 3 (after systemctl reboot)"
+
+# What must not flap on a reload: the BGP session, the links, the containers.
+session_epoch() { leaf -c 'show bgp ipv4 unicast summary json' | jq -r '.peers["192.168.11.3"].peerUptimeEstablishedEpoch'; }
+ifindexes() {
+  echo "$(ip -n evpn-node -j link show red | jq '.[0].ifindex') $(ip -n evpn-node -j link show eth1 | jq '.[0].ifindex')" \
+    "$(ip -j link show host-100 | jq '.[0].ifindex')"
+}
+started_at() { podman inspect --format '{{.State.StartedAt}}' evpn-node-frr evpn-node-controller | paste -sd' '; }
+snapshot() { echo "session=$(session_epoch) links=$(ifindexes) containers=$(started_at) default=$(ip route show default)"; }
+same_as() { local now; now=$(snapshot); echo "before: $1"; echo "after:  $now"; [[ $now == "$1" ]]; }
+ctl_status() { systemctl status --no-pager -n 0 evpn-node-controller.service; }
+converged() { ctl_status | grep -q 'Status: "converged"'; }
+remote_ok() { ping -c 2 -i 0.5 -W 3 10.200.0.10; }
+
+# 1. reload with an L2VNI added.
+before=$(snapshot)
+check "the daemon is converged before the reload" wait_until 60 converged
+check "config edited: L2VNI 110 in VRF red added" write_config "$L2VNI_YAML"
+check "systemctl reload evpn-node-controller" systemctl reload evpn-node-controller.service
+check "L2VNI 110 appears: br-pe-110 and vni110 in the router netns" wait_until 120 \
+  bash -c 'ip -n evpn-node link show br-pe-110 && ip -n evpn-node link show vni110'
+check_out "the L2VNI's bridge is in VRF red" 'master red' ip -n evpn-node link show br-pe-110
+check_out "host bridge br-hs-110 with the host address" '192\.170\.10\.20/24' \
+  bash -c 'ip addr show br-hs-110'
+check "the leaf learns the node's VTEP for VNI 110 (type-3)" wait_until 120 \
+  bash -c "vtysh -N leaf -c 'show evpn vni 110' | grep -F 100.65.0.4"
+check "traffic: remote110 (behind the leaf) pings the gateway 192.170.10.1 over VXLAN" wait_until 60 \
+  ip netns exec remote110 ping -c 1 -W 2 192.170.10.1
+check "traffic: remote110 pings the host address 192.170.10.20" wait_until 60 \
+  ip netns exec remote110 ping -c 1 -W 2 192.170.10.20
+check "the daemon is converged after the reload" wait_until 120 converged
+check "nothing else flapped: BGP session, VRF/NIC/host-leg ifindexes, containers, default route" same_as "$before"
+check "the remote host is still reachable" remote_ok
+
+# 2. podman kill of the FRR container.
+old_pid=$(cat /run/evpn-node/frr.pid 2>/dev/null)
+check "podman kill evpn-node-frr" podman kill evpn-node-frr
+check "FRR comes back (new pidfile)" wait_until 180 bash -c "p=\$(cat /run/evpn-node/frr.pid) && [[ \$p != '$old_pid' ]]"
+check "after the FRR kill: BGP Established again" wait_until 180 established
+check "after the FRR kill: type-5 10.200.0.0/24 in the router again" wait_until 120 router_has_type5 '10.200.0.0/24'
+check "after the FRR kill: the L2VNI still there (VNI 110 in FRR)" wait_until 60 \
+  bash -c "podman exec evpn-node-frr vtysh -c 'show evpn vni 110' | grep -q 'VNI: 110'"
+check "after the FRR kill: the remote host reachable" wait_until 120 remote_ok
+check "after the FRR kill: the daemon converged" wait_until 120 converged
+
+# 3. removal of the router pod.
+check "podman pod rm -f evpn-node-router" podman pod rm -f evpn-node-router
+check "after the pod removal: the router pod unit is active again" wait_until 240 \
+  systemctl is-active -q evpn-node-router-pod.service evpn-node-frr.service evpn-node-reloader.service
+check "after the pod removal: BGP Established again" wait_until 240 established
+check "after the pod removal: the remote host reachable" wait_until 120 remote_ok
+check "after the pod removal: the daemon converged" wait_until 120 converged
+check "after the pod removal: evpn-node.target still active" systemctl is-active -q evpn-node.target
+
+# 4. a broken edit plus reload: the node stays up on the last good config and says why.
+check "config edited: an L2VNI naming an unknown L3VNI (invalid)" write_config "$BROKEN_YAML"
+check "systemctl reload with the broken config" systemctl reload evpn-node-controller.service
+check_out "systemctl status says the config on disk is not applied, and why" \
+  'config on disk not applied.*blue' bash -c 'sleep 5; for i in $(seq 60); do s=$(systemctl status --no-pager -n 0 evpn-node-controller.service); grep -q "not applied" <<<"$s" && break; sleep 1; done; echo "$s"'
+check "the controller is still active" systemctl is-active -q evpn-node-controller.service
+check "the L2VNI of the last good config is still there" ip -n evpn-node link show br-pe-110
+check "the remote host is still reachable" remote_ok
+check "config fixed (the L2VNI config again)" write_config "$L2VNI_YAML"
+check "systemctl reload with the fixed config" systemctl reload evpn-node-controller.service
+check "the complaint is gone" wait_until 120 bash -c '! systemctl status --no-pager -n 0 evpn-node-controller.service | grep -q "not applied" && systemctl status --no-pager -n 0 evpn-node-controller.service | grep -q "Status: \"converged\""'
 lab_done
