@@ -94,6 +94,19 @@ router_vrf_route() { ip -n evpn-node route show vrf red "$1" | grep .; }
 all_active() { systemctl is-active "${UNITS[@]}" lab-leaf.service lab-underlay.service kubelet.service; }
 kubelet_line() { grep "boot=$(cat /proc/sys/kernel/random/boot_id)" /var/lib/lab/kubelet-start.txt; }
 
+# Printed (as # lines) when a boot's checks failed: what the next person needs to see.
+dump_state() {
+  {
+    echo "--- leaf: show bgp l2vpn evpn route"; leaf -c 'show bgp l2vpn evpn route'
+    echo "--- leaf: show evpn vni"; leaf -c 'show evpn vni'
+    echo "--- router: show bgp l2vpn evpn route"; router -c 'show bgp l2vpn evpn route'
+    echo "--- router: show evpn vni"; router -c 'show evpn vni'
+    echo "--- router netns links"; ip -n evpn-node -br link
+    echo "--- systemctl status evpn-node-controller"; systemctl status --no-pager -n 30 evpn-node-controller.service
+    echo "--- failed units"; systemctl --failed --no-legend
+  } 2>&1 | sed 's/^/# /'
+}
+
 after_boot_checks() { # label
   local b=$1
   check "$b: evpn-node.target active (waited for READY)" wait_until 400 systemctl is-active -q evpn-node.target
@@ -114,6 +127,8 @@ after_boot_checks() { # label
   check_out "$b: kubelet started after evpn-node and found the remote host reachable" \
     'remote=reachable .*target=active' kubelet_line
   check_out "$b: kubelet got NODE_IP from kubelet.env" 'NODE_IP=192\.169\.10\.5' kubelet_line
+  check "$b: the controller's podman health check passes" wait_until 60 podman healthcheck run evpn-node-controller
+  check_out "$b: no failed units (system running, not degraded)" '^running' systemctl is-system-running
 }
 
 # --- boot 1: install ------------------------------------------------------------------------
@@ -139,12 +154,14 @@ fi
 
 if ((LAB_BOOT == 2)); then
   after_boot_checks "boot 2"
+  ((LAB_FAILED)) && dump_state
   journalctl -b -u evpn-node-controller.service --no-pager | tail -n 20 | sed 's/^/# /'
   lab_reboot
 fi
 
 # --- boot 3: the same after `systemctl reboot`, then changes and failures --------------------
 after_boot_checks "boot 3 (after systemctl reboot)"
+((LAB_FAILED)) && dump_state
 
 # What must not flap on a reload: the BGP session, the links, the containers.
 session_epoch() { leaf -c 'show bgp ipv4 unicast summary json' | jq -r '.peers["192.168.11.3"].peerUptimeEstablishedEpoch'; }
