@@ -26,7 +26,7 @@ import { Backoff, type BackoffOptions } from './backoff.js';
 import { SingleFlight } from './single-flight.js';
 import { debounce, type Debounced } from './debounce.js';
 import { configTargets, watchPaths, type PathWatcher } from './watch.js';
-import { readTryState, removeTryLock } from './try-lock.js';
+import { readTryFile, removeTryFile } from '../try/try-file.js';
 import { checkUnderlay } from './readiness.js';
 import { isMissingNic, statusText, type DaemonState } from './state.js';
 import { lenientRuntime, passwordFiles, readDiskConfig, readLastGoodConfig, type DiskRead, type LoadedConfig } from './config-source.js';
@@ -198,10 +198,10 @@ export class Daemon {
   /** False while a try owns the config; removes a try.json whose process died. */
   private async checkTry(): Promise<boolean> {
     const rt = this.rt ?? (await lenientRuntime(this.opts.configPath));
-    const t = await readTryState(rt);
-    if (t.kind === 'active') {
-      if (this.state !== 'try-in-progress') this.log.info({ tryPid: t.lock.pid, deadline: t.lock.deadline }, 'try in progress: making no changes until it ends');
-      this.tryPid = t.lock.pid;
+    const t = await readTryFile(rt);
+    if (t.state === 'active') {
+      if (this.state !== 'try-in-progress') this.log.info({ tryPid: t.file.pid, deadline: t.file.deadline }, 'try in progress: making no changes until it ends');
+      this.tryPid = t.file.pid;
       this.setState('try-in-progress');
       if (!this.tryPollPending) {
         this.tryPollPending = true;
@@ -212,9 +212,11 @@ export class Daemon {
       }
       return false;
     }
-    if (t.kind === 'stale') {
+    // A try.json whose process is gone means `try` died before deciding: the files on disk are
+    // the rollback (`try` installs its candidate into config.yaml only on confirmation).
+    if (t.state === 'stale') {
       this.log.warn({ why: t.why }, 'try ended without a decision: removing try.json and applying the files on disk');
-      await removeTryLock(rt);
+      await removeTryFile(rt);
     } else if (this.state === 'try-in-progress') {
       this.log.info('try ended: applying the files on disk');
     }

@@ -1,6 +1,6 @@
 // <runDir>/try.json: "a try is in progress, owned by this pid, until this deadline". The
-// daemon makes no change of its own while the pid lives (src/daemon/try-lock.ts reads the same
-// file); `try --confirm` finds the pid to signal here. Created exclusively (link(2) of a fully
+// daemon makes no change of its own while the pid lives (src/daemon/daemon.ts reads it with
+// readTryFile, and removes a stale one); `try --confirm` finds the pid to signal here. Created exclusively (link(2) of a fully
 // written temp file), so two tries can never both believe they own the node.
 
 import { link, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -96,3 +96,6 @@ export async function releaseTryFile(rt: RuntimeConfig, pid: number): Promise<vo
   const s = await readTryFile(rt, () => true);
   if (s.state !== 'none' && s.file?.pid === pid) await rm(tryFilePath(rt), { force: true });
 }
+
+/** Remove try.json whatever it holds: the daemon's clean-up of a try that died undecided. */
+export const removeTryFile = (rt: RuntimeConfig): Promise<void> => rm(tryFilePath(rt), { force: true });

@@ -110,3 +110,44 @@ export async function watchNetlink(namespaces: string[], fn: () => Promise<void>
   }
   return events;
 }
+
+/** A second L2VNI, for tests that add and remove one. */
+export const L2VNI_120 = `  - vni: 120
+    hostMaster: {name: br-hs-120, managed: true}
+    hostAddress: 192.170.20.20/24
+`;
+
+export interface NodeConfigOptions {
+  /** hostAddress of L2VNI 110, the node's address on the segment (default 192.170.10.20/24). */
+  hostAddress?: string;
+  /** More `l2vnis` items (YAML list items, indented by two spaces). */
+  extraL2vnis?: string;
+  /** `primary: {l2vni: 110, defaultRoute: false}` (default: present). */
+  primary?: boolean;
+  /** Top-level YAML placed before `runtime:` (frr:, readiness:, ...). */
+  tail?: string;
+}
+
+/**
+ * The node's config on this fabric, as the tests write it: index 3 (VTEP 100.65.0.4), eBGP to
+ * the leaf (AS 64512 at 192.168.11.2), L2VNI 110 with a managed host bridge and an address.
+ */
+export function nodeConfigYaml(f: Fabric, o: NodeConfigOptions = {}): string {
+  return `node:
+  index: 3
+underlay:
+  asn: 64514
+  nic: eth1
+  vtepCIDR: 100.65.0.0/24
+  neighbors:
+    - address: 192.168.11.2
+      asn: 64512
+l2vnis:
+  - vni: 110
+    hostMaster: {name: br-hs-110, managed: true}
+    hostAddress: ${o.hostAddress ?? '192.170.10.20/24'}
+${o.extraL2vnis ?? ''}${o.primary === false ? '' : 'primary:\n  l2vni: 110\n  defaultRoute: false\n'}${o.tail ?? ''}${f.runtimeYaml}`;
+}
+
+/** Routes zebra installs (BGP-learned, nexthop groups) are FRR's writes, not ours. */
+export const isFrrWrite = (event: string): boolean => /\bproto (bgp|zebra)\b/.test(event);

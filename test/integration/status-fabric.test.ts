@@ -2,30 +2,13 @@
 // the node netns, a real FRR leaf, FRR + reloader in the router netns, no system bus.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
-import { buildCli, fabricUp, type Fabric } from '../helpers/fabric.js';
+import { buildCli, fabricUp, nodeConfigYaml, type Fabric } from '../helpers/fabric.js';
 import { haveFrr, waitFor } from '../helpers/frr.js';
 
 const ready = process.getuid?.() === 0 && haveFrr();
 if (!ready) console.warn('status-fabric: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
 
-const config = (f: Fabric): string => `
-node:
-  index: 3
-underlay:
-  asn: 64514
-  nic: eth1
-  vtepCIDR: 100.65.0.0/24
-  neighbors:
-    - address: 192.168.11.2
-      asn: 64512
-l2vnis:
-  - vni: 110
-    hostMaster: {name: br-hs-110, managed: true}
-    hostAddress: 192.170.10.20/24
-primary:
-  l2vni: 110
-  defaultRoute: false
-${f.runtimeYaml}`;
+const config = (f: Fabric): string => nodeConfigYaml(f);
 
 describe.skipIf(!ready)('health and status on the fabric', { timeout: 120_000 }, () => {
   let f: Fabric;

@@ -5,30 +5,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { execa, type ResultPromise } from 'execa';
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { buildCli, fabricUp, ipJson, ROOT, type Fabric } from '../helpers/fabric.js';
+import { buildCli, fabricUp, ipJson, nodeConfigYaml, ROOT, type Fabric } from '../helpers/fabric.js';
 import { haveFrr, waitFor } from '../helpers/frr.js';
 
 const ready = process.getuid?.() === 0 && haveFrr();
 if (!ready) console.warn('try-fabric: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
 
-const config = (f: Fabric, hostAddress = '192.170.10.20/24'): string => `
-node:
-  index: 3
-underlay:
-  asn: 64514
-  nic: eth1
-  vtepCIDR: 100.65.0.0/24
-  neighbors:
-    - address: 192.168.11.2
-      asn: 64512
-l2vnis:
-  - vni: 110
-    hostMaster: {name: br-hs-110, managed: true}
-    hostAddress: ${hostAddress}
-primary:
-  l2vni: 110
-  defaultRoute: false
-${f.runtimeYaml}`;
+const config = (f: Fabric, hostAddress = '192.170.10.20/24'): string => nodeConfigYaml(f, { hostAddress });
 
 type AddrLink = { ifname: string; addr_info: Array<{ local: string; prefixlen: number; family: string }> };
 

@@ -4,7 +4,7 @@ import { debounce } from '../../../src/daemon/debounce.js';
 import { SingleFlight } from '../../../src/daemon/single-flight.js';
 import { Backoff } from '../../../src/daemon/backoff.js';
 import { isMissingNic, statusText } from '../../../src/daemon/state.js';
-import { parseTryLock } from '../../../src/daemon/try-lock.js';
+import { parseTryFile } from '../../../src/try/try-file.js';
 import { underlayEstablished } from '../../../src/daemon/readiness.js';
 
 describe('debounce', () => {
@@ -122,11 +122,11 @@ describe('status text', () => {
 describe('try.json', () => {
   const alive = (pids: number[]) => (pid: number) => pids.includes(pid);
   test('none, active, or stale (dead pid, garbage)', () => {
-    expect(parseTryLock(undefined, alive([]))).toEqual({ kind: 'none' });
-    expect(parseTryLock('{"pid": 1234, "deadline": "2030-01-01T00:00:00Z"}', alive([1234]))).toMatchObject({ kind: 'active', lock: { pid: 1234 } });
-    expect(parseTryLock('{"pid": 1234}', alive([]))).toMatchObject({ kind: 'stale', why: 'try process 1234 is gone' });
-    expect(parseTryLock('{"pid": "x"}', alive([]))).toMatchObject({ kind: 'stale' });
-    expect(parseTryLock('not json', alive([]))).toMatchObject({ kind: 'stale' });
+    expect(parseTryFile(undefined, alive([]))).toEqual({ state: 'none' });
+    expect(parseTryFile('{"pid": 1234, "deadline": "2030-01-01T00:00:00Z"}', alive([1234]))).toMatchObject({ state: 'active', file: { pid: 1234 } });
+    expect(parseTryFile('{"pid": 1234}', alive([]))).toMatchObject({ state: 'stale', why: 'try process 1234 is gone' });
+    expect(parseTryFile('{"pid": "x"}', alive([]))).toMatchObject({ state: 'stale' });
+    expect(parseTryFile('not json', alive([]))).toMatchObject({ state: 'stale' });
   });
 });
 
