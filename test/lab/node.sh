@@ -171,7 +171,12 @@ ifindexes() {
 }
 started_at() { podman inspect --format '{{.State.StartedAt}}' evpn-node-frr evpn-node-controller | paste -sd' '; }
 snapshot() { echo "session=$(session_epoch) links=$(ifindexes) containers=$(started_at) default=$(ip route show default)"; }
-same_as() { local now; now=$(snapshot); echo "before: $1"; echo "after:  $now"; [[ $now == "$1" ]]; }
+# FRR derives peerUptimeEstablishedEpoch from now - uptime: it wobbles by a second; a flap moves it more.
+same_as() {
+  local now e0 e1; now=$(snapshot); echo "before: $1"; echo "after:  $now"
+  e0=${1#session=}; e0=${e0%% *}; e1=${now#session=}; e1=${e1%% *}
+  ((e1 - e0 <= 2 && e0 - e1 <= 2)) && [[ ${now#* } == "${1#* }" ]]
+}
 ctl_status() { systemctl status --no-pager -n 0 evpn-node-controller.service; }
 converged() { ctl_status | grep -q 'Status: "converged"'; }
 remote_ok() { ping -c 2 -i 0.5 -W 3 10.200.0.10; }
