@@ -17,7 +17,7 @@ import type { Logger } from '../log.js';
 import type { RuntimeConfig } from '../config/types.js';
 import { formatIssue } from '../config/errors.js';
 import type { Notifier } from '../systemd/notify.js';
-import { converge, planNode, ConvergeError, type ConvergeReport } from '../reconcile/converge.js';
+import { converge, planNode, statusOf, ConvergeError, type ConvergeReport } from '../reconcile/converge.js';
 import { writeStatus, type ReconcileStatus } from '../reconcile/state-files.js';
 import { readFrrConf } from '../reconcile/frr-files.js';
 import { resolveRouterNetns, NetnsError, type RouterNetns } from '../netns/resolve.js';
@@ -302,15 +302,7 @@ export class Daemon {
       return this.convergeFailed(target, e);
     }
     this.frr = { pid: report.netns.pid, inode: report.netns.inode, name: report.netns.name };
-    this.last = {
-      at: new Date().toISOString(),
-      ok: report.ok,
-      durationMs: report.durationMs,
-      kernelOps: report.kernelOps,
-      frrReloaded: report.reloaded,
-      conflicts: report.conflicts,
-      configFiles: target.inputs.files,
-    };
+    this.last = statusOf(report, target.inputs.files);
     const missing = report.conflicts.filter(isMissingNic);
     if (missing.length) {
       // The NIC (slow driver at boot) is waited for; the candidate stays the candidate.

@@ -17,7 +17,7 @@ import { applyPhase } from '../kernel/apply.js';
 import { ReloaderClient } from '../frr/reload-client.js';
 import { rm } from 'node:fs/promises';
 import { ensureFrrSupportFiles, frrConfPath, readFrrConf, writeFrrConf } from './frr-files.js';
-import { saveLastGood, syncKubeletEnv, writeStatus } from './state-files.js';
+import { saveLastGood, syncKubeletEnv, writeStatus, type ReconcileStatus } from './state-files.js';
 
 export interface ConvergeDeps {
   log: Logger;
@@ -141,15 +141,7 @@ async function convergeSteps(inputs: NodeInputs, deps: ConvergeDeps, start: numb
     timings,
   };
   if (report.ok && deps.saveLastGood !== false) await saveLastGood(rt, inputs.mergedYaml);
-  await writeStatus(rt, {
-    at: new Date().toISOString(),
-    ok: report.ok,
-    durationMs: report.durationMs,
-    kernelOps: report.kernelOps,
-    frrReloaded: report.reloaded,
-    conflicts: report.conflicts,
-    configFiles: inputs.files,
-  });
+  await writeStatus(rt, statusOf(report, inputs.files));
   log.info({ kernelOps: report.kernelOps, frrReloaded: report.reloaded, conflicts: report.conflicts.length, durationMs: report.durationMs, ...timings }, report.ok ? 'converged' : 'converged except for conflicts');
   return report;
 }
@@ -195,4 +187,17 @@ async function pushFrrConf(inputs: NodeInputs, log: Logger, force: boolean): Pro
     log.warn({ ok: back.ok }, 'FRR reload failed half-way; re-applied the previous frr.conf');
   }
   throw new ConvergeError(`FRR refused the new configuration (${result.phase} phase); the previous frr.conf stays in force:\n${result.output.trim()}`);
+}
+
+/** The status.json record of a finished converge (the daemon adds its own fields to it). */
+export function statusOf(report: ConvergeReport, configFiles: string[]): ReconcileStatus {
+  return {
+    at: new Date().toISOString(),
+    ok: report.ok,
+    durationMs: report.durationMs,
+    kernelOps: report.kernelOps,
+    frrReloaded: report.reloaded,
+    conflicts: report.conflicts,
+    configFiles,
+  };
 }
