@@ -126,6 +126,19 @@ describe.skipIf(FRR_MISSING)('frr-reloader with a real FRR in netns rl-frr', () 
     expect(bgp.evpn.routerId).toBe('10.255.0.1');
   });
 
+  test('a client that hangs up before the answer costs one log line, not a traceback', async () => {
+    // What a podman health check does when its timeout fires while /bgp runs vtysh.
+    const { connect } = await import('node:net');
+    await new Promise<void>((resolve, reject) => {
+      const c = connect(socket, () => c.end('GET /bgp HTTP/1.1\r\nHost: x\r\n\r\n', () => { c.destroy(); resolve(); }));
+      c.on('error', reject);
+    });
+    await waitFor(async () => rl!.logs().includes('client gone'), 10_000, 'the reloader logs the /bgp request');
+    expect(rl!.logs()).not.toContain('Traceback');
+    expect(rl!.logs()).not.toContain('BrokenPipeError');
+    expect((await rl!.client.healthz()).ok).toBe(true);
+  });
+
   test('a syntactically broken config fails in phase test and changes nothing', async () => {
     const before = await frr!.vtysh('show running-config');
     const r = await reload(`${BASE}router bgp 65001\n neighbor 10.0.0.7 remote-as\n bogus-command here\nexit\n`);
