@@ -89,7 +89,7 @@ export function parsePodmanVersion(v: string): [number, number] {
 
 const atLeast = ([a, b]: [number, number], [c, d]: [number, number]): boolean => a > c || (a === c && b >= d);
 
-/** Podman capabilities of each container, and why (see docs/units.md). */
+/** Podman capabilities of each container, and why (README.md, "Capabilities"). */
 export const CAPABILITIES = {
   // FRR's own privilege lists (zebra_privs, bgpd_privs): NET_ADMIN for routes, links and
   // neighbours over netlink, NET_RAW for raw sockets and SO_BINDTODEVICE on VRF devices,
