@@ -91,6 +91,9 @@ type5_key() { echo "[${1#*/}]:[${1%/*}]"; }
 leaf_has_type5() { leaf -c 'show bgp l2vpn evpn route type prefix' | grep -F "$(type5_key "$1")"; }
 router_has_type5() { router -c 'show bgp l2vpn evpn route type prefix' | grep -F "$(type5_key "$1")"; }
 router_vrf_route() { ip -n evpn-node route show vrf red "$1" | grep .; }
+# Failed units other than podman's transient health-check runs (<container id>-<hex>.service),
+# which fail whenever one check does, e.g. during the start period.
+failed_units() { systemctl --failed --plain --no-legend | awk '{print $1}' | grep -Ev '^[0-9a-f]{64}-[0-9a-f]+\.(service|timer)$' || true; }
 all_active() { systemctl is-active "${UNITS[@]}" lab-leaf.service lab-underlay.service kubelet.service; }
 kubelet_line() { grep "boot=$(cat /proc/sys/kernel/random/boot_id)" /var/lib/lab/kubelet-start.txt; }
 
@@ -127,8 +130,9 @@ after_boot_checks() { # label
   check_out "$b: kubelet started after evpn-node and found the remote host reachable" \
     'remote=reachable .*target=active' kubelet_line
   check_out "$b: kubelet got NODE_IP from kubelet.env" 'NODE_IP=192\.169\.10\.5' kubelet_line
-  check "$b: the controller's podman health check passes" wait_until 60 podman healthcheck run evpn-node-controller
-  check_out "$b: no failed units (system running, not degraded)" '^running' systemctl is-system-running
+  # One check is a podman exec plus a Node start: 10-30 s under TCG.
+  check "$b: the controller's podman health check passes" wait_until 240 podman healthcheck run evpn-node-controller
+  check_out "$b: none of evpn-node's units failed, nor kubelet" '^$' failed_units
 }
 
 # --- boot 1: install ------------------------------------------------------------------------
