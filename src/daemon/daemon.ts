@@ -29,6 +29,7 @@ import { configTargets, watchPaths, type PathWatcher } from './watch.js';
 import { readTryFile, removeTryFile } from '../try/try-file.js';
 import { checkUnderlay } from './readiness.js';
 import { isMissingNic, statusText, type DaemonState } from './state.js';
+import { NetlinkMonitor } from './netlink-monitor.js';
 import { lenientRuntime, passwordFiles, readDiskConfig, readLastGoodConfig, type DiskRead, type LoadedConfig } from './config-source.js';
 
 export interface DaemonOptions {
@@ -44,6 +45,11 @@ export interface DaemonOptions {
   readinessPollMs?: number;
   /** How often a try in progress is checked for its end (default 1000 ms). */
   tryPollMs?: number;
+  /**
+   * A drift tick observes the kernel only after a netlink event that can change the plan (see
+   * netlink-monitor.ts), and at least this often whatever the monitors say (default 10 min).
+   */
+  driftBackstopMs?: number;
 }
 
 /** Why a pass runs. Only drift and pidfile alone allow the cheap path. */
@@ -84,6 +90,8 @@ export class Daemon {
   private watchedPasswordFiles = '';
   private readonly onConfigEdit: Debounced;
   private readonly onPidfile: Debounced;
+  private readonly netlink: NetlinkMonitor;
+  private driftQuiet = false;
   private resolveDone!: () => void;
   /** Resolves once stop() has finished. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
@@ -94,6 +102,7 @@ export class Daemon {
     this.onConfigEdit = debounce(() => void this.flight.trigger('config'), opts.debounceMs);
     // FRR restarting is a burst too (pidfiles removed, directory re-created, pid written).
     this.onPidfile = debounce(() => void this.flight.trigger('pidfile'), 300);
+    this.netlink = new NetlinkMonitor({ backstopMs: opts.driftBackstopMs ?? 600_000 });
   }
 
   async start(): Promise<void> {
@@ -133,7 +142,7 @@ export class Daemon {
     await this.opts.notifier.stopping('stopping (the network stays up)');
     // A pass in flight finishes: cutting a converge in half would leave half a change.
     await this.flight.stop();
-    await Promise.all([this.configWatch?.close(), this.pidWatch?.close()]);
+    await Promise.all([this.configWatch?.close(), this.pidWatch?.close(), this.netlink.stop()]);
     this.log.info('stopped');
     this.resolveDone();
     return this.done;
@@ -184,13 +193,28 @@ export class Daemon {
     if (frrRestarted) this.log.warn({ oldPid: this.frr?.pid, pid: netns.pid }, 'FRR restarted in the same netns: pushing its config again');
     if (netnsChanged) this.log.warn({ oldInode: this.frr?.inode, inode: netns.inode, netns: netns.name }, 'FRR runs in a new netns (router pod recreated): plumbing it from scratch');
 
+    if (!this.stopping) await this.netlink.follow({ name: netns.name, inode: netns.inode });
+
     // Same config as in force: look before writing, so a repair is logged as the drift it is,
-    // and a quiet tick costs one observe per netns.
+    // and a quiet tick costs one observe per netns — or none, when no netlink event since the
+    // last look can have changed the plan (frr.conf is compared every tick, it is one read).
     if (target === this.inForce && !frrRestarted && !netnsChanged) {
-      const drifted = await this.drifted(target);
       const quiet = why.every((r) => r === 'drift' || r === 'pidfile' || r === 'retry');
+      if (quiet && this.state === 'converged' && why.every((r) => r === 'drift')) {
+        const v = this.netlink.verdict();
+        if (!v.look && (await this.frrConfInPlace(target))) {
+          // Said once per quiet stretch, not every tick.
+          if (!this.driftQuiet) this.log.info({ why: v.why }, 'drift ticks: kernel quiet, not observing it until a netlink event (or the backstop)');
+          this.driftQuiet = true;
+          return this.publish();
+        }
+        this.log.info({ why: v.look ? v.why : 'frr.conf differs' }, 'drift tick: observing the kernel');
+      }
+      this.lookingAtKernel();
+      const drifted = await this.drifted(target);
       if (!drifted && quiet && this.state === 'converged') return this.publish();
     }
+    this.lookingAtKernel();
     await this.convergeTarget(target, why, frrRestarted);
     await this.publish();
   }
@@ -281,6 +305,16 @@ export class Daemon {
       this.retrySoon();
       return undefined;
     }
+  }
+
+  /** Right before a full observe: netlink events from now on count for the next drift tick. */
+  private lookingAtKernel(): void {
+    this.netlink.looking();
+    this.driftQuiet = false;
+  }
+
+  private async frrConfInPlace(target: LoadedConfig): Promise<boolean> {
+    return (await readFrrConf(target.inputs.config.runtime.frrConfigDir)) === target.inputs.frrConf;
   }
 
   /** The drift check: one observe per netns, FRR's file compared; true when converge is needed. */

@@ -190,9 +190,16 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
 
   test('a link deleted by hand is restored within the drift interval, and the log names it', async () => {
     await baseline();
+    // Quiet ticks do not observe the kernel (netlink-monitor.ts): wait for that stretch first,
+    // so the repair below proves the netlink event, not a periodic observe, found the drift.
+    const quietFrom = d!.logs.length;
+    await waitFor(async () => d!.logs.slice(quietFrom).some((l) => /drift ticks: kernel quiet/.test(l.msg)), 30_000, 'quiet drift ticks');
+    const from = d!.logs.length;
     await execa('ip', ['-n', f.netns, 'link', 'del', 'vni110']);
     await waitFor(async () => (await ours(f.netns)).includes('vni110'), 10_000, 'vni110 restored');
     expect(d!.stderr.some((l) => /drift: create vxlan vni110/.test(l))).toBe(true);
+    const looked = d!.logs.slice(from).find((l) => /drift tick: observing the kernel/.test(l.msg)) as { why?: string } | undefined;
+    expect(looked?.why).toMatch(/netlink event\(s\) since the last look, first: /);
     expect(await ours(f.netns)).toEqual(['br-pe-110', 'pe-110', 'vni110']);
   });
 

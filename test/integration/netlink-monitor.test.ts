@@ -1,0 +1,130 @@
+// The daemon's netlink monitors against the real kernel: a drift tick may skip its observe only
+// when `ip monitor` was subscribed before the last look and has seen no event planning reads
+// since. Two bare netns stand for host and router.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { execa } from 'execa';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { NetlinkMonitor, subscribed } from '../../src/daemon/netlink-monitor.js';
+import { netnsAdd, netnsDel } from '../helpers/frr.js';
+import { waitFor } from '../helpers/frr.js';
+
+const isRoot = process.getuid?.() === 0;
+const HOST = 'h1t-host';
+const ROUTER = 'h1t-router';
+const ip = (ns: string, ...args: string[]) => execa('ip', ['-n', ns, ...args]);
+const inode = (ns: string): number => statSync(`/run/netns/${ns}`).ino;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!isRoot)('NetlinkMonitor (root: real ip monitor in two netns)', { timeout: 60_000 }, () => {
+  let mon: NetlinkMonitor;
+
+  beforeAll(async () => {
+    await netnsAdd(HOST);
+    await netnsAdd(ROUTER);
+    await ip(ROUTER, 'link', 'add', 'r0', 'type', 'veth', 'peer', 'name', 'r1');
+    await ip(ROUTER, 'addr', 'add', '10.9.9.1/24', 'dev', 'r0');
+    await ip(ROUTER, 'link', 'set', 'r0', 'up');
+    await ip(ROUTER, 'link', 'set', 'r1', 'up');
+  });
+  afterAll(async () => {
+    await mon?.stop();
+    await netnsDel(HOST);
+    await netnsDel(ROUTER);
+  });
+
+  /** A full look, repeated until 300 ms pass without an event (the kernel finishing the previous change). */
+  const look = async (): Promise<void> => {
+    for (let i = 0; i < 10; i++) {
+      mon.looking();
+      await sleep(300);
+      if (!mon.verdict().look) return;
+    }
+  };
+
+  test('before its first look it always says look; once subscribed and quiet, skip', async () => {
+    mon = new NetlinkMonitor({ backstopMs: 60_000, host: { name: HOST, inode: inode(HOST) } });
+    expect(mon.verdict().look).toBe(true);
+    await mon.follow({ name: ROUTER, inode: inode(ROUTER) });
+    expect(mon.verdict()).toMatchObject({ look: true, why: expect.stringMatching(/started since the last look/) });
+    await look();
+    expect(mon.verdict()).toEqual({ look: false, why: 'no netlink event since the last look' });
+  });
+
+  test('a link change in either netns, an address, a rule, a sysctl, our route: look', async () => {
+    const changes: Array<[string, () => Promise<unknown>]> = [
+      ['link down in the router netns', () => ip(ROUTER, 'link', 'set', 'r1', 'down')],
+      ['alias in the router netns', () => ip(ROUTER, 'link', 'set', 'r1', 'alias', 'someone')],
+      ['veth in the host netns', () => ip(HOST, 'link', 'add', 'h0', 'type', 'veth', 'peer', 'name', 'h1')],
+      ['address', () => ip(ROUTER, 'addr', 'add', '10.9.8.1/24', 'dev', 'r0')],
+      ['rule', () => ip(ROUTER, 'rule', 'add', 'pref', '100', 'table', '5')],
+      ['forwarding sysctl', () => execa('ip', ['netns', 'exec', ROUTER, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'])],
+      ['route proto 240', () => ip(ROUTER, 'route', 'add', '10.8.0.0/16', 'via', '10.9.9.2', 'proto', '240')],
+      ['default route of FRR', () => ip(ROUTER, 'route', 'add', 'default', 'via', '10.9.9.2', 'proto', 'bgp')],
+    ];
+    for (const [what, change] of changes) {
+      await look();
+      expect(mon.verdict(), `quiet before: ${what}`).toMatchObject({ look: false });
+      await change();
+      await waitFor(async () => mon.verdict().look, 5000, `a look after: ${what}`);
+      expect(mon.verdict().why).toMatch(/netlink event\(s\) since the last look/);
+    }
+  });
+
+  test("FRR's and the kernel's own routes are not a reason to look", async () => {
+    await look();
+    await ip(ROUTER, 'route', 'add', '10.7.0.0/16', 'via', '10.9.9.2', 'proto', 'bgp');
+    await ip(ROUTER, 'route', 'add', '2001:db8:7::/64', 'dev', 'r0', 'proto', 'bgp');
+    await ip(ROUTER, 'route', 'del', '10.7.0.0/16', 'via', '10.9.9.2', 'proto', 'bgp');
+    await sleep(500);
+    expect(mon.verdict().look).toBe(false);
+  });
+
+  test('a monitor that dies, or a router netns replaced under the same name: look', async () => {
+    await look();
+    // Our own child, by pid: the router netns' `ip -o monitor`.
+    const child = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).find((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+        return ppid === String(process.pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').startsWith(`ip -n ${ROUTER} -o monitor`);
+      } catch {
+        return false;
+      }
+    });
+    expect(child).toBeDefined();
+    process.kill(Number(child), 'SIGTERM');
+    await waitFor(async () => mon.verdict().look, 5000, 'a look after the monitor died');
+    expect(mon.verdict().why).toMatch(/not running/);
+    await mon.follow({ name: ROUTER, inode: inode(ROUTER) });
+    await look();
+    expect(mon.verdict().look).toBe(false);
+
+    await netnsDel(ROUTER);
+    await netnsAdd(ROUTER);
+    await mon.follow({ name: ROUTER, inode: inode(ROUTER) });
+    expect(mon.verdict().look).toBe(true);
+    await look();
+    await ip(ROUTER, 'link', 'add', 'n0', 'type', 'veth', 'peer', 'name', 'n1');
+    await waitFor(async () => mon.verdict().look, 5000, 'an event from the new netns');
+  });
+
+  test('no event for backstopMs: look anyway', async () => {
+    await mon.stop();
+    mon = new NetlinkMonitor({ backstopMs: 1500, host: { name: HOST, inode: inode(HOST) } });
+    await mon.follow({ name: ROUTER, inode: inode(ROUTER) });
+    await look();
+    expect(mon.verdict().look).toBe(false);
+    await sleep(1500);
+    expect(mon.verdict()).toMatchObject({ look: true, why: expect.stringMatching(/backstop/) });
+  });
+
+  test('subscribed() tells a listening ip monitor from a process without netlink groups', async () => {
+    const p = execa('ip', ['-n', ROUTER, 'monitor', 'link'], { reject: false });
+    const s = execa('sleep', ['30'], { reject: false });
+    await waitFor(async () => subscribed(p.pid!), 5000, 'ip monitor subscribed');
+    expect(await subscribed(s.pid!)).toBe(false);
+    p.kill();
+    s.kill();
+    await Promise.all([p, s]);
+  });
+});
