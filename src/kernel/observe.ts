@@ -1,7 +1,8 @@
 // IO: read one namespace's links, addresses, routes, rules and sysctls.
 // One `ip -batch` process per namespace; a second `ip -6 rule show` only when IPv6 rules matter
 // (batch lines are commands only: a per-line `-6` is rejected, and `rule show` without a family
-// lists IPv4 only). Which routes are dumped: parse.ts ROUTE_DUMPS.
+// lists IPv4 only). Which routes are dumped: parse.ts ROUTE_DUMPS. The processes of one netns
+// run side by side (the dump is the long one; the others hide behind it).
 
 import { OBSERVE_BATCH, parseObservedBatch, parseRules6 } from './parse.js';
 import type { ObservedNs } from './observed.js';
@@ -34,22 +35,31 @@ export const OBSERVE_ATTEMPTS = 3;
 const INTERRUPTED = 'Dump was interrupted';
 
 export async function observe(runner: Runner, ns: NsRef, opts: ObserveOptions = {}): Promise<ObservedNs> {
+  // Sysctls are not part of a dump's consistency: read once, next to the first dump.
+  const sysctls = readSysctls(runner, ns, opts.sysctls ?? [], opts.readSysctl);
+  sysctls.catch(() => undefined);
   for (let attempt = 1; ; attempt++) {
     const parsed = await observeOnce(runner, ns, opts);
-    if (parsed) return { ...parsed, sysctls: await readSysctls(runner, ns, opts.sysctls ?? [], opts.readSysctl) };
+    if (parsed) return { ...parsed, sysctls: await sysctls };
     if (attempt >= OBSERVE_ATTEMPTS) throw new Error(`observe ${nsLabel(ns)}: ip reported an interrupted (inconsistent) dump ${OBSERVE_ATTEMPTS} times in a row: the netns keeps changing; try again`);
   }
 }
 
+const RULES6_ARGS = ['-6', '-N', '-j', 'rule', 'show'];
+
 /** One consistent observation, or undefined when a dump was interrupted. */
 async function observeOnce(runner: Runner, ns: NsRef, opts: ObserveOptions): Promise<Omit<ObservedNs, 'sysctls'> | undefined> {
+  // IPv6 rules asked for up front are read alongside the dump; the VRF fix found in the IPv4
+  // rules (rare: VRFs without IPv6 rules desired) costs a second step.
+  const early = opts.rules6 ? runner.ip(ns, RULES6_ARGS) : undefined;
+  early?.catch(() => undefined);
   const main = await runner.ip(ns, OBSERVE_ARGS, OBSERVE_BATCH);
   if (main.exitCode !== 0) throw new Error(`observe ${nsLabel(ns)}: ip failed: ${main.stderr.trim()}`);
   if (main.stderr.includes(INTERRUPTED)) return undefined;
   const parsed = parseObservedBatch(main.stdout);
   const vrfFixSeen = parsed.rules.some((r) => r.pref === 32765 && r.table === TABLE_LOCAL);
-  if (!opts.rules6 && !vrfFixSeen) return parsed;
-  const r6 = await runner.ip(ns, ['-6', '-N', '-j', 'rule', 'show']);
+  if (!early && !vrfFixSeen) return parsed;
+  const r6 = await (early ?? runner.ip(ns, RULES6_ARGS));
   if (r6.exitCode !== 0) throw new Error(`observe ${nsLabel(ns)}: ip -6 rule show failed: ${r6.stderr.trim()}`);
   if (r6.stderr.includes(INTERRUPTED)) return undefined;
   return { ...parsed, rules: [...parsed.rules, ...parseRules6(r6.stdout)], rules6Observed: true };

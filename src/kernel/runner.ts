@@ -2,7 +2,7 @@
 // A namespace with a name is a named netns under /run/netns (`ip -n NAME`, `ip netns exec NAME`);
 // without a name it is the namespace evpn-node itself runs in (production: the host).
 
-import { execa } from 'execa';
+import { runCaptured } from './capture.js';
 
 export interface NsRef {
   name?: string;
@@ -29,11 +29,8 @@ export const nsLabel = (ns: NsRef): string => (ns.name ? `netns ${ns.name}` : 'c
 
 export function execaRunner(opts: { ipBin?: string } = {}): Runner {
   const ipBin = opts.ipBin ?? 'ip';
-  const run = async (file: string, args: string[], input?: string): Promise<RunResult> => {
-    const r = await execa(file, args, { reject: false, stripFinalNewline: false, ...(input !== undefined ? { input } : {}) });
-    if (r.failed && r.exitCode === undefined) throw new Error(`${file}: could not start: ${r.shortMessage}`);
-    return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? 1 };
-  };
+  // stdout through a file, not a pipe: observe's dumps are megabytes (capture.ts).
+  const run = (file: string, args: string[], input?: string): Promise<RunResult> => runCaptured(file, args, input);
   return {
     ip: (ns, args, stdin) => run(ipBin, [...nsFlag(ns), ...args], stdin),
     exec: (ns, cmd, args) => (ns.name ? run(ipBin, ['netns', 'exec', ns.name, cmd, ...args]) : run(cmd, args)),
