@@ -1,21 +1,43 @@
 // IO: the daemon's idle footprint. `evpn-node run` is started against the converged fabric,
 // left to settle, then sampled: VmRSS from /proc/PID/status, CPU as the growth of
-// utime+stime (/proc/PID/stat, clock ticks) over the sampling window.
+// utime+stime (/proc/PID/stat, clock ticks) over the sampling window. The daemon's processes
+// count too: the `ip` it ran and waited for (cutime+cstime) and the ones still running (its
+// `ip monitor`s), whose RSS is reported next to the daemon's.
 
 import { execa } from 'execa';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 
 export type IdleResult =
-  | { measured: true; rssMB: number; rssMaxMB: number; cpuPercent: number; settleS: number; sampleS: number }
+  | { measured: true; rssMB: number; rssMaxMB: number; cpuPercent: number; childRssMB: number; children: number; settleS: number; sampleS: number }
   | { measured: false; reason: string };
 
 const CLK_TCK = 100;
 
-async function cpuTicks(pid: number): Promise<number> {
+/** Fields after the ")" of comm: state is field 3 (index 0), ppid 4, utime 14, stime 15, cutime 16, cstime 17. */
+async function statFields(pid: number): Promise<string[]> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the ")" of comm: state is field 3, utime 14, stime 15.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11]) + Number(rest[12]);
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+async function childrenOf(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const d of await readdir('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const f = await statFields(Number(d)).catch(() => undefined);
+    if (f?.[1] === String(pid)) out.push(Number(d));
+  }
+  return out;
+}
+
+/** The daemon's CPU ticks, with its waited-for children and the live ones. */
+async function cpuTicks(pid: number): Promise<number> {
+  const f = await statFields(pid);
+  let t = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  for (const c of await childrenOf(pid)) {
+    const cf = await statFields(c).catch(() => undefined);
+    if (cf) t += Number(cf[11]) + Number(cf[12]);
+  }
+  return t;
 }
 
 async function rssKB(pid: number): Promise<number> {
@@ -40,8 +62,13 @@ export async function measureIdle(cli: string, configPath: string, opts: { settl
     const t0 = performance.now();
     const c0 = await cpuTicks(pid);
     const rss: number[] = [];
+    const childRss: number[] = [];
+    let children = 0;
     for (let i = 0; i < opts.sampleS; i++) {
       rss.push(await rssKB(pid));
+      const kids = await childrenOf(pid);
+      children = Math.max(children, kids.length);
+      childRss.push((await Promise.all(kids.map((k) => rssKB(k).catch(() => 0)))).reduce((a, b) => a + b, 0));
       await sleep(1000);
     }
     const c1 = await cpuTicks(pid);
@@ -51,6 +78,8 @@ export async function measureIdle(cli: string, configPath: string, opts: { settl
       rssMB: Math.round((rss.reduce((a, b) => a + b, 0) / rss.length / 1024) * 10) / 10,
       rssMaxMB: Math.round((Math.max(...rss) / 1024) * 10) / 10,
       cpuPercent: Math.round(((c1 - c0) / CLK_TCK / wallS) * 1000) / 10,
+      childRssMB: Math.round((childRss.reduce((a, b) => a + b, 0) / childRss.length / 1024) * 10) / 10,
+      children,
       settleS: opts.settleS,
       sampleS: opts.sampleS,
     };

@@ -31,6 +31,7 @@ import { firstDifference, snapshot, type Snapshot } from './kernel-dump.js';
 import { runLimit, runSeed } from './variants.js';
 import { netlinkEvents } from './netlink-watch.js';
 import { Samples } from './stats.js';
+import { cpuMsWithChildren } from './cpu-time.js';
 
 export interface SizeOptions {
   n: number;
@@ -123,8 +124,15 @@ export async function runSize(o: SizeOptions): Promise<SizeResult> {
     // No-op: nothing may be written, FRR not reloaded. The kernel finishes what the apply set
     // in motion first (IPv6 DAD on the new links adds link-local addresses ~1 s after `up`).
     await settled(fabric.netns);
-    const noop = await netlinkEvents([undefined, fabric.netns], () => converge(inputs, { log }));
+    let noopCpuMs = 0;
+    const noop = await netlinkEvents([undefined, fabric.netns], async () => {
+      const c0 = cpuMsWithChildren();
+      const r = await converge(inputs, { log });
+      noopCpuMs = cpuMsWithChildren() - c0;
+      return r;
+    });
     s.add('noopMs', noop.result.durationMs);
+    s.add('noopCpuMs', noopCpuMs);
     s.add('noopObserveMs', noop.result.timings.observeMs);
     s.add('noopPlanMs', noop.result.timings.planMs);
     check(noop.result.kernelOps === 0, 'no-op converge: zero kernel ops');
