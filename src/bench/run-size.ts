@@ -211,8 +211,10 @@ export async function runSize(o: SizeOptions): Promise<SizeResult> {
 
 /**
  * Waits until the kernel has finished what an apply set in motion (carrier coming up on veth
- * ends, IPv6 DAD adding link-local addresses): `ip monitor` quiet for 1 s in both namespaces,
+ * ends, IPv6 DAD adding link-local addresses): `ip monitor` quiet for 2.5 s in both namespaces,
  * at most 60 s. Those events are the kernel's, not writes; the no-op check starts after them.
+ * 1 s was too short under load: linkwatch hands carrier changes over in batches up to a second
+ * apart, and a no-op once saw ~1800 bridge-port "state UP" events of the host legs.
  */
 async function settled(routerNetns: string): Promise<void> {
   let last = now();
@@ -222,7 +224,7 @@ async function settled(routerNetns: string): Promise<void> {
     return p;
   });
   const start = now();
-  while (now() - last < 1000 && now() - start < 60_000) await sleep(100);
+  while (now() - last < 2500 && now() - start < 60_000) await sleep(100);
   for (const m of mons) m.kill('SIGTERM');
   await Promise.all(mons.map((m) => m.catch(() => undefined)));
 }

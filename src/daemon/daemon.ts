@@ -30,6 +30,7 @@ import { readTryFile, removeTryFile } from '../try/try-file.js';
 import { checkUnderlay } from './readiness.js';
 import { isMissingNic, statusText, type DaemonState } from './state.js';
 import { NetlinkMonitor } from './netlink-monitor.js';
+import { smallYoungGeneration } from './heap.js';
 import { lenientRuntime, passwordFiles, readDiskConfig, readLastGoodConfig, type DiskRead, type LoadedConfig } from './config-source.js';
 
 export interface DaemonOptions {
@@ -106,6 +107,7 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
+    smallYoungGeneration();
     this.log.info({ configPath: this.opts.configPath, driftIntervalMs: this.opts.driftIntervalMs, debounceMs: this.opts.debounceMs }, 'evpn-node daemon starting');
     await this.opts.notifier.status('starting');
     this.configWatch = watchPaths(configTargets(this.opts.configPath, []), (path, event) => {
