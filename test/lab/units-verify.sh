@@ -1,7 +1,8 @@
 #!/bin/bash
 # Lab scenario: the units `evpn-node units` generates, on the podman/systemd they are for
 # (Debian 13: podman 5.4, systemd 257), and the controller image built offline.
-#   1. the controller image builds from the checkout with --network=none on the lab's base
+#   1. the controller image, built from the checkout with --network=none on the lab's base (by
+#      the host's podman when it could: scripts/lab.d/build-controller)
 #   2. plain units: `systemd-analyze verify` (with a stand-in kubelet), no ordering cycle
 #   3. quadlet: the generator's --dryrun makes the four services; no network-online deps
 #      (podman >= 5.3); our ExecStartPre lines run before quadlet's `podman pod create`
@@ -42,7 +43,15 @@ base_has_runtime_tools() {
     'for t in node ip sysctl systemd-notify; do command -v $t >/dev/null || { echo "missing $t (scripts/lab.d/packages.ctr-base needs: nodejs iproute2 procps systemd)"; exit 1; }; done'
 }
 
-build_controller() {
+# The controller image: the host already built it offline from this checkout's Containerfile on
+# the same base (scripts/lab.d/build-controller), in seconds; under TCG the same build takes
+# minutes. EVPN_LAB_CONTROLLER=0 on the host leaves no archive: then it is built here.
+HOST_BUILT=$LAB_PRODUCT/.lab-images/evpn-node.tar
+controller_image() {
+  if [[ -f $HOST_BUILT ]]; then
+    podman load -q -i "$HOST_BUILT" && echo "loaded the host's offline build"
+    return
+  fi
   podman build --pull=never --network=none --build-arg "BASE=$BASE_IMAGE" -t "$CTRL_IMAGE" "$LAB_PRODUCT" 2>&1 | tail -n 15
   return "${PIPESTATUS[0]}"
 }
@@ -131,7 +140,7 @@ mkdir -p "$WORK"
 [[ -d /etc/evpn-node ]] || { mkdir /etc/evpn-node && touch /etc/evpn-node/.lab-units; }
 check_out "podman is 5.x and has the quadlet generator" '^5\.' bash -c "test -x $GEN && podman version --format '{{.Client.Version}}'"
 check "the lab base has node, ip, sysctl and systemd-notify (offline build)" base_has_runtime_tools
-check "controller image builds offline from the checkout (--network=none)" build_controller
+check "controller image: built offline from the checkout (--network=none), on the host or here" controller_image
 check_out "the image runs evpn-node" 'Usage: evpn-node' podman run --rm --pull=never --network=none "$CTRL_IMAGE" --help
 check "the image carries the FRR assets" podman run --rm --pull=never --network=none --entrypoint=/bin/sh "$CTRL_IMAGE" \
   -c 'test -s /usr/share/evpn-node/assets/frr/daemons && test -s /usr/share/evpn-node/assets/frr/vtysh.conf && test -s /usr/share/evpn-node/assets/reloader/frr-reloader'
