@@ -14,22 +14,33 @@ interface FrrVniEntry {
   tenantVrf?: unknown;
 }
 
+export interface MisclassifiedVni extends L3VniExpectation {
+  /** What FRR says it is ("L2"), or undefined when it says nothing usable. */
+  seenAs: string | undefined;
+  message: string;
+}
+
 /**
- * One line per L3VNI that FRR knows under another kind. A VNI FRR does not list yet is not
- * reported: zebra learns devices asynchronously, and a missing one has nothing to contradict.
+ * Every L3VNI that FRR knows under another kind. A VNI FRR does not list yet is not reported:
+ * zebra learns devices asynchronously, and a missing one has nothing to contradict.
  */
-export function misclassifiedL3Vnis(expected: readonly L3VniExpectation[], showEvpnVni: unknown): string[] {
+export function misclassifiedL3Vnis(expected: readonly L3VniExpectation[], showEvpnVni: unknown): MisclassifiedVni[] {
   if (typeof showEvpnVni !== 'object' || showEvpnVni === null) return [];
   const byVni = showEvpnVni as Record<string, FrrVniEntry | undefined>;
-  const problems: string[] = [];
+  const found: MisclassifiedVni[] = [];
   for (const { vrf, vni } of expected) {
     const seen = byVni[String(vni)];
     if (seen === undefined || seen.type === 'L3') continue;
-    problems.push(
-      `FRR runs VNI ${vni} as ${typeof seen.type === 'string' ? `an ${seen.type}` : 'a non-L3'} VNI, but frr.conf makes it the L3VNI of VRF ${vrf}: ` +
-        `zebra learned its VXLAN device before that line (an FRR start race), and VRF ${vrf} exchanges no EVPN routes until FRR restarts ` +
-        `(systemctl restart evpn-node-frr.service)`,
-    );
+    const seenAs = typeof seen.type === 'string' ? seen.type : undefined;
+    found.push({
+      vrf,
+      vni,
+      seenAs,
+      message:
+        `FRR runs VNI ${vni} as ${seenAs ? `an ${seenAs}` : 'a non-L3'} VNI, but frr.conf makes it the L3VNI of VRF ${vrf}: ` +
+        `zebra holds it without its VRF binding (seen after an FRR start race), and VRF ${vrf} exchanges no EVPN routes until FRR takes the binding ` +
+        `(evpn-node unbinds and binds it again; if that does not help: systemctl restart evpn-node-frr.service)`,
+    });
   }
-  return problems;
+  return found;
 }

@@ -15,7 +15,7 @@ import { observeBoth, type ObservedBoth } from '../kernel/observe.js';
 import { planKernel, type KernelPlan } from '../kernel/plan.js';
 import { applyPhase } from '../kernel/apply.js';
 import { ReloaderClient } from '../frr/reload-client.js';
-import { misclassifiedL3Vnis } from '../frr/vni-check.js';
+import { ensureFrrRunsL3Vnis } from './frr-l3vni.js';
 import { rm } from 'node:fs/promises';
 import { ensureFrrSupportFiles, frrConfPath, readFrrConf, writeFrrConf } from './frr-files.js';
 import { saveLastGood, syncKubeletEnv, writeStatus, type ReconcileStatus } from './state-files.js';
@@ -131,7 +131,7 @@ async function convergeSteps(inputs: NodeInputs, deps: ConvergeDeps, start: numb
   }
   timings.verifyMs = since(t);
 
-  const frrProblems = await checkFrrL3Vnis(inputs, log);
+  const frrProblems = await ensureFrrRunsL3Vnis(inputs, log);
   const conflicts = [...plan.conflicts, ...frrProblems];
   const report: ConvergeReport = {
     ok: conflicts.length === 0,
@@ -147,25 +147,6 @@ async function convergeSteps(inputs: NodeInputs, deps: ConvergeDeps, start: numb
   await writeStatus(rt, statusOf(report, inputs.files));
   log.info({ kernelOps: report.kernelOps, frrReloaded: report.reloaded, conflicts: report.conflicts.length, durationMs: report.durationMs, ...timings }, report.ok ? 'converged' : 'converged except for conflicts');
   return report;
-}
-
-/**
- * FRR's own view of the L3VNIs (src/frr/vni-check.ts says why it can differ from frr.conf).
- * Asked only when there are L3VNIs; a reloader that does not answer is not a finding here
- * (FRR being down is reported by the reload and the daemon's health checks).
- */
-async function checkFrrL3Vnis(inputs: NodeInputs, log: Logger): Promise<string[]> {
-  if (inputs.config.l3vnis.length === 0) return [];
-  let vnis: unknown;
-  try {
-    vnis = await new ReloaderClient(inputs.config.runtime.reloaderSocket).vni();
-  } catch (e) {
-    log.debug({ err: (e as Error).message }, 'could not read FRR\'s VNIs; L3VNI kinds not checked');
-    return [];
-  }
-  const problems = misclassifiedL3Vnis(inputs.config.l3vnis, vnis);
-  for (const p of problems) log.error({ problem: p }, 'FRR does not run an L3VNI as configured');
-  return problems;
 }
 
 /**

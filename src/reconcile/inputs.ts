@@ -11,11 +11,14 @@ import { desiredKernel } from '../kernel/desired.js';
 import type { DesiredKernel } from '../model/desired.js';
 import { buildFrrModel } from '../frr/build.js';
 import { renderFrrConf } from '../frr/render.js';
+import type { FrrModel } from '../frr/model.js';
 
 export interface NodeInputs {
   config: Config;
   derived: Derived;
   desired: DesiredKernel;
+  /** What frr.conf is rendered from (with secrets): converge renders variants of it. */
+  frrModel: FrrModel;
   /** frr.conf as it must be written (with secrets). */
   frrConf: string;
   /** The same with every secret replaced by <redacted>: the only form that is ever printed. */
@@ -30,7 +33,7 @@ export interface NodeInputs {
 }
 
 /** Pure: inputs from an already validated config and its resolved secrets. */
-export function inputsFromConfig(config: Config, secrets: ReadonlyMap<number, string>): Pick<NodeInputs, 'config' | 'derived' | 'desired' | 'frrConf' | 'frrConfRedacted' | 'kubeletEnv'> {
+export function inputsFromConfig(config: Config, secrets: ReadonlyMap<number, string>): Pick<NodeInputs, 'config' | 'derived' | 'desired' | 'frrModel' | 'frrConf' | 'frrConfRedacted' | 'kubeletEnv'> {
   const derived = deriveNode(config);
   const model = buildFrrModel(config, derived, secrets);
   const env = kubeletEnv(derived);
@@ -38,6 +41,7 @@ export function inputsFromConfig(config: Config, secrets: ReadonlyMap<number, st
     config,
     derived,
     desired: desiredKernel(config, derived),
+    frrModel: model,
     frrConf: renderFrrConf(model),
     frrConfRedacted: renderFrrConf(model, { redactSecrets: true }),
     ...(env !== undefined ? { kubeletEnv: env } : {}),

@@ -18,8 +18,10 @@ describe('misclassifiedL3Vnis', () => {
   });
 
   test('an L3VNI that FRR runs as L2 is reported with the VRF and what to do', () => {
-    const [problem, ...rest] = misclassifiedL3Vnis(RED, RACED);
+    const [found, ...rest] = misclassifiedL3Vnis(RED, RACED);
     expect(rest).toEqual([]);
+    expect(found).toMatchObject({ vrf: 'red', vni: 100, seenAs: 'L2' });
+    const problem = found?.message;
     expect(problem).toMatch(/^FRR runs VNI 100 as an L2 VNI, but frr\.conf makes it the L3VNI of VRF red/);
     expect(problem).toContain('systemctl restart evpn-node-frr.service');
   });
