@@ -235,7 +235,19 @@ else
   wait_until 240 established
 fi
 
-# 4. a broken edit plus reload: the node stays up on the last good config and says why.
+# 4. FRR loses an L3VNI's binding (what an FRR start race leaves: zebra runs VNI 100 as L2 while
+#    frr.conf binds it to VRF red). The controller finds it on its next pass and binds it again.
+l3vni_is_l3() { router -c 'show evpn vni json' | jq -e '."100".type == "L3"'; }
+unbind_vni100() { router -c 'conf t' -c 'vrf red' -c 'no vni 100' && sleep 3 && ! l3vni_is_l3; }
+check "FRR made to run VNI 100 as L2 (vtysh: vrf red / no vni 100)" unbind_vni100
+check "systemctl reload: the controller sees it and binds VNI 100 again" systemctl reload evpn-node-controller.service
+check "FRR runs VNI 100 as L3 again" wait_until 180 l3vni_is_l3
+check "the daemon converged after the rebind" wait_until 120 converged
+check_out "the controller's journal says what it did" 'unbinding and binding them again' \
+  journalctl -u evpn-node-controller.service -b --no-pager
+check "the remote host reachable after the rebind" wait_until 60 remote_ok
+
+# 5. a broken edit plus reload: the node stays up on the last good config and says why.
 check "config edited: an L2VNI naming an unknown L3VNI (invalid)" write_config "$BROKEN_YAML"
 check "systemctl reload with the broken config" systemctl reload evpn-node-controller.service
 check_out "systemctl status says the config on disk is not applied, and why" \
