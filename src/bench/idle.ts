@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { readFile, readdir } from 'node:fs/promises';
 
 export type IdleResult =
-  | { measured: true; rssMB: number; rssMaxMB: number; cpuPercent: number; childRssMB: number; children: number; settleS: number; sampleS: number }
+  | { measured: true; rssMB: number; rssMaxMB: number; cpuPercent: number; childRssMB: number; children: number; settleS: number; sampleS: number; convergedAfterS: number }
   | { measured: false; reason: string };
 
 const CLK_TCK = 100;
@@ -47,8 +47,24 @@ async function rssKB(pid: number): Promise<number> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Runs `bin/evpn-node --config CONFIG run` in the current netns and measures it; always stops it. */
-export async function measureIdle(cli: string, configPath: string, opts: { settleS: number; sampleS: number }): Promise<IdleResult> {
+/** True once status.json was written by daemon `pid` in state converged: its boot converge is over. */
+async function converged(statusFile: string, pid: number): Promise<boolean> {
+  try {
+    const s = JSON.parse(await readFile(statusFile, 'utf8')) as { daemonPid?: number; state?: string };
+    return s.daemonPid === pid && s.state === 'converged';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `bin/evpn-node --config CONFIG run` in the current netns and measures it; always stops it.
+ * Settling starts when the daemon reports its first converge in statusFile: under load the boot
+ * converge at 1000 VNIs (config load, observe, plan) can take longer than the settle time, and
+ * then the window measured boot, not idle.
+ */
+export async function measureIdle(cli: string, configPath: string, opts: { settleS: number; sampleS: number; statusFile: string }): Promise<IdleResult> {
+  const spawnedAt = performance.now();
   const p = execa(process.execPath, [cli, '--config', configPath, 'run'], { reject: false, all: true, buffer: true });
   const pid = p.pid;
   try {
@@ -58,7 +74,9 @@ export async function measureIdle(cli: string, configPath: string, opts: { settl
       const out = String(early?.all ?? '').trim().split('\n').slice(-2).join(' ');
       return { measured: false, reason: /not implemented/i.test(out) ? 'run not implemented' : `run exited (${early?.exitCode}): ${out}` };
     }
-    await sleep(Math.max(0, opts.settleS * 1000 - 3000));
+    for (let i = 0; i < 1200 && !(await converged(opts.statusFile, pid)); i++) await sleep(100);
+    const convergedAfterS = Math.round((performance.now() - spawnedAt) / 100) / 10;
+    await sleep(opts.settleS * 1000);
     const t0 = performance.now();
     const c0 = await cpuTicks(pid);
     const rss: number[] = [];
@@ -80,6 +98,7 @@ export async function measureIdle(cli: string, configPath: string, opts: { settl
       cpuPercent: Math.round(((c1 - c0) / CLK_TCK / wallS) * 1000) / 10,
       childRssMB: Math.round((childRss.reduce((a, b) => a + b, 0) / childRss.length / 1024) * 10) / 10,
       children,
+      convergedAfterS,
       settleS: opts.settleS,
       sampleS: opts.sampleS,
     };

@@ -30,7 +30,7 @@ import { readTryFile, removeTryFile } from '../try/try-file.js';
 import { checkUnderlay } from './readiness.js';
 import { isMissingNic, statusText, type DaemonState } from './state.js';
 import { NetlinkMonitor } from './netlink-monitor.js';
-import { smallYoungGeneration } from './heap.js';
+import { releaseDumps, smallYoungGeneration } from './heap.js';
 import { lenientRuntime, passwordFiles, readDiskConfig, readLastGoodConfig, type DiskRead, type LoadedConfig } from './config-source.js';
 
 export interface DaemonOptions {
@@ -93,6 +93,8 @@ export class Daemon {
   private readonly onPidfile: Debounced;
   private readonly netlink: NetlinkMonitor;
   private driftQuiet = false;
+  /** Full observes started so far (drift checks and converges). */
+  private looks = 0;
   private resolveDone!: () => void;
   /** Resolves once stop() has finished. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
@@ -154,8 +156,10 @@ export class Daemon {
 
   /** A pass never throws: whatever fails is logged, reported, and retried with backoff. */
   private async guardedPass(reasons: ReadonlySet<Reason>): Promise<void> {
+    const looks = this.looks;
     try {
       await this.pass(reasons);
+      if (this.looks !== looks) releaseDumps();
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.noteError(message);
@@ -311,6 +315,7 @@ export class Daemon {
 
   /** Right before a full observe: netlink events from now on count for the next drift tick. */
   private lookingAtKernel(): void {
+    this.looks++;
     this.netlink.looking();
     this.driftQuiet = false;
   }
