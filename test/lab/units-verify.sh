@@ -75,7 +75,8 @@ quadlet_services() {
   done
 }
 
-quadlet_no_network_online() { ! quadlet_dryrun | grep -n 'network-online'; }
+# Dependencies only: our own comments (copied into the output) name network-online.target too.
+quadlet_no_network_online() { ! quadlet_dryrun | grep -v '^#' | grep -n 'network-online'; }
 
 quadlet_pre_before_create() {
   # In the generated pod service, `ip netns add` must come before `podman pod create`.
