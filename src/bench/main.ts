@@ -1,4 +1,4 @@
-// `npm run bench`: evpn-node's performance on a network-namespace fabric (see docs/performance.md).
+// `npm run bench`: evpn-node's performance on a network-namespace fabric (README.md, "Performance", says what and why).
 //
 // This process (root, host netns) builds the fabric with scripts/fabric (prefix `bn` unless
 // --prefix), then runs itself again with --worker INSIDE the fabric's node netns, where
