@@ -11,7 +11,7 @@ import { batchesFor, failedLine, renderBatch } from './batch.js';
 import type { KernelPlan } from './plan-context.js';
 import { BATCH_ORDER } from './plan-context.js';
 import type { Phase, SysctlOp } from './ops.js';
-import { execaRunner, nsLabel, type NsRef, type Runner } from './runner.js';
+import { processRunner, nsLabel, type NsRef, type Runner } from './runner.js';
 import { sysctlPath } from './observe.js';
 
 export interface NsRefs {
@@ -65,5 +65,5 @@ export async function applyPlan(runner: Runner, plan: KernelPlan, phase: Phase, 
 /** applyPlan with the default runner, for callers that address namespaces by name only. */
 export function applyPhase(plan: KernelPlan, phase: Phase, opts: { routerNetns: string; hostNetns?: string; runner?: Runner }): Promise<number> {
   const refs: NsRefs = { host: opts.hostNetns ? { name: opts.hostNetns } : {}, router: { name: opts.routerNetns } };
-  return applyPlan(opts.runner ?? execaRunner(), plan, phase, refs);
+  return applyPlan(opts.runner ?? processRunner(), plan, phase, refs);
 }

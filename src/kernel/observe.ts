@@ -6,7 +6,7 @@
 
 import { OBSERVE_BATCH, parseObservedBatch, parseRules6 } from './parse.js';
 import type { ObservedNs } from './observed.js';
-import { execaRunner, nsLabel, type NsRef, type Runner } from './runner.js';
+import { processRunner, nsLabel, type NsRef, type Runner } from './runner.js';
 import { TABLE_LOCAL } from './observed.js';
 import { readFile } from 'node:fs/promises';
 
@@ -119,7 +119,7 @@ export async function observeBoth(opts: {
   desired?: { sysctls: Array<{ ns: 'host' | 'router'; key: string }>; rules: Array<{ family: 4 | 6 }> };
   readSysctl?: SysctlReader;
 }): Promise<ObservedBoth> {
-  const runner = opts.runner ?? execaRunner();
+  const runner = opts.runner ?? processRunner();
   const keys = (ns: 'host' | 'router'): string[] => (opts.desired ? opts.desired.sysctls.filter((s) => s.ns === ns).map((s) => s.key) : ns === 'router' ? DEFAULT_ROUTER_SYSCTLS : []);
   const hostRef: NsRef = opts.hostNetns ? { name: opts.hostNetns } : {};
   const [host, router] = await Promise.all([

@@ -27,12 +27,11 @@ export const nsFlag = (ns: NsRef): string[] => (ns.name ? ['-n', ns.name] : []);
 /** How a namespace is shown in `plan` output and errors. */
 export const nsLabel = (ns: NsRef): string => (ns.name ? `netns ${ns.name}` : 'current netns');
 
-export function execaRunner(opts: { ipBin?: string } = {}): Runner {
+/** The real one: a process per call, its stdout through a file, not a pipe (observe's dumps are megabytes: capture.ts). */
+export function processRunner(opts: { ipBin?: string } = {}): Runner {
   const ipBin = opts.ipBin ?? 'ip';
-  // stdout through a file, not a pipe: observe's dumps are megabytes (capture.ts).
-  const run = (file: string, args: string[], input?: string): Promise<RunResult> => runCaptured(file, args, input);
   return {
-    ip: (ns, args, stdin) => run(ipBin, [...nsFlag(ns), ...args], stdin),
-    exec: (ns, cmd, args) => (ns.name ? run(ipBin, ['netns', 'exec', ns.name, cmd, ...args]) : run(cmd, args)),
+    ip: (ns, args, stdin) => runCaptured(ipBin, [...nsFlag(ns), ...args], stdin),
+    exec: (ns, cmd, args) => (ns.name ? runCaptured(ipBin, ['netns', 'exec', ns.name, cmd, ...args]) : runCaptured(cmd, args)),
   };
 }

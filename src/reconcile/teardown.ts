@@ -15,7 +15,7 @@ import { loadConfig } from '../config/load.js';
 import { formatIssue } from '../config/errors.js';
 import { resolveRouterNetns, NetnsError } from '../netns/resolve.js';
 import { observe, observeBoth } from '../kernel/observe.js';
-import { execaRunner } from '../kernel/runner.js';
+import { processRunner } from '../kernel/runner.js';
 import { emptyNs } from '../kernel/observed.js';
 import { planTeardown } from '../kernel/teardown.js';
 import { applyPhase } from '../kernel/apply.js';
@@ -71,7 +71,7 @@ export async function teardownNode(t: TeardownTarget, deps: { log: Logger; hostP
 
   const frrEmptied = await emptyFrr(rt, log);
 
-  const observed = routerNetns ? await observeBoth({ routerNetns }) : { host: await observe(execaRunner(), {}), router: emptyNs() };
+  const observed = routerNetns ? await observeBoth({ routerNetns }) : { host: await observe(processRunner(), {}), router: emptyNs() };
   const plan = planTeardown(observed, { underlayNic: t.underlayNic, routerNetns: routerNetns ?? '', hostTarget: { pid: deps.hostPid } });
   await applyPhase(plan, 'pre', { routerNetns: routerNetns ?? '' });
   await applyPhase(plan, 'post', { routerNetns: routerNetns ?? '' });

@@ -4,7 +4,7 @@
 import type { RuntimeConfig } from '../config/types.js';
 import { resolveRouterNetns } from '../netns/resolve.js';
 import { observe, observeBoth } from '../kernel/observe.js';
-import { execaRunner } from '../kernel/runner.js';
+import { processRunner } from '../kernel/runner.js';
 import { readUnitStates, type UnitStates } from '../systemd/dbus.js';
 import { bgpSessions, underlayVerdict, type BgpSession } from './bgp-sessions.js';
 import { readConfigView, type ConfigView } from './config-view.js';
@@ -90,7 +90,7 @@ async function readInterfaces(router: StatusReport['router'], view: ConfigView):
     return { ok: true, links: managedLinks(both, opts), routerObserved: true };
   }
   // Without the router netns the host side still tells a story (e.g. the NIC never moved).
-  const host = await observe(execaRunner(), {});
+  const host = await observe(processRunner(), {});
   return { ok: true, links: managedLinks({ host }, opts), routerObserved: false };
 }
 

@@ -10,7 +10,7 @@ import { observeBoth, OBSERVE_ARGS, OBSERVE_BATCH, type ObservedBoth } from '../
 import { planKernel } from '../../src/kernel/plan.js';
 import { applyPlan } from '../../src/kernel/apply.js';
 import { planTeardown } from '../../src/kernel/teardown.js';
-import { execaRunner, type Runner } from '../../src/kernel/runner.js';
+import { processRunner, type Runner } from '../../src/kernel/runner.js';
 import type { DesiredKernel } from '../../src/model/desired.js';
 import type { KernelPlan } from '../../src/kernel/plan-context.js';
 
@@ -26,7 +26,7 @@ const ipJson = async <T = any>(...args: string[]): Promise<T> => JSON.parse((awa
 
 /** A runner that counts the processes it starts, over the real one. */
 function countingRunner(): Runner & { calls: string[][] } {
-  const real = execaRunner();
+  const real = processRunner();
   const calls: string[][] = [];
   return {
     calls,
@@ -38,7 +38,7 @@ function countingRunner(): Runner & { calls: string[][] } {
 const cfg = (vnis: number[], extra = {}) =>
   config({ l2vnis: vnis.map((v) => l2(v, v === 110 ? { hostAddress: '192.170.10.20/24' } : {})), ...extra }, { nic: 'kp-eth1', mtu: 9000 });
 
-async function observeNow(desired: DesiredKernel, runner: Runner = execaRunner()): Promise<ObservedBoth> {
+async function observeNow(desired: DesiredKernel, runner: Runner = processRunner()): Promise<ObservedBoth> {
   return observeBoth({ routerNetns: ROUTER, hostNetns: HOST, runner, desired });
 }
 
@@ -46,7 +46,7 @@ async function planNow(desired: DesiredKernel): Promise<KernelPlan> {
   return planKernel(desired, await observeNow(desired), { routerNetns: ROUTER, hostNetns: HOST });
 }
 
-async function applyAll(plan: KernelPlan, runner: Runner = execaRunner()): Promise<void> {
+async function applyAll(plan: KernelPlan, runner: Runner = processRunner()): Promise<void> {
   await applyPlan(runner, plan, 'pre', refs);
   await applyPlan(runner, plan, 'post', refs);
 }
@@ -246,7 +246,7 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
         { kind: 'ip', ns: 'router', phase: 'post', args: ['link', 'set', 'dev', 'kp-nosuch', 'up'], why: 'bring up kp-nosuch' },
       ],
     };
-    await expect(applyPlan(execaRunner(), plan, 'post', refs)).rejects.toThrow(/failed at "ip link set dev kp-nosuch up" \(bring up kp-nosuch\): Cannot find device "kp-nosuch"/);
+    await expect(applyPlan(processRunner(), plan, 'post', refs)).rejects.toThrow(/failed at "ip link set dev kp-nosuch up" \(bring up kp-nosuch\): Cannot find device "kp-nosuch"/);
   });
 
   test('teardown removes our links and gives kp-eth1 back with its address and route', async () => {
