@@ -131,14 +131,14 @@ async function convergeSteps(inputs: NodeInputs, deps: ConvergeDeps, start: numb
   }
   timings.verifyMs = since(t);
 
-  const frrProblems = await ensureFrrRunsL3Vnis(inputs, log);
-  const conflicts = [...plan.conflicts, ...frrProblems];
+  const l3vnis = await ensureFrrRunsL3Vnis(inputs, log);
+  const conflicts = [...plan.conflicts, ...l3vnis.problems];
   const report: ConvergeReport = {
     ok: conflicts.length === 0,
     netns,
     kernelOps: plan.ops.length,
     frrChanged: frr.changed,
-    reloaded: frr.reloaded,
+    reloaded: frr.reloaded || l3vnis.reloaded,
     conflicts,
     durationMs: since(start),
     timings,

@@ -14,20 +14,28 @@ import { writeFrrConf } from './frr-files.js';
 /** How long zebra gets to show the rebound VNI as L3 (it applies config asynchronously). */
 const REBIND_SETTLE_MS = 10_000;
 
+export interface L3VniCheck {
+  /** The L3VNIs FRR still runs as something else after one rebind attempt, as conflict lines. */
+  problems: string[];
+  /** Whether a rebind reloaded FRR. */
+  reloaded: boolean;
+}
+
 /**
- * The L3VNIs FRR still runs as something else after one rebind attempt, as conflict lines.
+ * Whether FRR runs every L3VNI as one; rebinds those it does not, once.
  * Asked only when there are L3VNIs; a reloader that does not answer is not a finding here
  * (FRR being down is reported by the reload and the daemon's health checks).
  */
-export async function ensureFrrRunsL3Vnis(inputs: NodeInputs, log: Logger): Promise<string[]> {
-  if (inputs.config.l3vnis.length === 0) return [];
+export async function ensureFrrRunsL3Vnis(inputs: NodeInputs, log: Logger): Promise<L3VniCheck> {
+  const fine: L3VniCheck = { problems: [], reloaded: false };
+  if (inputs.config.l3vnis.length === 0) return fine;
   const client = new ReloaderClient(inputs.config.runtime.reloaderSocket);
   const wrong = await misclassified(inputs, client, log);
-  if (wrong === undefined || wrong.length === 0) return [];
+  if (wrong === undefined || wrong.length === 0) return fine;
 
   const vnis = wrong.map((w) => w.vni);
   log.warn({ vnis, problems: wrong.map((w) => w.message) }, 'FRR runs L3VNI(s) as another kind: unbinding and binding them again');
-  await rebind(inputs, client, vnis);
+  await rebind(inputs, client, vnis, log);
 
   let left: MisclassifiedVni[] | undefined = wrong;
   const deadline = Date.now() + REBIND_SETTLE_MS;
@@ -38,10 +46,10 @@ export async function ensureFrrRunsL3Vnis(inputs: NodeInputs, log: Logger): Prom
   }
   if (left === undefined || left.length === 0) {
     log.info({ vnis }, 'FRR runs the L3VNI(s) as L3VNIs again');
-    return [];
+    return { problems: [], reloaded: true };
   }
   for (const w of left) log.error({ problem: w.message }, 'FRR does not run an L3VNI as configured');
-  return left.map((w) => w.message);
+  return { problems: left.map((w) => w.message), reloaded: true };
 }
 
 async function misclassified(inputs: NodeInputs, client: ReloaderClient, log: Logger): Promise<MisclassifiedVni[] | undefined> {
@@ -54,16 +62,18 @@ async function misclassified(inputs: NodeInputs, client: ReloaderClient, log: Lo
 }
 
 /** Reload without the VRF bindings of `vnis`, then with the real frr.conf, which stays on disk. */
-async function rebind(inputs: NodeInputs, client: ReloaderClient, vnis: number[]): Promise<void> {
+async function rebind(inputs: NodeInputs, client: ReloaderClient, vnis: number[], log: Logger): Promise<void> {
   const dir = inputs.config.runtime.frrConfigDir;
   const model = inputs.frrModel;
   const unbound = renderFrrConf({ ...model, vrfs: model.vrfs.filter((v) => !vnis.includes(v.vni)) });
   try {
     await writeFrrConf(dir, unbound);
-    await client.reload();
+    const r = await client.reload();
+    if (!r.ok) log.warn({ phase: r.phase, output: r.output.trim() }, 'FRR refused the config without the L3VNI binding(s)');
   } finally {
     // Whatever happened, the file says what FRR must run (and loads on its next start).
     await writeFrrConf(dir, inputs.frrConf);
   }
-  await client.reload();
+  const r = await client.reload();
+  if (!r.ok) log.error({ phase: r.phase, output: r.output.trim() }, 'FRR refused its own config when binding the L3VNI(s) again');
 }
