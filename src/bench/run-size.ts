@@ -3,9 +3,11 @@
 //
 // Each run starts from the same state: FRR emptied, every link with our alias deleted, the
 // underlay NIC back in the host with its address (reset.ts: a group delete, then evpn-node's
-// own teardown for the rest), checked against the baseline snapshot taken before the first run. Order per run:
+// own teardown for the rest), checked against the baseline snapshot taken before the first run,
+// and FRR quiet again (frr-quiet.ts) so no variant shares the CPUs with FRR catching up. Order per run:
 //   A  evpn-node converge() from scratch (observe, plan, kernel pre, frr.conf + reload, kernel
-//      post, verify), then a no-op converge() under `ip monitor`, then +1 VNI and -1 VNI;
+//      post, verify), then no-op converge()s under `ip monitor` (one right after the apply,
+//      while FRR still digests it; five once FRR is quiet), then +1 VNI and -1 VNI;
 //   B  evpn-node's kernel path alone (observe, plan, applyPhase pre+post) with FRR idle, the
 //      same conditions as C and D;
 //   C  one `ip -batch` per namespace with B's ops (the limit);
@@ -16,7 +18,7 @@ import { writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import type { Logger } from '../log.js';
 import { loadInputs, type NodeInputs } from '../reconcile/inputs.js';
-import { converge } from '../reconcile/converge.js';
+import { converge, type ConvergeReport } from '../reconcile/converge.js';
 import { EMPTY_FRR_CONF } from '../reconcile/teardown.js';
 import { resetNode } from './reset.js';
 import { readFrrConf } from '../reconcile/frr-files.js';
@@ -32,6 +34,7 @@ import { runLimit, runSeed } from './variants.js';
 import { netlinkEvents } from './netlink-watch.js';
 import { Samples } from './stats.js';
 import { cpuMsWithChildren } from './cpu-time.js';
+import { frrQuiet } from './frr-quiet.js';
 
 export interface SizeOptions {
   n: number;
@@ -61,6 +64,8 @@ export interface SizeResult {
 }
 
 const now = (): number => performance.now();
+/** No-op converges per run once FRR is quiet (their median is the no-op figure). */
+const NOOP_SAMPLES = 5;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function inputsFor(n: number, o: SizeOptions, name: string, from = 0): Promise<NodeInputs> {
@@ -88,8 +93,10 @@ export async function runSize(o: SizeOptions): Promise<SizeResult> {
 
   const teardown = async (): Promise<void> => {
     await resetNode(inputs.config.runtime, inputs.config.underlay.nic, { log, routerNetns: fabric.netns });
-    // zebra digests the deletions; let it finish before the next timed variant.
-    await sleep(500 + n * 2);
+    // zebra digests the deletions; let it finish before the next timed variant, so that no
+    // variant shares the CPUs with FRR catching up on the one before.
+    await sleep(500);
+    s.add('frrSettleMs', (await frrQuiet(fabric.pidFile)).waitedMs);
   };
   await teardown();
   const baseline = o.baseline ?? (await snapshot(fabric.netns));
@@ -123,21 +130,36 @@ export async function runSize(o: SizeOptions): Promise<SizeResult> {
 
     // No-op: nothing may be written, FRR not reloaded. The kernel finishes what the apply set
     // in motion first (IPv6 DAD on the new links adds link-local addresses ~1 s after `up`).
+    // One no-op right then, while FRR still digests the N VNIs (it shares the 2 CPUs); then,
+    // once FRR is quiet, NOOP_SAMPLES more: the cost of a reconcile on a converged node.
     await settled(fabric.netns);
-    let noopCpuMs = 0;
-    const noop = await netlinkEvents([undefined, fabric.netns], async () => {
+    const noopSample = async (): Promise<{ report: ConvergeReport; cpuMs: number }> => {
       const c0 = cpuMsWithChildren();
-      const r = await converge(inputs, { log });
-      noopCpuMs = cpuMsWithChildren() - c0;
-      return r;
+      const report = await converge(inputs, { log });
+      return { report, cpuMs: cpuMsWithChildren() - c0 };
+    };
+    // Under `ip monitor`: the converges, not the wait between them (FRR may write meanwhile).
+    const busy = await netlinkEvents([undefined, fabric.netns], noopSample);
+    s.add('noopFrrSettleMs', (await frrQuiet(fabric.pidFile)).waitedMs);
+    const quiet = await netlinkEvents([undefined, fabric.netns], async () => {
+      const out = [];
+      for (let i = 0; i < NOOP_SAMPLES; i++) out.push(await noopSample());
+      return out;
     });
-    s.add('noopMs', noop.result.durationMs);
-    s.add('noopCpuMs', noopCpuMs);
-    s.add('noopObserveMs', noop.result.timings.observeMs);
-    s.add('noopPlanMs', noop.result.timings.planMs);
-    check(noop.result.kernelOps === 0, 'no-op converge: zero kernel ops');
-    check(!noop.result.reloaded && !noop.result.frrChanged, 'no-op converge: FRR not reloaded (rendered text equals the file)');
-    check(noop.events.length === 0, `no-op converge: ip monitor saw no event${noop.events.length ? ` (saw ${noop.events.length}: ${noop.events.slice(0, 3).join(' | ')})` : ''}`);
+    s.add('noopBusyMs', busy.result.report.durationMs);
+    s.add('noopBusyCpuMs', busy.result.cpuMs);
+    for (const x of quiet.result) {
+      s.add('noopMs', x.report.durationMs);
+      s.add('noopCpuMs', x.cpuMs);
+      s.add('noopObserveMs', x.report.timings.observeMs);
+      s.add('noopPlanMs', x.report.timings.planMs);
+    }
+    for (const r of [busy.result, ...quiet.result].map((x) => x.report)) {
+      check(r.kernelOps === 0, 'no-op converge: zero kernel ops');
+      check(!r.reloaded && !r.frrChanged, 'no-op converge: FRR not reloaded (rendered text equals the file)');
+    }
+    const events = [...busy.events, ...quiet.events];
+    check(events.length === 0, `no-op converge: ip monitor saw no event${events.length ? ` (saw ${events.length}: ${events.slice(0, 3).join(' | ')})` : ''}`);
 
     // One VNI more, then back.
     const add = await converge(plus, { log });
@@ -193,7 +215,7 @@ export async function runSize(o: SizeOptions): Promise<SizeResult> {
       await sameAsEvpnNode('seed script');
       await teardown();
     }
-    say(`  N=${n} run ${run + 1}/${o.runs}: converge ${a.durationMs} ms, kernel path ${Math.round(tApply - t)} ms, limit ${Math.round(lim.ms)} ms, no-op ${noop.result.durationMs} ms${s.data.seedMs?.[run] !== undefined ? `, seed ${Math.round(s.data.seedMs[run] as number)} ms` : ''}`);
+    say(`  N=${n} run ${run + 1}/${o.runs}: converge ${a.durationMs} ms, kernel path ${Math.round(tApply - t)} ms, limit ${Math.round(lim.ms)} ms, no-op ${quiet.result.map((x) => x.report.durationMs).join('/')} ms (${busy.result.report.durationMs} ms with FRR busy)${s.data.seedMs?.[run] !== undefined ? `, seed ${Math.round(s.data.seedMs[run] as number)} ms` : ''}`);
   }
   return {
     n,
