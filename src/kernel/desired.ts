@@ -12,6 +12,9 @@ import type {
   DesiredSysctl,
 } from '../model/desired.js';
 import { VTEP_LABEL } from './names.js';
+import { parseIfaceCidr } from '../config/ipaddr.js';
+
+const isIPv6 = (cidr: string): boolean => parseIfaceCidr(cidr)?.ip.family === 6;
 
 /** VXLAN bridge ports: ARP/ND suppression on, learning off (EVPN, not flooding, fills the FDB). */
 const EVPN_PORT = { neighSuppress: true, learning: false } as const;
@@ -19,8 +22,14 @@ const EVPN_PORT = { neighSuppress: true, learning: false } as const;
 // Pure bridge ports (VXLANs, L2VNI router legs, host legs in a host bridge) carry no IP: the
 // bridge above them is the L3 interface. With the kernel default each would still get an IPv6
 // link-local address plus three per-link routes (fe80::/64, its local route, ff00::/8), which at
-// 1000 VNIs is ~9000 routes every observe had to read. Bridges keep theirs (zebra uses SVIs), and
-// so do L3VNI legs and standalone host legs (a BGP session or host address may run over IPv6).
+// 1000 VNIs is ~9000 routes every observe had to read. L3VNI legs and standalone host legs keep
+// theirs (a BGP session or host address may run over IPv6), and so do the bridges that route:
+// an L3VNI's bridge and an L2VNI bridge in a VRF or with gateway IPs (zebra uses those SVIs).
+// The bridges that do not route go without, like the ports: a pure L2VNI's router bridge (no
+// IP at all; ARP/ND suppression reads its neighbour table, which needs no address of its own,
+// just as it needs no IPv4 one) and a managed host bridge whose host address is not IPv6.
+// Each link-local costs the kernel DAD, MLD and a route in the one fe80::/64 node every link
+// shares: ~1 ms per bridge at 1000 VNIs, a third of a from-scratch apply (README, Performance).
 const NO_LINK_LOCAL = { ipv6LinkLocal: false } as const;
 
 export function desiredKernel(c: Config, d: Derived): DesiredKernel {
@@ -52,9 +61,10 @@ export function desiredKernel(c: Config, d: Derived): DesiredKernel {
 
   for (const l2 of d.l2) {
     const { vni, vxlanPort, hostMaster, hostAddress, gatewayIPs } = l2.cfg;
-    links.push({ ns: 'router', name: l2.bridge, kind: 'bridge', mac: l2.gatewayMac, ...(l2.vrf ? { master: l2.vrf } : {}) });
+    const routes = l2.vrf !== undefined || gatewayIPs.length > 0;
+    links.push({ ns: 'router', name: l2.bridge, kind: 'bridge', mac: l2.gatewayMac, ...(l2.vrf ? { master: l2.vrf } : {}), ...(routes ? {} : NO_LINK_LOCAL) });
     links.push({ ns: 'router', name: l2.vxlan, kind: 'vxlan', master: l2.bridge, vxlan: { vni, local: d.vtep, port: vxlanPort }, bridgePort: EVPN_PORT, ...NO_LINK_LOCAL, ...mtu });
-    if (hostMaster?.managed) links.push({ ns: 'host', name: hostMaster.name, kind: 'bridge' });
+    if (hostMaster?.managed) links.push({ ns: 'host', name: hostMaster.name, kind: 'bridge', ...(hostAddress && isIPv6(hostAddress) ? {} : NO_LINK_LOCAL) });
     vethPair(l2.hostLeg, l2.routerLeg, { name: l2.bridge, bridge: true }, hostMaster?.name);
     for (const gw of gatewayIPs) addrs.push({ ns: 'router', dev: l2.bridge, cidr: gw });
     if (hostAddress) addrs.push({ ns: 'host', dev: hostMaster?.name ?? l2.hostLeg, cidr: hostAddress });

@@ -58,10 +58,14 @@ function typeArgs(l: DesiredLink): string[] {
 // accepted and silently drops the alias; seen on 6.18 with iproute2 6.1), so the ownership mark
 // is a `link set` on the next line of the same batch.
 // iproute2 6.1 also rejects `addrgenmode` on `link add` (RTNETLINK: Address family not
-// supported), so a pure bridge port gets `addrgenmode none` on that same line: it takes effect
-// at the next NETDEV_UP, and new links come up only in 'post', so they never get a link-local.
+// supported), so a link that wants no link-local (desired.ts) gets `addrgenmode none` on that
+// same line: it takes effect at the next NETDEV_UP, and new links come up only in 'post', so they
+// never get one.
 const aliasOp = (ns: NsId, name: string, why: string, noLinkLocal = false): IpOp =>
-  ip(ns, 'pre', ['link', 'set', 'dev', name, 'alias', OWNER_ALIAS, ...(noLinkLocal ? ['addrgenmode', 'none'] : [])], noLinkLocal ? `${why}; no IPv6 link-local (a pure bridge port)` : why);
+  ip(ns, 'pre', ['link', 'set', 'dev', name, 'alias', OWNER_ALIAS, ...(noLinkLocal ? ['addrgenmode', 'none'] : [])], noLinkLocal ? `${why}; no IPv6 link-local (${NO_LINK_LOCAL_WHY})` : why);
+
+/** Why a link goes without an IPv6 link-local, in plan output. */
+export const NO_LINK_LOCAL_WHY = 'no IPv6 on it: a bridge port, or a bridge that does not route';
 
 /** Bridge, VXLAN or VRF, created admin down with every attribute it can take at creation. */
 export function linkAdd(l: DesiredLink, withMaster: boolean, why: string): IpOp[] {
@@ -88,7 +92,7 @@ export function vethAdd(hostLeg: DesiredLink, routerLeg: DesiredLink, routerNetn
   return [ip('host', 'pre', args, why), aliasOp('host', hostLeg.name, `mark ${hostLeg.name} as evpn-node's`, hostLeg.ipv6LinkLocal === false)];
 }
 
-/** The ownership mark on a link created without it (a veth end created in another netns); `noLinkLocal` for a new pure bridge port. */
+/** The ownership mark on a link created without it (a veth end created in another netns); `noLinkLocal` as desired.ts says. */
 export const markOurs = (ns: NsId, name: string, why: string, noLinkLocal = false): IpOp => aliasOp(ns, name, why, noLinkLocal);
 
 /** The underlay VLAN NIC, created in the host netns (then moved like any NIC). */

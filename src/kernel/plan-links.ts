@@ -3,7 +3,7 @@
 
 import type { DesiredLink, NsId } from '../model/desired.js';
 import type { ObservedLink } from './observed.js';
-import { addrDel, addrGenModeNone, bridgePortSet, linkAdd, linkDel, linkSet, linkUp, markOurs, vethAdd, type LinkChanges } from './ops.js';
+import { addrDel, addrGenModeNone, bridgePortSet, linkAdd, linkDel, linkSet, linkUp, markOurs, NO_LINK_LOCAL_WHY, vethAdd, type LinkChanges } from './ops.js';
 import { isKernelMade } from './plan-addrs.js';
 import { PlanContext, STEP, isOurs, key, nsWord, pairedAcrossNs } from './plan-context.js';
 
@@ -151,7 +151,7 @@ function change(ctx: PlanContext, l: DesiredLink, o: ObservedLink): void {
  * inet6_addr_gen_mode (only `link show` does, and a second full link dump would cost what this
  * saves), so the mode is judged by its effect: an up link with a link-local address has the wrong
  * mode, and a down link is set before we bring it up (the mode only acts at the next UP). The
- * address it already has is deleted: these are our own links, and a bridge port never uses it.
+ * address it already has is deleted: these are our own links, and none that wants no link-local uses one (desired.ts).
  * No recreate, no flap. An up link without carrier has no address yet whatever its mode: that
  * one is caught by the first observe after its carrier comes.
  */
@@ -159,8 +159,8 @@ function noLinkLocalOnExisting(ctx: PlanContext, l: DesiredLink, o: ObservedLink
   if (l.ipv6LinkLocal !== false) return;
   const linkLocal = o.addrs.filter((a) => a.family === 6 && a.scope === 253 && isKernelMade(a));
   if (o.up && linkLocal.length === 0) return;
-  ctx.emit(STEP.enslave, addrGenModeNone(l.ns, 'pre', l.name, `${l.name}: no IPv6 link-local (a pure bridge port)`));
-  for (const a of linkLocal) ctx.emit(STEP.addrDel, addrDel(l.ns, 'pre', l.name, `${a.local}/${a.prefixlen}`, `${l.name}: remove IPv6 link-local ${a.local} (a pure bridge port)`));
+  ctx.emit(STEP.enslave, addrGenModeNone(l.ns, 'pre', l.name, `${l.name}: no IPv6 link-local (${NO_LINK_LOCAL_WHY})`));
+  for (const a of linkLocal) ctx.emit(STEP.addrDel, addrDel(l.ns, 'pre', l.name, `${a.local}/${a.prefixlen}`, `${l.name}: remove IPv6 link-local ${a.local} (${NO_LINK_LOCAL_WHY})`));
 }
 
 const onOff = (b: boolean): string => (b ? 'on' : 'off');

@@ -22,7 +22,7 @@ export interface DesiredLink {
   /** Bridge-port flags for a VXLAN enslaved to a bridge (neigh_suppress on, learning off). */
   bridgePort?: { neighSuppress: boolean; learning: boolean };
   /**
-   * false: no IPv6 link-local address (`addrgenmode none`), for pure bridge ports. Omitted: the
+   * false: no IPv6 link-local address (`addrgenmode none`), for links with no IPv6 use (desired.ts). Omitted: the
    * kernel default (a link-local address when the link comes up).
    */
   ipv6LinkLocal?: false;

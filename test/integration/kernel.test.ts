@@ -148,14 +148,18 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
     expect(events).toEqual([]);
   });
 
-  test('pure bridge ports have no IPv6 link-local; bridges keep theirs', async () => {
+  test('no IPv6 link-local on pure bridge ports and on bridges that do not route; up, and IPv4 on the host bridge works', async () => {
     const inet6 = async (ns: string, dev: string): Promise<string[]> =>
       ((await ipJson<any[]>('-n', ns, '-6', 'addr', 'show', 'dev', dev))[0]?.addr_info ?? []).map((a: any) => a.local as string);
-    for (const [ns, dev] of [[ROUTER, 'vni110'], [ROUTER, 'pe-110'], [HOST, 'host-110']] as const) {
-      expect((await ipJson<any[]>('-n', ns, '-d', 'link', 'show', dev))[0].inet6_addr_gen_mode).toBe('none');
-      expect(await inet6(ns, dev)).toEqual([]);
+    // VNI 110: pure L2 (no VRF, no gateway IP), its host bridge holds an IPv4 host address.
+    for (const [ns, dev] of [[ROUTER, 'vni110'], [ROUTER, 'pe-110'], [HOST, 'host-110'], [ROUTER, 'br-pe-110'], [HOST, 'br-hs-110']] as const) {
+      const link = (await ipJson<any[]>('-n', ns, '-d', 'link', 'show', dev))[0];
+      expect(link.inet6_addr_gen_mode, `${dev} addrgenmode`).toBe('none');
+      expect(link.flags, `${dev} up`).toContain('UP');
+      expect(await inet6(ns, dev), `${dev} IPv6 addresses`).toEqual([]);
     }
-    expect((await inet6(ROUTER, 'br-pe-110')).some((a) => a.startsWith('fe80:'))).toBe(true);
+    const v4 = (await ipJson<any[]>('-n', HOST, '-4', 'addr', 'show', 'dev', 'br-hs-110'))[0]?.addr_info ?? [];
+    expect(v4.map((a: any) => `${a.local}/${a.prefixlen}`)).toEqual(['192.170.10.20/24']);
   });
 
   test('a bridge port that got a link-local address (older evpn-node) loses it in place, without going down', async () => {
@@ -208,7 +212,7 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
     // vni999 would be enslaved to it and pe-999 too, so the pair goes as well; br-hs-999 does not depend on it.
     const touching = plan.ops.filter((o) => o.kind === 'ip' && o.args.some((a) => ['br-pe-999', 'vni999', 'pe-999', 'host-999'].includes(a)));
     expect(touching).toEqual([]);
-    expect(plan.ops.map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual(['link add br-hs-999 type bridge', 'link set dev br-hs-999 alias evpn-node', 'link set dev br-hs-999 up']);
+    expect(plan.ops.map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual(['link add br-hs-999 type bridge', 'link set dev br-hs-999 alias evpn-node addrgenmode none', 'link set dev br-hs-999 up']);
     await applyAll(plan);
     const br = (await ipJson<any[]>('-n', ROUTER, 'link', 'show', 'br-pe-999'))[0];
     expect(br.ifalias).toBeUndefined();

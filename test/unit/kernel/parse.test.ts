@@ -47,12 +47,13 @@ describe('parse recorded ip -N -j -d output', () => {
     expect(hl?.peer).toEqual({ ifindex: pe?.ifindex, netnsid: expect.any(Number) });
   });
 
-  test('addresses: family, prefix, label, scope; IPv6 link-local seen as such; pure bridge ports have none', () => {
+  test('addresses: family, prefix, label, scope; IPv6 link-local seen as such; bridge ports and non-routing bridges have none', () => {
     const lo = link(router, 'lo');
     expect(lo?.addrs).toContainEqual({ family: 4, local: '100.65.0.4', prefixlen: 32, scope: 0, label: 'lo:evpn', dynamic: false, noprefixroute: false });
     expect(link(host, 'br-hs-110')?.addrs.map((a) => `${a.local}/${a.prefixlen}`)).toContain('192.170.10.20/24');
-    expect(link(router, 'br-pe-110')?.addrs.find((a) => a.family === 6)).toMatchObject({ scope: 253 });
-    for (const [ns, name] of [[router, 'pe-110'], [router, 'vni110'], [host, 'host-110']] as const) expect(link(ns, name)?.addrs).toEqual([]);
+    expect(link(router, 'kp-eth1')?.addrs.find((a) => a.family === 6)).toMatchObject({ scope: 253 });
+    for (const [ns, name] of [[router, 'pe-110'], [router, 'vni110'], [host, 'host-110'], [router, 'br-pe-110']] as const) expect(link(ns, name)?.addrs).toEqual([]);
+    expect(link(host, 'br-hs-110')?.addrs.filter((a) => a.family === 6)).toEqual([]);
   });
 
   test('routes: numeric table/type (-N), protocol put back from the proto-filtered dump, metric; kernel routes never dumped', () => {

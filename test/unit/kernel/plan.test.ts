@@ -40,7 +40,7 @@ describe('planKernel: from nothing', () => {
     expect(plan.conflicts).toEqual([]);
     expect(lines(plan)).toEqual([
       'pre ip -n kp-host link add br-hs-110 type bridge',
-      'pre ip -n kp-host link set dev br-hs-110 alias evpn-node',
+      'pre ip -n kp-host link set dev br-hs-110 alias evpn-node addrgenmode none',
       // The router end is created in the router netns (no move: no RCU wait) and marked there.
       'pre ip -n kp-host link add host-110 mtu 8950 master br-hs-110 type veth peer name pe-110 mtu 8950 netns kp-router',
       // Pure bridge ports get no IPv6 link-local: addrgenmode none before their first up.
@@ -52,7 +52,7 @@ describe('planKernel: from nothing', () => {
       'pre ip -n kp-router link set dev kp-eth1 up',
       'pre ip -n kp-router route add 10.99.0.0/16 via 192.168.50.1 dev kp-eth1 proto 3 metric 50',
       'pre ip -n kp-router link add br-pe-110 address 02:65:76:00:00:6e type bridge',
-      'pre ip -n kp-router link set dev br-pe-110 alias evpn-node',
+      'pre ip -n kp-router link set dev br-pe-110 alias evpn-node addrgenmode none',
       'pre ip -n kp-router link add vni110 mtu 8950 master br-pe-110 type vxlan id 110 local 100.65.0.4 dstport 4789 nolearning',
       'pre ip -n kp-router link set dev vni110 alias evpn-node addrgenmode none',
       'pre ip -n kp-router link set dev pe-110 alias evpn-node addrgenmode none',
@@ -131,32 +131,46 @@ describe('planKernel: idempotency and drift', () => {
     ]);
   });
 
-  test('a link found down is brought up in post; a pure bridge port gets addrgenmode none first (it acts at the next up)', () => {
+  test('a link found down is brought up in post; one that wants no link-local gets addrgenmode none first (it acts at the next up)', () => {
     const obs = applied();
     linkIn(obs.host, 'host-120').up = false;
     linkIn(obs.host, 'br-hs-120').up = false;
     const plan = planKernel(l2Desired(), obs, OPTS);
     expect(plan.ops.map((o) => `${o.ns} ${o.phase} ${argsOf(o)}`)).toEqual([
+      'host pre link set dev br-hs-120 addrgenmode none',
       'host pre link set dev host-120 addrgenmode none',
       'host post link set dev br-hs-120 up',
       'host post link set dev host-120 up',
     ]);
   });
 
-  test('a pure bridge port with an IPv6 link-local address (older evpn-node, or a mode set by hand): mode set, address deleted, no recreate', () => {
+  test('a bridge port or non-routing bridge with an IPv6 link-local address (older evpn-node, or a mode set by hand): mode set, address deleted, no recreate', () => {
     const obs = applied();
     const ll = { family: 6 as const, local: 'fe80::1:2ff:fe03:405', prefixlen: 64, scope: 253, dynamic: false, noprefixroute: false };
+    const bridgeLl = { ...ll, local: 'fe80::9' };
     linkIn(obs.router, 'pe-120').addrs.push(ll);
-    linkIn(obs.router, 'br-pe-120').addrs.push({ ...ll, local: 'fe80::9' });
+    linkIn(obs.router, 'br-pe-120').addrs.push(bridgeLl);
     const plan = planKernel(l2Desired(), obs, OPTS);
     expect(plan.conflicts).toEqual([]);
     expect(plan.ops.map((o) => `${o.ns} ${o.phase} ${argsOf(o)}`)).toEqual([
+      'router pre link set dev br-pe-120 addrgenmode none',
       'router pre link set dev pe-120 addrgenmode none',
+      'router pre addr del fe80::9/64 dev br-pe-120',
       'router pre addr del fe80::1:2ff:fe03:405/64 dev pe-120',
     ]);
-    // Applied, the next observation has no address on the up port: nothing to do.
+    // Applied, the next observation has no address on the up links: nothing to do.
     linkIn(obs.router, 'pe-120').addrs = linkIn(obs.router, 'pe-120').addrs.filter((a) => a !== ll);
+    linkIn(obs.router, 'br-pe-120').addrs = linkIn(obs.router, 'br-pe-120').addrs.filter((a) => a !== bridgeLl);
     expect(planKernel(l2Desired(), obs, OPTS).ops).toEqual([]);
+  });
+
+  test('a bridge that routes (gateway IP) keeps its link-local: nothing planned for it', () => {
+    const obs = applied();
+    linkIn(obs.router, 'br-pe-120').addrs.push({ family: 6, local: 'fe80::9', prefixlen: 64, scope: 253, dynamic: false, noprefixroute: false });
+    const desired = l2Desired();
+    const br = desired.links.find((l) => l.name === 'br-pe-120');
+    delete br?.ipv6LinkLocal;
+    expect(planKernel(desired, obs, OPTS).ops).toEqual([]);
   });
 
   test('an attribute that cannot change in place: delete + create, and the why says so', () => {
