@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { readFile, readdir } from 'node:fs/promises';
 
 export type IdleResult =
-  | { measured: true; rssMB: number; rssMaxMB: number; cpuPercent: number; childRssMB: number; children: number; settleS: number; sampleS: number; convergedAfterS: number }
+  | { measured: true; rssMB: number; rssMaxMB: number; cpuPercent: number; childRssMB: number; children: number; settleS: number; sampleS: number; convergedAfterS: number; looks: string[] }
   | { measured: false; reason: string };
 
 const CLK_TCK = 100;
@@ -64,6 +64,8 @@ async function converged(statusFile: string, pid: number): Promise<boolean> {
  * then the window measured boot, not idle.
  */
 export async function measureIdle(cli: string, configPath: string, opts: { settleS: number; sampleS: number; statusFile: string }): Promise<IdleResult> {
+  let result: IdleResult | undefined;
+  let windowMs: number[] = [];
   const spawnedAt = performance.now();
   const p = execa(process.execPath, [cli, '--config', configPath, 'run'], { reject: false, all: true, buffer: true });
   const pid = p.pid;
@@ -91,7 +93,8 @@ export async function measureIdle(cli: string, configPath: string, opts: { settl
     }
     const c1 = await cpuTicks(pid);
     const wallS = (performance.now() - t0) / 1000;
-    return {
+    windowMs = [Date.now() - wallS * 1000, Date.now()];
+    result = {
       measured: true,
       rssMB: Math.round((rss.reduce((a, b) => a + b, 0) / rss.length / 1024) * 10) / 10,
       rssMaxMB: Math.round((Math.max(...rss) / 1024) * 10) / 10,
@@ -101,13 +104,32 @@ export async function measureIdle(cli: string, configPath: string, opts: { settl
       convergedAfterS,
       settleS: opts.settleS,
       sampleS: opts.sampleS,
+      looks: [],
     };
+    return result;
   } finally {
     if (p.exitCode === null && pid !== undefined) {
       p.kill('SIGTERM');
       await Promise.race([p, sleep(10_000)]);
       if (p.exitCode === null) p.kill('SIGKILL');
     }
-    await p.catch(() => undefined);
+    const r = await p.catch(() => undefined);
+    if (result?.measured && r) result.looks = looksIn(String(r.all ?? ''), windowMs);
   }
+}
+
+/** The daemon's full kernel looks (drift ticks that observed, converges) inside the window, with why: what the idle CPU went to. */
+function looksIn(log: string, [from, to]: number[]): string[] {
+  const out: string[] = [];
+  for (const line of log.split('\n')) {
+    let j: { time?: number; msg?: string; why?: string; reason?: string };
+    try {
+      j = JSON.parse(line) as typeof j;
+    } catch {
+      continue;
+    }
+    if (j.time === undefined || j.time < (from ?? 0) || j.time > (to ?? 0)) continue;
+    if (j.msg === 'drift tick: observing the kernel' || j.msg === 'converged') out.push(`${j.msg}${j.why ? ` (${j.why})` : j.reason ? ` (${j.reason})` : ''}`);
+  }
+  return out;
 }
