@@ -6,9 +6,10 @@
 
 import { execa } from 'execa';
 import { readFile, readdir } from 'node:fs/promises';
+import { frrQuiet } from './frr-quiet.js';
 
 export type IdleResult =
-  | { measured: true; rssMB: number; rssMaxMB: number; cpuPercent: number; childRssMB: number; children: number; settleS: number; sampleS: number; convergedAfterS: number; looks: string[] }
+  | { measured: true; rssMB: number; rssMaxMB: number; cpuPercent: number; childRssMB: number; children: number; settleS: number; sampleS: number; convergedAfterS: number; settledAfterS: number; looks: string[] }
   | { measured: false; reason: string };
 
 const CLK_TCK = 100;
@@ -59,16 +60,21 @@ async function converged(statusFile: string, pid: number): Promise<boolean> {
 
 /**
  * Runs `bin/evpn-node --config CONFIG run` in the current netns and measures it; always stops it.
- * Settling starts when the daemon reports its first converge in statusFile: under load the boot
- * converge at 1000 VNIs (config load, observe, plan) can take longer than the settle time, and
- * then the window measured boot, not idle.
+ * The node the bench leaves is empty, so the daemon's boot converge builds all N VNIs, and FRR
+ * then digests them for ~15 s while the kernel finishes carrier and DAD work. None of that is
+ * idle: the window opens after the first converge (status.json), FRR quiet (frr-quiet.ts), the
+ * daemon's first drift tick after that (which looks at the kernel once, for the events of its
+ * own boot), and settleS more.
  */
-export async function measureIdle(cli: string, configPath: string, opts: { settleS: number; sampleS: number; statusFile: string }): Promise<IdleResult> {
+export async function measureIdle(cli: string, configPath: string, opts: { settleS: number; sampleS: number; statusFile: string; frrPidFile: string }): Promise<IdleResult> {
   let result: IdleResult | undefined;
   let windowMs: number[] = [];
   const spawnedAt = performance.now();
   const p = execa(process.execPath, [cli, '--config', configPath, 'run'], { reject: false, all: true, buffer: true });
   const pid = p.pid;
+  // Drift ticks seen so far (either kind: quiet, or observing).
+  let ticks = 0;
+  p.all?.on('data', (b: Buffer) => (ticks += (String(b).match(/"msg":"drift tick/g) ?? []).length));
   try {
     // A placeholder `run` exits at once; a daemon keeps running.
     const early = await Promise.race([p.then((r) => r), sleep(3000).then(() => undefined)]);
@@ -78,6 +84,10 @@ export async function measureIdle(cli: string, configPath: string, opts: { settl
     }
     for (let i = 0; i < 1200 && !(await converged(opts.statusFile, pid)); i++) await sleep(100);
     const convergedAfterS = Math.round((performance.now() - spawnedAt) / 100) / 10;
+    await frrQuiet(opts.frrPidFile);
+    const ticked = ticks;
+    for (let i = 0; i < 1200 && ticks === ticked; i++) await sleep(100);
+    const settledAfterS = Math.round((performance.now() - spawnedAt) / 100) / 10;
     await sleep(opts.settleS * 1000);
     const t0 = performance.now();
     const c0 = await cpuTicks(pid);
@@ -102,6 +112,7 @@ export async function measureIdle(cli: string, configPath: string, opts: { settl
       childRssMB: Math.round((childRss.reduce((a, b) => a + b, 0) / childRss.length / 1024) * 10) / 10,
       children,
       convergedAfterS,
+      settledAfterS,
       settleS: opts.settleS,
       sampleS: opts.sampleS,
       looks: [],
@@ -122,13 +133,15 @@ export async function measureIdle(cli: string, configPath: string, opts: { settl
 function looksIn(log: string, [from, to]: number[]): string[] {
   const out: string[] = [];
   for (const line of log.split('\n')) {
-    let j: { time?: number; msg?: string; why?: string; reason?: string };
+    let j: { time?: string; msg?: string; why?: string; reason?: string };
     try {
       j = JSON.parse(line) as typeof j;
     } catch {
       continue;
     }
-    if (j.time === undefined || j.time < (from ?? 0) || j.time > (to ?? 0)) continue;
+    // pino's isoTime: an ISO string.
+    const at = j.time === undefined ? NaN : Date.parse(j.time);
+    if (!(at >= (from ?? 0) && at <= (to ?? 0))) continue;
     if (j.msg === 'drift tick: observing the kernel' || j.msg === 'converged') out.push(`${j.msg}${j.why ? ` (${j.why})` : j.reason ? ` (${j.reason})` : ''}`);
   }
   return out;

@@ -122,8 +122,8 @@ async function worker(o: Options & { fabric: FabricRuntime }): Promise<number> {
   const l3 = (await hasVrf()) ? 'not measured: this benchmark generates L2VNIs only' : 'skipped: kernel has no VRF';
 
   const last = o.sizes.at(-1)!;
-  say(`idle daemon: evpn-node run with the N=${last} config (${o.idleSettleS} s settle after its first converge, ${o.idleSampleS} s sampling)`);
-  const idle: IdleResult = await measureIdle(`${ROOT}bin/evpn-node`, `${workDir}/config-${last}.yaml`, { settleS: o.idleSettleS, sampleS: o.idleSampleS, statusFile: `${o.fabric.runDir}/status.json` });
+  say(`idle daemon: evpn-node run with the N=${last} config (after its first converge, FRR quiet and its first drift tick, ${o.idleSettleS} s settle, ${o.idleSampleS} s sampling)`);
+  const idle: IdleResult = await measureIdle(`${ROOT}bin/evpn-node`, `${workDir}/config-${last}.yaml`, { settleS: o.idleSettleS, sampleS: o.idleSampleS, statusFile: `${o.fabric.runDir}/status.json`, frrPidFile: o.fabric.pidFile });
 
   const result: BenchResult = {
     meta: {

@@ -97,7 +97,7 @@ export function formatReport(b: BenchResult): string {
     row('  -1 VNI: kernel apply', m('delOneKernelMs')),
     row('  -1 VNI: FRR reloaded? / FRR step', (s) => `${s.medians.delOneReloaded ? 'yes' : 'no'} / ${ms(s.medians.delOneFrrReloadMs)}`),
   ];
-  const idle = b.idle.measured ? `${b.idle.rssMB} MB RSS (max ${b.idle.rssMaxMB} MB; its ${b.idle.children} child process(es): ${b.idle.childRssMB} MB more), ${b.idle.cpuPercent} % CPU with its children over ${b.idle.sampleS} s, ${b.idle.settleS} s after its first converge (${b.idle.convergedAfterS} s after start); kernel looks in the window: ${b.idle.looks.length ? b.idle.looks.join('; ') : 'none'}` : `not measured: ${b.idle.reason}`;
+  const idle = b.idle.measured ? `${b.idle.rssMB} MB RSS (max ${b.idle.rssMaxMB} MB; its ${b.idle.children} child process(es): ${b.idle.childRssMB} MB more), ${b.idle.cpuPercent} % CPU with its children over ${b.idle.sampleS} s, ${b.idle.settleS} s after FRR was quiet and the daemon's first drift tick (first converge ${b.idle.convergedAfterS} s, settled ${b.idle.settledAfterS} s after start); kernel looks in the window: ${b.idle.looks.length ? b.idle.looks.join('; ') : 'none'}` : `not measured: ${b.idle.reason}`;
   return [
     formatTable(header, rows),
     '',
