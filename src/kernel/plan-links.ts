@@ -151,7 +151,8 @@ function change(ctx: PlanContext, l: DesiredLink, o: ObservedLink): void {
  * inet6_addr_gen_mode (only `link show` does, and a second full link dump would cost what this
  * saves), so the mode is judged by its effect: an up link with a link-local address has the wrong
  * mode, and a down link is set before we bring it up (the mode only acts at the next UP). The
- * address it already has is deleted: these are our own links, and none that wants no link-local uses one (desired.ts).
+ * address it already has is deleted: these are our own links, and desired.ts gives none of them
+ * a use for it.
  * No recreate, no flap. An up link without carrier has no address yet whatever its mode: that
  * one is caught by the first observe after its carrier comes.
  */

@@ -22,8 +22,9 @@ export interface DesiredLink {
   /** Bridge-port flags for a VXLAN enslaved to a bridge (neigh_suppress on, learning off). */
   bridgePort?: { neighSuppress: boolean; learning: boolean };
   /**
-   * false: no IPv6 link-local address (`addrgenmode none`), for links with no IPv6 use (desired.ts). Omitted: the
-   * kernel default (a link-local address when the link comes up).
+   * false: no IPv6 link-local address (`addrgenmode none`), for links with no use for IPv6
+   * (kernel/desired.ts says which). Omitted: the kernel default (a link-local address when the
+   * link comes up).
    */
   ipv6LinkLocal?: false;
 }
