@@ -12,8 +12,10 @@ const wanted = process.env.EVPN_LAB === '1';
 const isRoot = process.getuid?.() === 0;
 // A cold image build (debootstrap of three trixie trees, images, mke2fs) on a 2-core machine.
 const BUILD_TIMEOUT_MS = 30 * 60_000;
-// The budget for a whole lab run on a 2-core machine.
-const RUN_TIMEOUT_MS = 25 * 60_000;
+// The budget for a whole lab run on a 2-core machine is 25 min; one vCPU (scripts/lab
+// says why) took 24 min 20 s here. The timeout is the budget plus 5 min, so a run a little
+// slower than that still reports its checks; the run prints its own time.
+const RUN_TIMEOUT_MS = 30 * 60_000;
 
 if (!wanted) console.log('test/lab: skipped, the VM lab runs only with EVPN_LAB=1 (./scripts/test sets it unless EVPN_LAB=0)');
 else if (!isRoot) console.log('test/lab: skipped, the VM lab needs root (debootstrap, QEMU)');
