@@ -6,8 +6,7 @@
 
 import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-
-const CLK_TCK = 100;
+import { CLK_TCK, ownTicks, statFields } from './cpu-time.js';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface FrrQuiet {
@@ -23,11 +22,9 @@ export interface FrrQuiet {
 async function frrTicks(pidDir: string): Promise<number> {
   let ticks = 0;
   for (const f of (await readdir(pidDir)).filter((n) => n.endsWith('.pid') && n !== 'watchfrr.pid')) {
-    const pid = (await readFile(join(pidDir, f), 'utf8').catch(() => '')).trim();
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-    if (!pid || !stat) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
+    const pid = Number((await readFile(join(pidDir, f), 'utf8').catch(() => '')).trim());
+    const fields = pid > 0 ? await statFields(pid).catch(() => undefined) : undefined;
+    if (fields) ticks += ownTicks(fields);
   }
   return ticks;
 }

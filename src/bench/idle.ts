@@ -6,19 +6,13 @@
 
 import { execa } from 'execa';
 import { readFile, readdir } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { frrQuiet } from './frr-quiet.js';
+import { CLK_TCK, ownTicks, statFields, ticksWithChildren } from './cpu-time.js';
 
 export type IdleResult =
   | { measured: true; rssMB: number; rssMaxMB: number; cpuPercent: number; childRssMB: number; children: number; settleS: number; sampleS: number; convergedAfterS: number; settledAfterS: number; looks: string[] }
   | { measured: false; reason: string };
-
-const CLK_TCK = 100;
-
-/** Fields after the ")" of comm: state is field 3 (index 0), ppid 4, utime 14, stime 15, cutime 16, cstime 17. */
-async function statFields(pid: number): Promise<string[]> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-}
 
 async function childrenOf(pid: number): Promise<number[]> {
   const out: number[] = [];
@@ -32,11 +26,10 @@ async function childrenOf(pid: number): Promise<number[]> {
 
 /** The daemon's CPU ticks, with its waited-for children and the live ones. */
 async function cpuTicks(pid: number): Promise<number> {
-  const f = await statFields(pid);
-  let t = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  let t = ticksWithChildren(await statFields(pid));
   for (const c of await childrenOf(pid)) {
     const cf = await statFields(c).catch(() => undefined);
-    if (cf) t += Number(cf[11]) + Number(cf[12]);
+    if (cf) t += ownTicks(cf);
   }
   return t;
 }
@@ -67,14 +60,19 @@ async function converged(statusFile: string, pid: number): Promise<boolean> {
  * own boot), and settleS more.
  */
 export async function measureIdle(cli: string, configPath: string, opts: { settleS: number; sampleS: number; statusFile: string; frrPidFile: string }): Promise<IdleResult> {
-  let result: IdleResult | undefined;
-  let windowMs: number[] = [];
   const spawnedAt = performance.now();
   const p = execa(process.execPath, [cli, '--config', configPath, 'run'], { reject: false, all: true, buffer: true });
   const pid = p.pid;
-  // Drift ticks seen so far (either kind: quiet, or observing).
+  // The daemon's log, read as it comes: drift ticks (either kind) and kernel looks, timed.
   let ticks = 0;
-  p.all?.on('data', (b: Buffer) => (ticks += (String(b).match(/"msg":"drift tick/g) ?? []).length));
+  const looks: Array<{ at: number; what: string }> = [];
+  if (p.all) {
+    createInterface({ input: p.all }).on('line', (line) => {
+      const e = logEvent(line);
+      if (e?.tick) ticks++;
+      if (e?.look) looks.push({ at: e.at, what: e.look });
+    });
+  }
   try {
     // A placeholder `run` exits at once; a daemon keeps running.
     const early = await Promise.race([p.then((r) => r), sleep(3000).then(() => undefined)]);
@@ -90,6 +88,7 @@ export async function measureIdle(cli: string, configPath: string, opts: { settl
     const settledAfterS = Math.round((performance.now() - spawnedAt) / 100) / 10;
     await sleep(opts.settleS * 1000);
     const t0 = performance.now();
+    const windowFrom = Date.now();
     const c0 = await cpuTicks(pid);
     const rss: number[] = [];
     const childRss: number[] = [];
@@ -103,8 +102,8 @@ export async function measureIdle(cli: string, configPath: string, opts: { settl
     }
     const c1 = await cpuTicks(pid);
     const wallS = (performance.now() - t0) / 1000;
-    windowMs = [Date.now() - wallS * 1000, Date.now()];
-    result = {
+    const windowTo = Date.now();
+    return {
       measured: true,
       rssMB: Math.round((rss.reduce((a, b) => a + b, 0) / rss.length / 1024) * 10) / 10,
       rssMaxMB: Math.round((Math.max(...rss) / 1024) * 10) / 10,
@@ -115,34 +114,31 @@ export async function measureIdle(cli: string, configPath: string, opts: { settl
       settledAfterS,
       settleS: opts.settleS,
       sampleS: opts.sampleS,
-      looks: [],
+      looks: looks.filter((l) => l.at >= windowFrom && l.at <= windowTo).map((l) => l.what),
     };
-    return result;
   } finally {
     if (p.exitCode === null && pid !== undefined) {
       p.kill('SIGTERM');
       await Promise.race([p, sleep(10_000)]);
       if (p.exitCode === null) p.kill('SIGKILL');
     }
-    const r = await p.catch(() => undefined);
-    if (result?.measured && r) result.looks = looksIn(String(r.all ?? ''), windowMs);
+    await p.catch(() => undefined);
   }
 }
 
-/** The daemon's full kernel looks (drift ticks that observed, converges) inside the window, with why: what the idle CPU went to. */
-function looksIn(log: string, [from, to]: number[]): string[] {
-  const out: string[] = [];
-  for (const line of log.split('\n')) {
-    let j: { time?: string; msg?: string; why?: string; reason?: string };
-    try {
-      j = JSON.parse(line) as typeof j;
-    } catch {
-      continue;
-    }
-    // pino's isoTime: an ISO string.
-    const at = j.time === undefined ? NaN : Date.parse(j.time);
-    if (!(at >= (from ?? 0) && at <= (to ?? 0))) continue;
-    if (j.msg === 'drift tick: observing the kernel' || j.msg === 'converged') out.push(`${j.msg}${j.why ? ` (${j.why})` : j.reason ? ` (${j.reason})` : ''}`);
+/**
+ * One daemon log line: a drift tick (quiet or observing), and a full kernel look (a drift tick
+ * that observed, a converge) with its why: what the idle CPU went to. pino's time is ISO.
+ */
+function logEvent(line: string): { at: number; tick: boolean; look?: string } | undefined {
+  let j: { time?: string; msg?: string; why?: string; reason?: string };
+  try {
+    j = JSON.parse(line) as typeof j;
+  } catch {
+    return undefined;
   }
-  return out;
+  const at = j.time === undefined ? NaN : Date.parse(j.time);
+  const tick = j.msg?.startsWith('drift tick') === true;
+  const looked = j.msg === 'drift tick: observing the kernel' || j.msg === 'converged';
+  return { at, tick, ...(looked ? { look: `${j.msg}${j.why ? ` (${j.why})` : j.reason ? ` (${j.reason})` : ''}` } : {}) };
 }

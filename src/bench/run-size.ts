@@ -91,12 +91,18 @@ export async function runSize(o: SizeOptions): Promise<SizeResult> {
   renderFrrConf(buildFrrModel(inputs.config, inputs.derived, new Map()));
   s.add('renderMs', now() - t);
 
+  // FRR quiet before a timing; says so when it never got there (the timing then shares the CPUs).
+  const waitFrrQuiet = async (sample: string, before: string): Promise<void> => {
+    const q = await frrQuiet(fabric.pidFile);
+    s.add(sample, q.waitedMs);
+    if (!q.quiet) say(`  N=${n}: FRR still used ${Math.round(q.cpuPercent)} % of a CPU after ${Math.round(q.waitedMs / 1000)} s; measuring ${before} anyway`);
+  };
   const teardown = async (): Promise<void> => {
     await resetNode(inputs.config.runtime, inputs.config.underlay.nic, { log, routerNetns: fabric.netns });
     // zebra digests the deletions; let it finish before the next timed variant, so that no
     // variant shares the CPUs with FRR catching up on the one before.
     await sleep(500);
-    s.add('frrSettleMs', (await frrQuiet(fabric.pidFile)).waitedMs);
+    await waitFrrQuiet('frrSettleMs', 'the next variant');
   };
   await teardown();
   const baseline = o.baseline ?? (await snapshot(fabric.netns));
@@ -140,7 +146,7 @@ export async function runSize(o: SizeOptions): Promise<SizeResult> {
     };
     // Under `ip monitor`: the converges, not the wait between them (FRR may write meanwhile).
     const busy = await netlinkEvents([undefined, fabric.netns], noopSample);
-    s.add('noopFrrSettleMs', (await frrQuiet(fabric.pidFile)).waitedMs);
+    await waitFrrQuiet('noopFrrSettleMs', 'the no-op');
     const quiet = await netlinkEvents([undefined, fabric.netns], async () => {
       const out = [];
       for (let i = 0; i < NOOP_SAMPLES; i++) out.push(await noopSample());

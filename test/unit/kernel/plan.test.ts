@@ -164,7 +164,7 @@ describe('planKernel: idempotency and drift', () => {
     expect(planKernel(l2Desired(), obs, OPTS).ops).toEqual([]);
   });
 
-  test('a bridge that routes (gateway IP) keeps its link-local: nothing planned for it', () => {
+  test('a bridge desired with its link-local (desiredKernel: one that routes) keeps it: nothing planned for it', () => {
     const obs = applied();
     linkIn(obs.router, 'br-pe-120').addrs.push({ family: 6, local: 'fe80::9', prefixlen: 64, scope: 253, dynamic: false, noprefixroute: false });
     const desired = l2Desired();
