@@ -3,6 +3,11 @@
 // a tick with no relevant netlink event since the last full look skips it. What a monitor cannot
 // prove (it was not running, it died, it just started, the router netns changed) counts as
 // "may have drifted", and a periodic backstop looks anyway.
+//
+// The kernel does not tell every change: an alias or group set on a link that is down sends no
+// RTM_NEWLINK (netdev_state_change notifies only for IFF_UP). Our links are kept up, and taking
+// one down is an event that leads to a look, so only a change to a link left down after that
+// look waits for the backstop.
 
 import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
