@@ -20,7 +20,7 @@ import { ReloaderClient } from '../frr/reload-client.js';
 /** A device group no fabric link uses (they are all in group 0, "default"). */
 export const BENCH_GROUP = '4242';
 
-export async function resetNode(rt: RuntimeConfig, underlayNic: string, deps: { log: Logger; routerNetns: string }): Promise<void> {
+export async function resetNode(rt: RuntimeConfig, underlayNics: readonly string[], deps: { log: Logger; routerNetns: string }): Promise<void> {
   if ((await readFrrConf(rt.frrConfigDir)) !== EMPTY_FRR_CONF) {
     await writeFrrConf(rt.frrConfigDir, EMPTY_FRR_CONF);
     const r = await new ReloaderClient(rt.reloaderSocket).reload();
@@ -33,13 +33,13 @@ export async function resetNode(rt: RuntimeConfig, underlayNic: string, deps: { 
   ];
   // Group everything first (a host veth end takes its router end along when deleted), then delete.
   for (const s of sides) {
-    const ours = s.links.filter((l) => l.alias === OWNER_ALIAS && l.name !== underlayNic);
+    const ours = s.links.filter((l) => l.alias === OWNER_ALIAS && !underlayNics.includes(l.name));
     if (ours.length === 0) continue;
     const text = ours.map((l) => `link set dev ${l.name} group ${BENCH_GROUP}\n`).join('');
     await ip(s.ns, ['-batch', '-'], text);
   }
   for (const s of sides) await ip(s.ns, ['link', 'del', 'group', BENCH_GROUP]);
-  await teardownNode({ runtime: rt, underlayNic }, { log: deps.log, hostPid: process.pid });
+  await teardownNode({ runtime: rt, underlayNics: [...underlayNics] }, { log: deps.log, hostPid: process.pid });
 }
 
 async function ip(ns: string | undefined, args: string[], input?: string): Promise<void> {

@@ -98,7 +98,7 @@ export async function runSize(o: SizeOptions): Promise<SizeResult> {
     if (!q.quiet) say(`  N=${n}: FRR still used ${Math.round(q.cpuPercent)} % of a CPU after ${Math.round(q.waitedMs / 1000)} s; measuring ${before} anyway`);
   };
   const teardown = async (): Promise<void> => {
-    await resetNode(inputs.config.runtime, inputs.config.underlay.nic, { log, routerNetns: fabric.netns });
+    await resetNode(inputs.config.runtime, inputs.config.underlay.nics.map((u) => u.name), { log, routerNetns: fabric.netns });
     // zebra digests the deletions; let it finish before the next timed variant, so that no
     // variant shares the CPUs with FRR catching up on the one before.
     await sleep(500);

@@ -11,6 +11,8 @@ import type {
   NeighborConfig,
   ReadinessConfig,
   RuntimeConfig,
+  UnderlayNicConfig,
+  VlanConfig,
 } from './types.js';
 
 export { DEFAULT_ROUTER_ID_CIDR, DEFAULT_VXLAN_PORT, tableForVni };
@@ -55,6 +57,7 @@ export function applyDefaults(raw: unknown): Config {
     node: defined({ ...node }) as Config['node'],
     underlay: defined({
       ...u,
+      nics: underlayNics(u),
       routerIDCIDR: (u.routerIDCIDR as string | undefined) ?? DEFAULT_ROUTER_ID_CIDR,
       neighbors: list(u.neighbors).map((n) => defined({ ...map(n) }) as NeighborConfig),
     }) as Config['underlay'],
@@ -65,6 +68,17 @@ export function applyDefaults(raw: unknown): Config {
     readiness: { ...DEFAULT_READINESS, ...map(r.readiness) } as ReadinessConfig,
     runtime: { ...DEFAULT_RUNTIME, ...map(r.runtime) } as RuntimeConfig,
   }) as Config;
+}
+
+/** `nics` with every item as a map; the `nic` (+ `vlan`) shorthand as a list of one. */
+function underlayNics(u: Raw): UnderlayNicConfig[] {
+  if (typeof u.nic === 'string') return [defined({ name: u.nic, vlan: u.vlan === undefined ? undefined : (map(u.vlan) as unknown as VlanConfig) })];
+  return list(u.nics).flatMap((n) => {
+    if (typeof n === 'string') return [{ name: n }];
+    const m = map(n);
+    // An item refused by the structural pass has no name: it is left out (the error says why).
+    return typeof m.name === 'string' ? [defined({ ...m }) as unknown as UnderlayNicConfig] : [];
+  });
 }
 
 function l3vni(v: Raw, underlayAsn: number): L3VniConfig {

@@ -32,6 +32,7 @@ export interface ObjectSchema extends Common {
 export interface ArraySchema extends Common {
   kind: 'array';
   items: Schema;
+  minItems?: number;
 }
 
 export interface StringSchema extends Common {
@@ -70,7 +71,17 @@ export interface EnumSchema extends Common {
   values: readonly string[];
 }
 
-export type Schema = ObjectSchema | ArraySchema | StringSchema | IntSchema | BoolSchema | EnumSchema;
+/**
+ * A value of one of two shapes, told apart by its YAML type: a string or a map
+ * (`nics: [eth1, {name: eth1.100, vlan: {...}}]`). The short form is the string.
+ */
+export interface StringOrMapSchema extends Common {
+  kind: 'stringOrMap';
+  string: StringSchema;
+  map: ObjectSchema;
+}
+
+export type Schema = ObjectSchema | ArraySchema | StringSchema | IntSchema | BoolSchema | EnumSchema | StringOrMapSchema;
 
 type Opts<T> = Omit<T, 'kind'>;
 
@@ -83,6 +94,8 @@ export const int = (min: number, max: number, o: Omit<Opts<IntSchema>, 'ranges'>
   ({ kind: 'int', ranges: [[min, max]], ...o });
 export const intRanges = (ranges: IntSchema['ranges'], o: Omit<Opts<IntSchema>, 'ranges'> = {}): IntSchema =>
   ({ kind: 'int', ranges, ...o });
+export const stringOrMap = (string: StringSchema, map: ObjectSchema, o: Omit<Opts<StringOrMapSchema>, 'string' | 'map'> = {}): StringOrMapSchema =>
+  ({ kind: 'stringOrMap', string, map, ...o });
 export const bool = (o: Opts<BoolSchema> = {}): BoolSchema => ({ kind: 'bool', ...o });
 export const oneOf = (values: readonly string[], o: Omit<Opts<EnumSchema>, 'values'> = {}): EnumSchema =>
   ({ kind: 'enum', values, ...o });

@@ -64,7 +64,7 @@ function toJson(s: Schema, partial = true): Json {
       };
     }
     case 'array':
-      return { type: 'array', ...common, items: toJson(s.items, false) };
+      return { type: 'array', ...common, ...(s.minItems !== undefined ? { minItems: s.minItems } : {}), items: toJson(s.items, false) };
     case 'string':
       return { type: 'string', ...common, ...stringJson(s) };
     case 'int': {
@@ -80,6 +80,8 @@ function toJson(s: Schema, partial = true): Json {
       return { type: 'boolean', ...common };
     case 'enum':
       return { type: 'string', ...common, enum: [...s.values] };
+    case 'stringOrMap':
+      return { ...common, oneOf: [toJson(s.string, partial), toJson(s.map, partial)] };
   }
 }
 

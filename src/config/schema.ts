@@ -10,13 +10,13 @@ import {
   DEFAULT_RUNTIME,
   DEFAULT_VXLAN_PORT,
 } from './defaults.js';
-import { arr, bool, int, intRanges, obj, oneOf, str, type Schema } from './schema-dsl.js';
+import { arr, bool, int, intRanges, obj, oneOf, str, stringOrMap, type Schema, type StringSchema } from './schema-dsl.js';
 
 export const MAX_ASN = 4294967295;
 export const MAX_VNI = 16777215;
 
 /** Kernel interface names: IFNAMSIZ - 1 characters of a safe alphabet. */
-const ifname = (description: string): Schema =>
+const ifname = (description: string): StringSchema =>
   str({
     description,
     pattern: '^[a-zA-Z0-9._-]+$',
@@ -24,6 +24,15 @@ const ifname = (description: string): Schema =>
     minLength: 1,
     maxLength: 15,
   });
+
+const vlan = (description: string): Schema =>
+  obj(
+    {
+      parent: ifname('Parent interface of the VLAN.'),
+      id: int(1, 4094, { description: 'VLAN id.' }),
+    },
+    { description, required: ['parent', 'id'] },
+  );
 
 const asn = (description: string): Schema => int(1, MAX_ASN, { description });
 const vni = (description: string): Schema => int(1, MAX_VNI, { description });
@@ -45,7 +54,7 @@ export const PASSWORD_SCHEMA = str({
 const neighbor = obj(
   {
     address: str({ format: 'ip', description: 'Neighbor IP address (numbered session).' }),
-    interface: ifname('Interface for a BGP unnumbered session (RFC 5549), usually underlay.nic.'),
+    interface: ifname('Interface for a BGP unnumbered session (RFC 5549), one of the underlay NICs.'),
     asn: asn('Neighbor ASN.'),
     type: peerType('Instead of asn: "external" (any other AS) or "internal" (our AS).'),
     password: PASSWORD_SCHEMA,
@@ -167,16 +176,20 @@ export const CONFIG_SCHEMA = obj(
     underlay: obj(
       {
         asn: asn('ASN of this node in the underlay.'),
-        nic: ifname('Underlay NIC, moved into the router netns (the node gives it up).'),
-        vlan: obj(
-          {
-            parent: ifname('Parent interface of the VLAN.'),
-            id: int(1, 4094, { description: 'VLAN id.' }),
-          },
-          {
-            description: 'Instead of moving a physical NIC: create <nic> as VLAN <id> on <parent> and move only it.',
-            required: ['parent', 'id'],
-          },
+        nic: ifname('The one underlay NIC, moved into the router netns (the node gives it up). Shorthand for nics: [<nic>].'),
+        vlan: vlan('With nic: instead of moving a physical NIC, create <nic> as VLAN <id> on <parent> and move only it.'),
+        nics: arr(
+          stringOrMap(
+            ifname('An underlay NIC, moved into the router netns with its addresses and routes.'),
+            obj(
+              {
+                name: ifname('The NIC that moves into the router netns.'),
+                vlan: vlan('Create <name> as VLAN <id> on <parent> and move only it.'),
+              },
+              { description: 'An underlay NIC, or a VLAN evpn-node creates and moves.', required: ['name'] },
+            ),
+          ),
+          { description: 'Several underlay NICs (one per ToR): each is moved into the router netns. Instead of nic.', minItems: 1 },
         ),
         vtepCIDR: str({ format: 'cidr4', description: 'VTEP = first usable address + node.index.' }),
         routerIDCIDR: str({
@@ -187,7 +200,11 @@ export const CONFIG_SCHEMA = obj(
         mtu: int(1280, 65535, { description: 'Underlay MTU; VXLANs and veth legs get mtu - 50.' }),
         neighbors: arr(neighbor, { description: 'Underlay BGP neighbors (ToRs).', default: [] }),
       },
-      { description: 'The underlay: NIC, addresses, BGP to the ToRs.', required: ['asn', 'nic', 'vtepCIDR'] },
+      {
+        description: 'The underlay: NICs, addresses, BGP to the ToRs.',
+        required: ['asn', 'vtepCIDR'],
+        exactlyOne: [['nic', 'nics']],
+      },
     ),
     l3vnis: arr(l3vni, { description: 'L3VNIs (VRFs).', default: [] }),
     l2vnis: arr(l2vni, { description: 'L2VNIs (stretched segments).', default: [] }),

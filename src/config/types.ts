@@ -40,10 +40,21 @@ export interface VlanConfig {
   id: number;
 }
 
+/** One NIC of the underlay, moved into the router netns. */
+export interface UnderlayNicConfig {
+  name: string;
+  /** When set, evpn-node creates <name> as this VLAN in the host netns, then moves it. */
+  vlan?: VlanConfig;
+}
+
 export interface UnderlayConfig {
   asn: number;
-  nic: string;
+  /** The one-NIC shorthand as written (`nics` holds it too); absent when `nics` was given. */
+  nic?: string;
+  /** With `nic`: the VLAN it is created as. */
   vlan?: VlanConfig;
+  /** Every underlay NIC: underlay.nics, or [{name: nic, vlan}] from the shorthand. Never empty once valid. */
+  nics: UnderlayNicConfig[];
   vtepCIDR: string;
   routerIDCIDR: string;
   mtu?: number;

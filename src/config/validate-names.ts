@@ -5,6 +5,7 @@ import { bridgeName, hostLegName, MAX_IFNAME, routerLegName, vxlanName } from '.
 import type { Path } from './positions.js';
 import type { Config } from './types.js';
 import type { IssueSink } from './validate.js';
+import { nicPath, underlayNicNames } from './validate-underlay.js';
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
 
@@ -31,19 +32,20 @@ export function checkNames(c: Config, sink: IssueSink): void {
     const vni = generated.get(name);
     if (vni !== undefined) sink.error(path, `${what} "${name}" collides with the interface evpn-node creates for VNI ${vni}`);
   };
-  const nic = c.underlay?.nic;
-  clash(['underlay', 'nic'], nic, 'nic');
+  const u = c.underlay;
+  const nics = underlayNicNames(c);
+  (u?.nics ?? []).forEach((n, i) => clash(nicPath(u, i), n.name, 'underlay NIC'));
   c.l3vnis.forEach((v, i) => {
     const at: Path = ['l3vnis', i, 'vrf'];
     // FRR's `vrf default` is the main routing table, not a kernel VRF.
     if (v.vrf === 'default') sink.error(at, '"default" is reserved for the default VRF');
-    else if (isStr(nic) && v.vrf === nic) sink.error(at, `"${v.vrf}" is the name of underlay.nic`);
+    else if (isStr(v.vrf) && nics.includes(v.vrf)) sink.error(at, `"${v.vrf}" is the name of an underlay NIC`);
     else clash(at, v.vrf, 'VRF');
   });
   c.l2vnis.forEach((v, i) => {
     const at: Path = ['l2vnis', i, 'hostMaster', 'name'];
     const name = v.hostMaster?.name;
-    if (isStr(nic) && name === nic) sink.error(at, `"${name}" is underlay.nic, which moves into the router netns`);
+    if (isStr(name) && nics.includes(name)) sink.error(at, `"${name}" is an underlay NIC, which moves into the router netns`);
     else clash(at, name, 'hostMaster');
     if (isStr(name) && c.l3vnis.some((l3) => l3.vrf === name)) sink.error(at, `"${name}" is also a VRF name`);
   });

@@ -74,10 +74,6 @@ export function checkReferences(c: Config, sink: IssueSink): void {
       );
     }
   });
-  const u = c.underlay;
-  if (u?.vlan && isStr(u.vlan.parent) && u.vlan.parent === u.nic) {
-    sink.error(['underlay', 'vlan', 'parent'], 'must differ from underlay.nic: nic is the VLAN device created on this parent');
-  }
 }
 
 export function checkPrimary(c: Config, sink: IssueSink): void {
@@ -131,9 +127,6 @@ export function checkNeighbors(c: Config, sink: IssueSink): void {
     const keepalive = n.keepaliveTimeSeconds;
     if (typeof hold === 'number' && typeof keepalive === 'number' && hold !== 0 && hold <= keepalive) {
       sink.error(at('holdTimeSeconds'), `must be greater than keepaliveTimeSeconds (${keepalive})`);
-    }
-    if (isStr(n.interface) && isStr(u.nic) && n.interface !== u.nic) {
-      sink.warn(at('interface'), `is not underlay.nic (${u.nic}): only underlay.nic is moved into the router netns`);
     }
   });
 }

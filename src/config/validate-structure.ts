@@ -43,7 +43,9 @@ function walk(s: Schema, v: unknown, path: Path, out: StructureIssue[]): unknown
     case 'object':
       return isPlainMap(v) ? walkObject(s, v, path, out) : fail(`must be a map${got(v)}`);
     case 'array':
-      return Array.isArray(v) ? v.map((item, i) => walk(s.items, item, [...path, i], out)) : fail(`must be a list${got(v)}`);
+      if (!Array.isArray(v)) return fail(`must be a list${got(v)}`);
+      if (s.minItems !== undefined && v.length < s.minItems) return fail(s.minItems === 1 ? 'must not be empty' : `must have at least ${s.minItems} items`);
+      return v.map((item, i) => walk(s.items, item, [...path, i], out));
     case 'string': {
       if (typeof v !== 'string') return fail(`must be a string${got(v)}`);
       const why = checkString(s, v);
@@ -57,6 +59,10 @@ function walk(s: Schema, v: unknown, path: Path, out: StructureIssue[]): unknown
       return v;
     case 'bool':
       return typeof v === 'boolean' ? v : fail(`must be true or false${got(v)}`);
+    case 'stringOrMap':
+      if (typeof v === 'string') return walk(s.string, v, path, out);
+      if (isPlainMap(v)) return walk(s.map, v, path, out);
+      return fail(`must be a name or a map${got(v)}`);
     case 'enum':
       if (typeof v === 'string' && s.values.includes(v)) return v;
       return fail(`must be one of: ${s.values.join(', ')}${typeof v === 'string' ? didYouMean(v, s.values) : got(v)}`);

@@ -10,6 +10,7 @@ import { checkNames } from './validate-names.js';
 import { checkNodeFit, checkOverlaps } from './validate-net.js';
 import { checkNeighbors, checkPrimary, checkReferences, checkUnique } from './validate-refs.js';
 import { checkStructure } from './validate-structure.js';
+import { checkUnderlayNics } from './validate-underlay.js';
 
 /** Collects issues, resolving each value path to its file:line:col. */
 export class IssueSink {
@@ -62,5 +63,6 @@ export function validateSemantics(c: Config, sink: IssueSink): void {
   checkReferences(c, sink);
   checkPrimary(c, sink);
   checkNeighbors(c, sink);
+  checkUnderlayNics(c, sink);
   checkNames(c, sink);
 }

@@ -28,7 +28,7 @@ import { debounce, type Debounced } from './debounce.js';
 import { configTargets, watchPaths, type PathWatcher } from './watch.js';
 import { readTryFile, removeTryFile } from '../try/try-file.js';
 import { checkUnderlay } from './readiness.js';
-import { isMissingNic, statusText, type DaemonState } from './state.js';
+import { missingNics, statusText, type DaemonState } from './state.js';
 import { NetlinkMonitor } from './netlink-monitor.js';
 import { releaseDumps, smallYoungGeneration } from './heap.js';
 import { lenientRuntime, passwordFiles, readDiskConfig, readLastGoodConfig, type DiskRead, type LoadedConfig } from './config-source.js';
@@ -344,20 +344,27 @@ export class Daemon {
     }
     this.frr = { pid: report.netns.pid, inode: report.netns.inode, name: report.netns.name };
     this.last = statusOf(report, target.inputs.files);
-    const missing = report.conflicts.filter(isMissingNic);
-    if (missing.length) {
-      // The NIC (slow driver at boot) is waited for; the candidate stays the candidate.
+    const { missing, verdict } = missingNics(report.conflicts, target.inputs.desired.underlays.length);
+    if (verdict === 'all') {
+      // No underlay NIC at all (slow driver at boot): waited for; the candidate stays the candidate.
       this.setState('waiting-nic', missing[0]);
       this.retrySoon();
       return;
     }
     this.inForce = target;
     this.candidate = undefined;
-    this.backoff.reset();
+    // A NIC still missing keeps the backoff growing: a dead port is looked for every 10 s, not in a loop.
+    if (verdict === 'none') this.backoff.reset();
     if (forceFrrReload) await this.verifyFrr(target.inputs.config.runtime);
     if (report.conflicts.length) {
       this.noteError(report.conflicts[0] ?? '');
       this.setState('degraded', `${report.conflicts.length} conflict(s): ${report.conflicts[0]}`);
+      if (verdict === 'some') {
+        // Some NICs are there and plumbed: the node runs on those ToRs (readiness may pass)
+        // while the missing ones are looked for again.
+        if (missing.length === report.conflicts.length) this.convergedOnce = true;
+        this.retrySoon();
+      }
       return;
     }
     this.convergedOnce = true;

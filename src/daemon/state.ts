@@ -59,3 +59,14 @@ export function statusText(f: StatusFacts): string {
 
 /** A converge conflict that means "wait for the NIC" rather than "something is in the way". */
 export const isMissingNic = (conflict: string): boolean => /^underlay (NIC|VLAN parent) \S+ not found/.test(conflict);
+
+/**
+ * What missing underlay NICs mean for the daemon: 'all' (none of them there: wait, as for a slow
+ * driver at boot), 'some' (the node runs on the ToRs it has while the others are looked for
+ * again), or 'none'.
+ */
+export function missingNics(conflicts: readonly string[], nicCount: number): { missing: string[]; verdict: 'all' | 'some' | 'none' } {
+  const missing = conflicts.filter(isMissingNic);
+  const verdict = missing.length === 0 ? 'none' : missing.length >= nicCount ? 'all' : 'some';
+  return { missing, verdict };
+}

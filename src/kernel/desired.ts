@@ -89,7 +89,7 @@ export function desiredKernel(c: Config, d: Derived): DesiredKernel {
   ];
 
   return {
-    underlay: { name: c.underlay.nic, ...(c.underlay.vlan ? { vlan: { ...c.underlay.vlan } } : {}) },
+    underlays: c.underlay.nics.map((n) => ({ name: n.name, ...(n.vlan ? { vlan: { ...n.vlan } } : {}) })),
     vtep: d.vtep,
     links,
     addrs,

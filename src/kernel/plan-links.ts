@@ -236,12 +236,12 @@ const DELETE_RANK: Record<string, number> = { vxlan: 0, veth: 1, vlan: 2, bridge
 
 /** Our links that no desired link names any more: deleted in 'post', once FRR no longer refers to them. */
 function planStale(ctx: PlanContext): void {
-  const underlay = ctx.desired.underlay.name;
+  const underlays = new Set(ctx.desired.underlays.map((u) => u.name));
   // Host first: a stale pair is deleted from its host end (the host batch runs last in 'post').
   for (const ns of ['host', 'router'] as const) {
     const wanted = new Set(ctx.desired.links.filter((l) => l.ns === ns).map((l) => l.name));
     const stale = ctx.observed[ns].links
-      .filter((o) => isOurs(o) && !wanted.has(o.name) && o.name !== underlay)
+      .filter((o) => isOurs(o) && !wanted.has(o.name) && !underlays.has(o.name))
       .sort((a, b) => (DELETE_RANK[a.kind ?? ''] ?? 3) - (DELETE_RANK[b.kind ?? ''] ?? 3));
     for (const o of stale) {
       if (ctx.deleted[ns].has(o.ifindex)) continue;

@@ -1,7 +1,7 @@
-// The underlay NIC: moved from the host netns into the router netns, with its addresses and
-// routes copied (a netns move flushes both), and kept up there. Also: lo up in the router netns.
+// The underlay NICs: each moved from the host netns into the router netns, with its addresses
+// and routes copied (a netns move flushes both), and kept up there. Also: lo up in the router netns.
 
-import type { NsId } from '../model/desired.js';
+import type { NsId, UnderlayNic } from '../model/desired.js';
 import type { ObservedLink, ObservedNs } from './observed.js';
 import { RTN_UNICAST, TABLE_LOCAL } from './observed.js';
 import { addrAdd, linkMove, linkUp, routeAdd, vlanAdd, type NetnsTarget, type Phase } from './ops.js';
@@ -17,9 +17,14 @@ import { specOf } from './plan-routes.js';
 export const COPIED_ROUTE_PROTOS = new Set([3, 4, 16]);
 
 export function planUnderlay(ctx: PlanContext): void {
-  const u = ctx.desired.underlay;
   const lo = ctx.link('router', 'lo');
   if (lo && !lo.up) ctx.emit(STEP.lo, linkUp('router', 'pre', 'lo', 'lo is down in the router netns'));
+  // Each NIC on its own: one missing NIC (a slow driver, a dead port) does not hold back the
+  // others, so a dual-homed node comes up on the ToR it can reach.
+  for (const u of ctx.desired.underlays) planNic(ctx, u);
+}
+
+function planNic(ctx: PlanContext, u: UnderlayNic): void {
   const inRouter = ctx.link('router', u.name);
   const inHost = ctx.link('host', u.name);
   if (inRouter) {

@@ -1,8 +1,8 @@
-// Pure: the ops that remove everything evpn-node created, in both namespaces, and give the
+// Pure: the ops that remove everything evpn-node created, in both namespaces, and give every
 // underlay NIC back to the host with its addresses and static routes.
 //
 // 'pre' deletes (host first: a veth pair goes with its host end; then the router netns, whose
-// last line moves the NIC out); 'post' (host) re-adds the NIC's addresses and routes, which the
+// last lines move the NICs out); 'post' (host) re-adds the NICs' addresses and routes, which the
 // move flushed. Run with applyPlan(..., 'pre') then applyPlan(..., 'post').
 
 import type { NsId } from '../model/desired.js';
@@ -17,7 +17,8 @@ import { routeDel } from './ops.js';
 import { copyNicConfig } from './plan-underlay.js';
 
 export interface TeardownOptions {
-  underlayNic: string;
+  /** Every underlay NIC of the config (a VLAN one of ours is deleted, the others moved back). */
+  underlayNics: readonly string[];
   routerNetns: string;
   /** Where the NIC goes back to: the host netns by name (tests) or by a pid in it (production). */
   hostTarget: NetnsTarget;
@@ -37,13 +38,14 @@ export const TEARDOWN_GROUP = 0x6576706e;
 const GROUP_DELETE_MIN = 2;
 
 export function planTeardown(observed: ObservedPair, opts: TeardownOptions): KernelPlan {
-  const empty = { underlay: { name: opts.underlayNic }, vtep: '', links: [], addrs: [], routes: [], rules: [], sysctls: [] };
+  const nics = new Set(opts.underlayNics);
+  const empty = { underlays: opts.underlayNics.map((name) => ({ name })), vtep: '', links: [], addrs: [], routes: [], rules: [], sysctls: [] };
   const ctx = new PlanContext(empty, observed, { routerNetns: opts.routerNetns });
   for (const ns of ['host', 'router'] as const) {
     removeRoutes(ctx, ns, observed[ns]);
     const victims: ObservedLink[] = [];
     for (const o of [...observed[ns].links].sort((a, b) => (DELETE_RANK[a.kind ?? ''] ?? 3) - (DELETE_RANK[b.kind ?? ''] ?? 3))) {
-      if (!isOurs(o) || o.name === opts.underlayNic || ctx.deleted[ns].has(o.ifindex)) continue;
+      if (!isOurs(o) || nics.has(o.name) || ctx.deleted[ns].has(o.ifindex)) continue;
       victims.push(o);
       markDeleted(ctx, ns, o);
     }
@@ -54,7 +56,7 @@ export function planTeardown(observed: ObservedPair, opts: TeardownOptions): Ker
     for (const a of l.addrs) if (a.label === VTEP_LABEL) ctx.emit(STEP.addrDel, addrDel('router', 'pre', l.name, `${a.local}/${a.prefixlen}`, `teardown: remove VTEP ${a.local}/${a.prefixlen} from ${l.name}`));
   }
   restoreLocalRule(ctx, r);
-  underlayBack(ctx, observed, opts);
+  for (const name of opts.underlayNics) underlayBack(ctx, observed, name, opts);
   return ctx.plan();
 }
 
@@ -88,8 +90,8 @@ function restoreLocalRule(ctx: PlanContext, r: ObservedNs): void {
   }
 }
 
-function underlayBack(ctx: PlanContext, observed: ObservedPair, opts: TeardownOptions): void {
-  const nic = observed.router.links.find((l) => l.name === opts.underlayNic);
+function underlayBack(ctx: PlanContext, observed: ObservedPair, name: string, opts: TeardownOptions): void {
+  const nic = observed.router.links.find((l) => l.name === name);
   if (!nic) return;
   // Last line of the router batch: everything above may still route over it.
   const last = STEP.rules + 10;

@@ -68,7 +68,8 @@ export interface UnderlayNic {
 }
 
 export interface DesiredKernel {
-  underlay: UnderlayNic;
+  /** Every underlay NIC (one per ToR on a dual-homed node), in config order. */
+  underlays: UnderlayNic[];
   /** The VTEP address (no prefix), a /32 on lo in the router netns. */
   vtep: string;
   links: DesiredLink[];

@@ -1,9 +1,9 @@
 // Teardown: give the node back. FRR is emptied first (it stops referring to VRFs and VNIs before
 // they vanish, the same order as removals in a reconcile), then every kernel object evpn-node
-// owns is deleted and the underlay NIC moves back to the host with its addresses and routes.
+// owns is deleted and every underlay NIC moves back to the host with its addresses and routes.
 //
 // Teardown is the emergency exit, so it must work when the config is broken: it needs only the
-// runtime paths and the underlay NIC's name, read leniently when the config does not validate.
+// runtime paths and the underlay NICs' names, read leniently when the config does not validate.
 
 import { existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -27,7 +27,7 @@ export const EMPTY_FRR_CONF = '! evpn-node: torn down; FRR runs without configur
 
 export interface TeardownTarget {
   runtime: RuntimeConfig;
-  underlayNic: string;
+  underlayNics: string[];
 }
 
 export interface TeardownReport {
@@ -39,9 +39,9 @@ export interface TeardownReport {
 /** Runtime paths and NIC from the config; from its raw YAML when it does not validate. */
 export async function teardownTarget(configPath: string, log: Logger): Promise<TeardownTarget> {
   const r = await loadConfig(configPath);
-  if (r.ok && r.config) return { runtime: r.config.runtime, underlayNic: r.config.underlay.nic };
+  if (r.ok && r.config) return { runtime: r.config.runtime, underlayNics: r.config.underlay.nics.map((n) => n.name) };
   for (const i of r.issues.filter((x) => x.severity === 'error')) log.warn(formatIssue(i));
-  log.warn('the config does not validate; tearing down with the runtime paths and NIC read from it as written');
+  log.warn('the config does not validate; tearing down with the runtime paths and NICs read from it as written');
   let raw: Record<string, unknown> = {};
   try {
     raw = (parseYaml(await readFile(configPath, 'utf8')) as Record<string, unknown>) ?? {};
@@ -51,8 +51,18 @@ export async function teardownTarget(configPath: string, log: Logger): Promise<T
   const rt = (raw.runtime ?? {}) as Partial<Record<keyof RuntimeConfig, unknown>>;
   const runtime = { ...DEFAULT_RUNTIME } as RuntimeConfig;
   for (const k of Object.keys(DEFAULT_RUNTIME) as Array<keyof RuntimeConfig>) if (typeof rt[k] === 'string') runtime[k] = rt[k] as string;
-  const nic = (raw.underlay as { nic?: unknown } | undefined)?.nic;
-  return { runtime, underlayNic: typeof nic === 'string' ? nic : '' };
+  return { runtime, underlayNics: rawNicNames(raw.underlay) };
+}
+
+/** `underlay.nic`, or the names in `underlay.nics` (strings or {name}), of a config as written. */
+function rawNicNames(underlay: unknown): string[] {
+  const u = (underlay ?? {}) as { nic?: unknown; nics?: unknown };
+  if (typeof u.nic === 'string') return [u.nic];
+  if (!Array.isArray(u.nics)) return [];
+  return u.nics.flatMap((n: unknown) => {
+    const name = typeof n === 'string' ? n : (n as { name?: unknown } | null)?.name;
+    return typeof name === 'string' ? [name] : [];
+  });
 }
 
 export async function teardownNode(t: TeardownTarget, deps: { log: Logger; hostPid: number }): Promise<TeardownReport> {
@@ -72,7 +82,7 @@ export async function teardownNode(t: TeardownTarget, deps: { log: Logger; hostP
   const frrEmptied = await emptyFrr(rt, log);
 
   const observed = routerNetns ? await observeBoth({ routerNetns }) : { host: await observe(processRunner(), {}), router: emptyNs() };
-  const plan = planTeardown(observed, { underlayNic: t.underlayNic, routerNetns: routerNetns ?? '', hostTarget: { pid: deps.hostPid } });
+  const plan = planTeardown(observed, { underlayNics: t.underlayNics, routerNetns: routerNetns ?? '', hostTarget: { pid: deps.hostPid } });
   await applyPhase(plan, 'pre', { routerNetns: routerNetns ?? '' });
   await applyPhase(plan, 'post', { routerNetns: routerNetns ?? '' });
   await syncKubeletEnv(rt, undefined);

@@ -83,8 +83,8 @@ export async function gatherStatus(opts: GatherOptions): Promise<StatusReport> {
 }
 
 async function readInterfaces(router: StatusReport['router'], view: ConfigView): Promise<StatusReport['interfaces']> {
-  const underlayNic = (view.lastGood?.config ?? view.onDisk.config)?.underlay.nic;
-  const opts = underlayNic !== undefined ? { underlayNic } : {};
+  const nics = (view.lastGood?.config ?? view.onDisk.config)?.underlay.nics;
+  const opts = nics !== undefined ? { underlayNics: nics.map((n) => n.name) } : {};
   if (router.ok) {
     const both = await observeBoth({ routerNetns: router.netns });
     return { ok: true, links: managedLinks(both, opts), routerObserved: true };

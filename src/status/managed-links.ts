@@ -1,5 +1,5 @@
 // Pure: the links `status` shows — everything evpn-node created (ifalias evpn-node), the
-// underlay NIC wherever it is now, and lo with the VTEP address in the router netns.
+// underlay NICs wherever they are now, and lo with the VTEP address in the router netns.
 
 import { OWNER_ALIAS, VTEP_LABEL } from '../kernel/names.js';
 import type { ObservedLink, ObservedNs } from '../kernel/observed.js';
@@ -7,7 +7,7 @@ import type { ObservedLink, ObservedNs } from '../kernel/observed.js';
 export interface ManagedLink {
   ns: 'host' | 'router';
   name: string;
-  /** 'underlay' and 'vtep' for the NIC and lo; otherwise the link kind (bridge, vxlan, veth, vrf, vlan). */
+  /** 'underlay' and 'vtep' for the NICs and lo; otherwise the link kind (bridge, vxlan, veth, vrf, vlan). */
   role: string;
   up: boolean;
   mtu: number;
@@ -16,12 +16,12 @@ export interface ManagedLink {
   addrs: string[];
 }
 
-export function managedLinks(observed: { host?: ObservedNs; router?: ObservedNs }, opts: { underlayNic?: string }): ManagedLink[] {
+export function managedLinks(observed: { host?: ObservedNs; router?: ObservedNs }, opts: { underlayNics?: readonly string[] }): ManagedLink[] {
   const out: ManagedLink[] = [];
   for (const ns of ['router', 'host'] as const) {
     const links = observed[ns]?.links ?? [];
     for (const l of links) {
-      const role = roleOf(l, ns, opts.underlayNic);
+      const role = roleOf(l, ns, opts.underlayNics ?? []);
       if (role === undefined) continue;
       const addrs = l.addrs
         .filter((a) => (role === 'vtep' ? a.label === VTEP_LABEL : a.scope === 0))
@@ -32,8 +32,8 @@ export function managedLinks(observed: { host?: ObservedNs; router?: ObservedNs 
   return out;
 }
 
-function roleOf(l: ObservedLink, ns: 'host' | 'router', underlayNic: string | undefined): string | undefined {
-  if (l.name === underlayNic) return 'underlay';
+function roleOf(l: ObservedLink, ns: 'host' | 'router', underlayNics: readonly string[]): string | undefined {
+  if (underlayNics.includes(l.name)) return 'underlay';
   if (ns === 'router' && l.name === 'lo' && l.addrs.some((a) => a.label === VTEP_LABEL)) return 'vtep';
   if (l.alias === OWNER_ALIAS) return l.kind ?? 'link';
   return undefined;

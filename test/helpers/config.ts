@@ -13,7 +13,7 @@ export function nodeConfig(over: Partial<Omit<Config, 'underlay'>> & { neighbors
     node: { index: 3 },
     underlay: {
       asn: 64514,
-      nic: 'eth1',
+      nics: [{ name: 'eth1' }],
       vtepCIDR: '100.65.0.0/24',
       routerIDCIDR: DEFAULT_ROUTER_ID_CIDR,
       neighbors: neighbors ?? [{ address: TOR, asn: 64512 }],

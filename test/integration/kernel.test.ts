@@ -36,7 +36,7 @@ function countingRunner(): Runner & { calls: string[][] } {
 }
 
 const cfg = (vnis: number[], extra = {}) =>
-  config({ l2vnis: vnis.map((v) => l2(v, v === 110 ? { hostAddress: '192.170.10.20/24' } : {})), ...extra }, { nic: 'kp-eth1', mtu: 9000 });
+  config({ l2vnis: vnis.map((v) => l2(v, v === 110 ? { hostAddress: '192.170.10.20/24' } : {})), ...extra }, { nics: [{ name: 'kp-eth1' }], mtu: 9000 });
 
 async function observeNow(desired: DesiredKernel, runner: Runner = processRunner()): Promise<ObservedBoth> {
   return observeBoth({ routerNetns: ROUTER, hostNetns: HOST, runner, desired });
@@ -255,7 +255,7 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
 
   test('teardown removes our links and gives kp-eth1 back with its address and route', async () => {
     const observed = await observeBoth({ routerNetns: ROUTER, hostNetns: HOST, desired: desiredFor(cfg([110])) });
-    const plan = planTeardown(observed, { underlayNic: 'kp-eth1', routerNetns: ROUTER, hostTarget: { name: HOST } });
+    const plan = planTeardown(observed, { underlayNics: ['kp-eth1'], routerNetns: ROUTER, hostTarget: { name: HOST } });
     await applyAll(plan);
     expect(await ours(ROUTER)).toEqual([]);
     expect(await ours(HOST)).toEqual([]);
@@ -275,7 +275,7 @@ describe('features this kernel may lack', () => {
       console.warn('SKIP: this kernel cannot create VRF devices ("Unknown device type"): L3VNI apply is covered by the lab VM tier');
       ctx.skip();
     }
-    const desired = desiredFor(config({ l3vnis: [l3('red', 100, { hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24' } } })] }, { nic: 'kp-eth1' }));
+    const desired = desiredFor(config({ l3vnis: [l3('red', 100, { hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24' } } })] }, { nics: [{ name: 'kp-eth1' }] }));
     const observed = await observeNow(desired);
     await applyAll(planKernel(desired, observed, { routerNetns: ROUTER, hostNetns: HOST }));
     expect((await planNow(desired)).ops).toEqual([]);
@@ -286,7 +286,7 @@ describe('features this kernel may lack', () => {
       console.warn('SKIP: this kernel cannot create VLAN devices ("Unknown device type"): the VLAN underlay is covered by unit plans and the lab VM tier');
       ctx.skip();
     }
-    const desired = desiredFor(config({}, { nic: 'kp-v100', vlan: { parent: 'kp-eth1', id: 100 } }));
+    const desired = desiredFor(config({}, { nics: [{ name: 'kp-v100', vlan: { parent: 'kp-eth1', id: 100 } }] }));
     await applyAll(await planNow(desired));
     expect((await planNow(desired)).ops).toEqual([]);
   });

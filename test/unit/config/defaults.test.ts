@@ -19,6 +19,7 @@ test('the minimal config gets every default', () => {
     underlay: {
       asn: 64514,
       nic: 'eth1',
+      nics: [{ name: 'eth1' }],
       vtepCIDR: '100.65.0.0/24',
       routerIDCIDR: '10.0.0.0/24',
       neighbors: [{ address: '192.168.11.2', asn: 64512 }],

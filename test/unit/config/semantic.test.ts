@@ -97,11 +97,11 @@ describe('names that collide', () => {
   test.each([
     [`l3vnis:\n${vrf('vni100', 100)}`, 'd.yaml:2:10: l3vnis[0].vrf: VRF "vni100" collides with the interface evpn-node creates for VNI 100'],
     [`l3vnis:\n${vrf('default', 1)}`, 'd.yaml:2:10: l3vnis[0].vrf: "default" is reserved for the default VRF'],
-    [`l3vnis:\n${vrf('eth1', 1)}`, 'd.yaml:2:10: l3vnis[0].vrf: "eth1" is the name of underlay.nic'],
+    [`l3vnis:\n${vrf('eth1', 1)}`, 'd.yaml:2:10: l3vnis[0].vrf: "eth1" is the name of an underlay NIC'],
     ['l2vnis:\n  - {vni: 110, hostMaster: {name: host-110}}\n', 'd.yaml:2:35: l2vnis[0].hostMaster.name: hostMaster "host-110" collides with the interface evpn-node creates for VNI 110'],
-    ['l2vnis:\n  - {vni: 110, hostMaster: {name: eth1}}\n', 'd.yaml:2:35: l2vnis[0].hostMaster.name: "eth1" is underlay.nic, which moves into the router netns'],
+    ['l2vnis:\n  - {vni: 110, hostMaster: {name: eth1}}\n', 'd.yaml:2:35: l2vnis[0].hostMaster.name: "eth1" is an underlay NIC, which moves into the router netns'],
     [`l3vnis:\n${vrf('red', 1)}l2vnis:\n  - {vni: 110, hostMaster: {name: red}}\n`, 'd.yaml:5:35: l2vnis[0].hostMaster.name: "red" is also a VRF name'],
-    ['underlay:\n  nic: pe-7\nl2vnis:\n  - vni: 7\n', 'd.yaml:2:8: underlay.nic: nic "pe-7" collides with the interface evpn-node creates for VNI 7'],
+    ['underlay:\n  nic: pe-7\nl2vnis:\n  - vni: 7\n', 'd.yaml:2:8: underlay.nic: underlay NIC "pe-7" collides with the interface evpn-node creates for VNI 7'],
   ])('%j', (text, expected) => {
     expect(dropInErrors(text)).toContain(expected);
   });
@@ -161,7 +161,7 @@ describe('references', () => {
 
   test('vlan.parent is not the nic', () => {
     expect(dropInErrors('underlay:\n  vlan: {parent: eth1, id: 10}\n')).toEqual([
-      'd.yaml:2:18: underlay.vlan.parent: must differ from underlay.nic: nic is the VLAN device created on this parent',
+      "d.yaml:2:18: underlay.vlan.parent: must differ from the NIC's name (eth1 is the VLAN device created on this parent)",
     ]);
   });
 });
@@ -229,7 +229,7 @@ describe('neighbors', () => {
     const r = withDropIn('underlay:\n  neighbors:\n    - {interface: eth2, type: external}\n');
     expect(r.ok).toBe(true);
     expect(warningLines(r)).toEqual([
-      'd.yaml:3:19: warning: underlay.neighbors[1].interface: is not underlay.nic (eth1): only underlay.nic is moved into the router netns',
+      'd.yaml:3:19: warning: underlay.neighbors[1].interface: is not an underlay NIC (eth1): only the underlay NICs are moved into the router netns',
     ]);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, test, vi } from 'vitest';
 import { debounce } from '../../../src/daemon/debounce.js';
 import { SingleFlight } from '../../../src/daemon/single-flight.js';
 import { Backoff } from '../../../src/daemon/backoff.js';
-import { isMissingNic, statusText } from '../../../src/daemon/state.js';
+import { isMissingNic, missingNics, statusText } from '../../../src/daemon/state.js';
 import { parseTryFile } from '../../../src/try/try-file.js';
 import { underlayEstablished } from '../../../src/daemon/readiness.js';
 
@@ -115,6 +115,11 @@ describe('status text', () => {
   test('a missing NIC or VLAN parent means waiting; other conflicts do not', () => {
     expect(isMissingNic('underlay NIC eth1 not found in the host or router netns (waiting?)')).toBe(true);
     expect(isMissingNic('underlay VLAN parent eth0 not found in the host netns (waiting?)')).toBe(true);
+    const gone = (n: string) => `underlay NIC ${n} not found in the host or router netns (waiting?)`;
+    // Dual-homed: one NIC missing is not a wait (the node runs on the other ToR), both are.
+    expect(missingNics([gone('eth1')], 2).verdict).toBe('some');
+    expect(missingNics([gone('eth1'), gone('eth2'), 'vni7 exists but was not created by evpn-node'], 2)).toEqual({ missing: [gone('eth1'), gone('eth2')], verdict: 'all' });
+    expect(missingNics(['something else'], 1).verdict).toBe('none');
     expect(isMissingNic('address 10.0.0.1/24: device br-pe-110 not found in the router netns')).toBe(false);
   });
 });

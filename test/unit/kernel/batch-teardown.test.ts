@@ -37,7 +37,7 @@ describe('renderBatch', () => {
 describe('planTeardown', () => {
   const G = TEARDOWN_GROUP;
   test('recorded L2 state: our links go by device group (pairs from the host end), VTEP removed, NIC back with address and route', () => {
-    const plan = planTeardown({ host: fixture('host-l2'), router: fixture('router-l2') }, { underlayNic: 'kp-eth1', routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
+    const plan = planTeardown({ host: fixture('host-l2'), router: fixture('router-l2') }, { underlayNics: ['kp-eth1'], routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
     expect(plan.conflicts).toEqual([]);
     expect(plan.ops.map((o) => `${o.ns} ${o.phase} ${o.kind === 'ip' ? o.args.join(' ') : ''}`)).toEqual([
       `host pre link set dev host-110 group ${G}`,
@@ -63,7 +63,7 @@ describe('planTeardown', () => {
     const foreign = host.links.find((l) => l.name === 'lo');
     if (!foreign) throw new Error('fixture has no lo');
     foreign.group = G;
-    const plan = planTeardown({ host, router: fixture('router-l2') }, { underlayNic: 'kp-eth1', routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
+    const plan = planTeardown({ host, router: fixture('router-l2') }, { underlayNics: ['kp-eth1'], routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
     const hostLines = plan.ops.filter((o) => o.ns === 'host' && o.phase === 'pre').map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''));
     expect(hostLines).toEqual(['link del dev host-110', 'link del dev host-120', 'link del dev br-hs-110', 'link del dev br-hs-120']);
     expect(plan.conflicts).toEqual([expect.stringMatching(/group .* not evpn-node's .* one by one/)]);
@@ -74,20 +74,20 @@ describe('planTeardown', () => {
   test('links of ours already in the group (an interrupted teardown) are not set again; our underlay VLAN in the group blocks the group delete', () => {
     const host = fixture('host-l2');
     for (const l of host.links) if (l.alias === 'evpn-node') l.group = G;
-    const plan = planTeardown({ host, router: fixture('router-l2') }, { underlayNic: 'kp-eth1', routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
+    const plan = planTeardown({ host, router: fixture('router-l2') }, { underlayNics: ['kp-eth1'], routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
     expect(plan.ops.filter((o) => o.ns === 'host' && o.phase === 'pre').map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual([`link del group ${G}`]);
     const router = fixture('router-l2');
     const nic = router.links.find((l) => l.name === 'kp-eth1');
     if (!nic) throw new Error('fixture has no kp-eth1');
     Object.assign(nic, { alias: 'evpn-node', group: G });
-    const vlanPlan = planTeardown({ host: fixture('host-l2'), router }, { underlayNic: 'kp-eth1', routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
+    const vlanPlan = planTeardown({ host: fixture('host-l2'), router }, { underlayNics: ['kp-eth1'], routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
     expect(vlanPlan.ops.some((o) => o.ns === 'router' && o.kind === 'ip' && o.args.includes('group'))).toBe(false);
   });
 
   test('routes of ours removed, the local rule order restored, FRR\'s routes never copied back, our VLAN NIC deleted', () => {
     const router = fixture('router-misc');
     router.links.push({ name: 'eth1.100', ifindex: 60, kind: 'vlan', vlan: { id: 100 }, alias: 'evpn-node', mtu: 1500, up: true, addrs: [] });
-    const plan = planTeardown({ host: fixture('host-before'), router }, { underlayNic: 'eth9', routerNetns: 'r', hostTarget: { name: 'h' } });
+    const plan = planTeardown({ host: fixture('host-before'), router }, { underlayNics: ['eth9'], routerNetns: 'r', hostTarget: { name: 'h' } });
     const lines = plan.ops.map((o) => `${o.ns} ${o.phase} ${o.kind === 'ip' ? o.args.join(' ') : ''}`);
     expect(lines).toEqual([
       'router pre route del default via 192.168.60.1 dev eth9 proto 240',
@@ -105,7 +105,7 @@ describe('planTeardown', () => {
       'host post link set dev eth9 up',
       'host post route add 10.98.0.0/16 via 192.168.60.1 dev eth9 proto 4 metric 20',
     ]);
-    const vlan = planTeardown({ host: fixture('host-before'), router }, { underlayNic: 'eth1.100', routerNetns: 'r', hostTarget: { name: 'h' } });
+    const vlan = planTeardown({ host: fixture('host-before'), router }, { underlayNics: ['eth1.100'], routerNetns: 'r', hostTarget: { name: 'h' } });
     expect(vlan.ops.filter((o) => o.kind === 'ip' && o.args.includes('eth1.100')).map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual(['link del dev eth1.100']);
   });
 });

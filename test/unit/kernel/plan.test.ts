@@ -13,7 +13,7 @@ const argsOf = (o: Op) => (o.kind === 'ip' ? o.args.join(' ') : `sysctl ${o.key}
 
 /** The state the integration test recorded after applying L2VNIs 110 and 120. */
 const l2Desired = (vnis = [110, 120]) =>
-  desiredFor(config({ l2vnis: vnis.map((v) => l2(v, v === 110 ? { hostAddress: '192.170.10.20/24' } : {})) }, { nic: 'kp-eth1', mtu: 9000 }));
+  desiredFor(config({ l2vnis: vnis.map((v) => l2(v, v === 110 ? { hostAddress: '192.170.10.20/24' } : {})) }, { nics: [{ name: 'kp-eth1' }], mtu: 9000 }));
 const applied = () => ({ host: fixture('host-l2'), router: fixture('router-l2', FORWARDING) });
 const fresh = () => ({ host: fixture('host-before'), router: routerWithLo() });
 
@@ -370,7 +370,7 @@ describe('planKernel: underlay', () => {
   });
 
   test('VLAN underlay: created with our alias in the host, then moved', () => {
-    const d = desiredFor(config({}, { nic: 'eth1.100', vlan: { parent: 'kp-eth1', id: 100 } }));
+    const d = desiredFor(config({}, { nics: [{ name: 'eth1.100', vlan: { parent: 'kp-eth1', id: 100 } }] }));
     const plan = planKernel(d, fresh(), OPTS);
     expect(plan.ops.filter((o) => o.ns === 'host').map(argsOf)).toEqual([
       'link add link kp-eth1 name eth1.100 type vlan id 100',
@@ -380,13 +380,13 @@ describe('planKernel: underlay', () => {
     // Ours and in the router netns: not a stale link.
     const obs = applied();
     obs.router.links.push({ name: 'eth1.100', ifindex: 40, kind: 'vlan', vlan: { id: 100 }, alias: 'evpn-node', mtu: 1500, up: true, addrs: [] });
-    expect(planKernel({ ...l2Desired(), underlay: { name: 'eth1.100', vlan: { parent: 'kp-eth1', id: 100 } } }, obs, OPTS).ops).toEqual([]);
+    expect(planKernel({ ...l2Desired(), underlays: [{ name: 'eth1.100', vlan: { parent: 'kp-eth1', id: 100 } }] }, obs, OPTS).ops).toEqual([]);
   });
 });
 
 test('1000 L2VNIs plan from nothing, then from their own recorded shape, in reasonable time', () => {
   const vnis = Array.from({ length: 1000 }, (_, i) => 1000 + i);
-  const d = desiredFor(config({ l2vnis: vnis.map((v) => l2(v)) }, { nic: 'kp-eth1' }));
+  const d = desiredFor(config({ l2vnis: vnis.map((v) => l2(v)) }, { nics: [{ name: 'kp-eth1' }] }));
   const t0 = performance.now();
   const plan = planKernel(d, fresh(), OPTS);
   const ms = performance.now() - t0;

@@ -16,7 +16,7 @@ const NOW = new Date('2026-01-01T00:01:30.000Z');
 
 describe('managedLinks', () => {
   test('our links in both netns, the underlay NIC and the VTEP on lo; nothing else', () => {
-    const links = managedLinks({ host: fixture('host-l2'), router: fixture('router-l2') }, { underlayNic: 'kp-eth1' });
+    const links = managedLinks({ host: fixture('host-l2'), router: fixture('router-l2') }, { underlayNics: ['kp-eth1'] });
     const rows = links.map((l) => `${l.ns} ${l.name} ${l.role}${l.master ? ` <${l.master}>` : ''} ${l.addrs.join(',')}`.trim());
     expect(rows).toMatchSnapshot();
     expect(links.every((l) => l.ns === 'router' || l.ns === 'host')).toBe(true);
@@ -63,7 +63,7 @@ describe('formatStatus', () => {
     runtime: { ...DEFAULT_RUNTIME },
     units: { available: false, reason: 'no system bus at /run/dbus/system_bus_socket (not running under systemd?)' },
     router: { ok: true, netns: 'evpn-node', pid: 4242, inode: 4026532000 },
-    interfaces: { ok: true, routerObserved: true, links: managedLinks({ host: fixture('host-l2'), router: fixture('router-l2') }, { underlayNic: 'kp-eth1' }) },
+    interfaces: { ok: true, routerObserved: true, links: managedLinks({ host: fixture('host-l2'), router: fixture('router-l2') }, { underlayNics: ['kp-eth1'] }) },
     bgp: { ok: true, sessions, underlay: underlayVerdict(sessions) },
     reconcile: parseStatusFile('/run/evpn-node/status.json', JSON.stringify({ at: '2026-01-01T00:00:00.000Z', ok: true, durationMs: 2227, kernelOps: 24, frrReloaded: true, conflicts: [], configFiles: [] })),
     config: configSummary(view(), noStatus),
