@@ -1,6 +1,8 @@
 // Config issues: every problem found in the config files, with the file, line and column of the
 // offending value, so `evpn-node validate` can print them all at once (netplan style).
 
+import { maskSecretLine, sourceText, type SourceText } from './source-text.js';
+
 export type Severity = 'error' | 'warning';
 
 export interface ConfigIssue {
@@ -38,23 +40,38 @@ export function formatIssue(i: ConfigIssue): string {
 
 /**
  * The issue, then the offending source line and a caret under the column (netplan's format).
- * Password values on the shown line are masked: the line printed is the user's file, and a
- * syntax error in a password line must not put the secret on a terminal or into a log.
+ * The line is the user's file: its secret values are masked (source-text.ts), so an error near
+ * a password does not put it on a terminal or into a log. Pass a SourceText prepared once per
+ * file when quoting many issues of it.
  */
-export function formatIssueWithSource(issue: ConfigIssue, sourceText: string): string {
+export function formatIssueWithSource(issue: ConfigIssue, source: string | SourceText): string {
   const head = formatIssue(issue);
-  const line = sourceText.split(/\r?\n/)[issue.line - 1];
-  if (line === undefined) return head;
-  const shown = maskSecretLine(line.replace(/\t/g, ' '));
+  const shown = (typeof source === 'string' ? sourceText(source) : source).line(issue.line);
+  if (shown === undefined || issue.line < 1) return head;
   const caret = `${' '.repeat(Math.max(0, issue.col - 1))}^`;
   return `${head}\n  ${shown}\n  ${caret}`;
 }
 
-/** `password: s3cret` -> `password: <redacted>` (passwordFile is a path, not a secret). */
-export function maskSecretLine(line: string): string {
-  // Block (`password: x`) and flow (`{password: x, ...}`) style; an unterminated quote masks to
-  // the end of the line.
-  return line.replace(/(\bpassword["']?\s*:[ \t]*)("[^"]*"?|'[^']*'?|[^,}\s]+)/g, '$1<redacted>');
+export { maskSecretLine };
+/**
+ * Every issue with its source line (the text as it was read, secrets masked), as one string:
+ * each file is split and scanned for secrets once, however many issues point into it.
+ */
+export function formatIssues(issues: readonly ConfigIssue[], sources: ReadonlyArray<{ path: string; text: string }>): string {
+  const texts = new Map(sources.map((s) => [s.path, s.text]));
+  const prepared = new Map<string, SourceText>();
+  const out: string[] = [];
+  for (const issue of issues) {
+    const text = texts.get(issue.file);
+    if (text === undefined) {
+      out.push(formatIssue(issue));
+      continue;
+    }
+    let src = prepared.get(issue.file);
+    if (!src) prepared.set(issue.file, (src = sourceText(text)));
+    out.push(formatIssueWithSource(issue, src));
+  }
+  return out.map((l) => `${l}\n`).join('');
 }
 
 export const hasErrors = (issues: readonly ConfigIssue[]): boolean =>

@@ -25,6 +25,8 @@ export interface LoadResult {
   mergedYaml: string;
   /** Where each value of the merged config came from (for later checks, e.g. secrets). */
   positions: Positions;
+  /** The texts read, as they were when read (what `validate` quotes under its issues). */
+  sources: ConfigText[];
 }
 
 export interface ConfigText {
@@ -47,11 +49,11 @@ export function loadConfigTexts(files: readonly ConfigText[]): LoadResult {
   const mergedYaml = stringify(merged.value);
   // A file that did not parse would make every value it sets look missing: report its syntax
   // errors, not a cascade of "is required".
-  if (hasErrors(issues)) return { issues: sortIssues(issues, names), files: names, ok: false, mergedYaml, positions };
+  if (hasErrors(issues)) return { issues: sortIssues(issues, names), files: names, ok: false, mergedYaml, positions, sources: [...files] };
   const v = validateConfig(merged.value, positions);
   issues.push(...v.issues);
   const ok = !hasErrors(issues);
-  return { ...(ok ? { config: v.config } : {}), issues: sortIssues(issues, names), files: names, ok, mergedYaml, positions };
+  return { ...(ok ? { config: v.config } : {}), issues: sortIssues(issues, names), files: names, ok, mergedYaml, positions, sources: [...files] };
 }
 
 export interface LoadOptions {
@@ -116,6 +118,7 @@ function fileProblem(file: string, message: string): LoadResult {
     ok: false,
     mergedYaml: '',
     positions: positionsOf({ pos: { file, line: 1, col: 1 } }),
+    sources: [],
   };
 }
 

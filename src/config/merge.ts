@@ -21,8 +21,9 @@ export function mergeLayers(layers: readonly Layer[]): Layer | undefined {
   );
 }
 
+/** A map as YAML gives one: not a list, and not a Set, Map or byte array (`!!set`, `!!omap`, `!!binary`). */
 export const isPlainMap = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+  typeof v === 'object' && v !== null && !Array.isArray(v) && [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null);
 
 function mergeAt(base: Layer, over: Layer, path: Path): Layer {
   if (isPlainMap(base.value) && isPlainMap(over.value)) {

@@ -5,6 +5,7 @@ import { LineCounter, parseAllDocuments, type YAMLError, type YAMLWarning } from
 import type { ConfigIssue } from './errors.js';
 import type { Layer } from './merge.js';
 import { buildPosTree } from './positions.js';
+import { checkYamlKeys } from './yaml-keys.js';
 
 export interface ParsedFile {
   /** undefined when the file could not be used (syntax error, several documents, not a map). */
@@ -18,7 +19,9 @@ export function parseConfigFile(file: string, text: string): ParsedFile {
     const { line, col } = lc.linePos(offset);
     return { file, line, col, path: '', message, severity };
   };
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
+  // uniqueKeys: false: yaml's check is quadratic; yaml-keys.ts checks duplicates (and keys that are
+  // JavaScript property names) in one pass before the document becomes a value.
+  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: false });
   // An empty file (or comments only) is an empty map: an empty drop-in is harmless.
   if (docs.length === 0) return { layer: { value: {}, pos: { pos: { file, line: 1, col: 1 } } }, issues: [] };
   const issues: ConfigIssue[] = [];
@@ -29,6 +32,8 @@ export function parseConfigFile(file: string, text: string): ParsedFile {
   const [doc, second] = docs;
   if (second) issues.push(issue(second.range[0], 'a config file holds one YAML document; remove the "---" and what follows or merge it into one'));
   if (!doc || issues.some((i) => i.severity === 'error')) return { issues };
+  const keyIssues = checkYamlKeys(doc.contents, file, lc);
+  if (keyIssues.length) return { issues: [...issues, ...keyIssues] };
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });

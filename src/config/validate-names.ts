@@ -42,11 +42,12 @@ export function checkNames(c: Config, sink: IssueSink): void {
     else if (isStr(v.vrf) && nics.includes(v.vrf)) sink.error(at, `"${v.vrf}" is the name of an underlay NIC`);
     else clash(at, v.vrf, 'VRF');
   });
+  const vrfs = new Set(c.l3vnis.map((l3) => l3.vrf));
   c.l2vnis.forEach((v, i) => {
     const at: Path = ['l2vnis', i, 'hostMaster', 'name'];
     const name = v.hostMaster?.name;
     if (isStr(name) && nics.includes(name)) sink.error(at, `"${name}" is an underlay NIC, which moves into the router netns`);
     else clash(at, name, 'hostMaster');
-    if (isStr(name) && c.l3vnis.some((l3) => l3.vrf === name)) sink.error(at, `"${name}" is also a VRF name`);
+    if (isStr(name) && vrfs.has(name)) sink.error(at, `"${name}" is also a VRF name`);
   });
 }

@@ -6,6 +6,7 @@ import { formatPrefix, parseIfaceCidr, parsePrefix, prefixOf, prefixSize, prefix
 import { formatPath, type Path } from './positions.js';
 import type { Config } from './types.js';
 import type { IssueSink } from './validate.js';
+import { OverlapIndex } from './overlap-index.js';
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
 
@@ -55,12 +56,14 @@ interface Net {
   prefix: Prefix;
 }
 
-/** Reports every later net overlapping an earlier one in the list. */
+/** Reports every later net overlapping an earlier one in the list (naming the first such). */
 function reportOverlaps(nets: readonly Net[], sink: IssueSink, why: string): void {
-  nets.forEach((b, j) => {
-    const a = nets.slice(0, j).find((x) => prefixesOverlap(x.prefix, b.prefix));
+  const index = new OverlapIndex<Net>();
+  for (const b of nets) {
+    const a = index.firstOverlap(b.prefix);
     if (a) sink.error(b.path, `${formatPrefix(b.prefix)} overlaps ${formatPath(a.path)} (${formatPrefix(a.prefix)}): ${why}`);
-  });
+    index.add(b.prefix, b);
+  }
 }
 
 export function checkOverlaps(c: Config, sink: IssueSink): void {
@@ -82,29 +85,36 @@ export function checkOverlaps(c: Config, sink: IssueSink): void {
   }
 
   // Within one VRF: its host session and the gateway subnets of its L2VNIs are routes of the
-  // same table.
-  for (const vrf of new Set((c.l3vnis ?? []).map((v) => v.vrf).filter(isStr))) {
-    const nets = sessions.filter((s) => c.l3vnis[s.path[1] as number]?.vrf === vrf);
-    (c.l2vnis ?? []).forEach((l2, i) => {
-      if (l2.l3vni !== vrf) return;
-      (l2.gatewayIPs ?? []).forEach((g, k) => {
-        const ic = isStr(g) ? parseIfaceCidr(g) : undefined;
-        if (ic) nets.push({ path: ['l2vnis', i, 'gatewayIPs', k], prefix: prefixOf(ic.ip, ic.length) });
-      });
+  // same table. Grouped in one pass (host sessions first, then the L2VNIs in order).
+  const byVrf = new Map<string, Net[][]>();
+  for (const v of c.l3vnis ?? []) if (isStr(v.vrf) && !byVrf.has(v.vrf)) byVrf.set(v.vrf, []);
+  for (const s of sessions) byVrf.get(c.l3vnis[s.path[1] as number]?.vrf ?? '')?.push([s]);
+  (c.l2vnis ?? []).forEach((l2, i) => {
+    const groups = isStr(l2.l3vni) ? byVrf.get(l2.l3vni) : undefined;
+    if (!groups) return;
+    const nets: Net[] = [];
+    (l2.gatewayIPs ?? []).forEach((g, k) => {
+      const ic = isStr(g) ? parseIfaceCidr(g) : undefined;
+      if (ic) nets.push({ path: ['l2vnis', i, 'gatewayIPs', k], prefix: prefixOf(ic.ip, ic.length) });
     });
-    reportGatewayOverlaps(nets, sink, vrf);
-  }
+    groups.push(nets);
+  });
+  for (const [vrf, groups] of byVrf) reportGatewayOverlaps(groups, sink, vrf);
 }
 
-/** Gateway subnets against the VRF's host sessions and the other L2VNIs' gateway subnets. */
-function reportGatewayOverlaps(nets: readonly Net[], sink: IssueSink, vrf: string): void {
-  nets.forEach((b, j) => {
-    if (b.path[0] !== 'l2vnis') return;
-    const a = nets
-      .slice(0, j)
-      .find((x) => prefixesOverlap(x.prefix, b.prefix) && !(x.path[0] === 'l2vnis' && x.path[1] === b.path[1]));
-    if (a) {
-      sink.error(b.path, `subnet ${formatPrefix(b.prefix)} overlaps ${formatPath(a.path)} (${formatPrefix(a.prefix)}) in VRF ${vrf}`);
+/**
+ * Gateway subnets against the VRF's host sessions and the other L2VNIs' gateway subnets. A group
+ * is one host session or one L2VNI's gateways: those of the same L2VNI may overlap each other
+ * (they are one bridge's addresses), so a group is queried before any of it is indexed.
+ */
+function reportGatewayOverlaps(groups: ReadonlyArray<readonly Net[]>, sink: IssueSink, vrf: string): void {
+  const index = new OverlapIndex<Net>();
+  for (const group of groups) {
+    for (const b of group) {
+      if (b.path[0] !== 'l2vnis') continue;
+      const a = index.firstOverlap(b.prefix);
+      if (a) sink.error(b.path, `subnet ${formatPrefix(b.prefix)} overlaps ${formatPath(a.path)} (${formatPrefix(a.prefix)}) in VRF ${vrf}`);
     }
-  });
+    for (const b of group) index.add(b.prefix, b);
+  }
 }

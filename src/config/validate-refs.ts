@@ -57,12 +57,21 @@ export function checkUnique(c: Config, sink: IssueSink): void {
   });
 }
 
+/**
+ * ` (did you mean "red"?)` among the VRF names, while there are few enough of them: the search
+ * compares the word with every name, and an issue must cost about the same however many VRFs
+ * there are (10,000 misspelt references to 10,000 VRFs would be 10^8 edit distances).
+ */
+const vrfHint = (word: string, names: readonly string[]): string => (names.length <= DID_YOU_MEAN_MAX ? didYouMean(word, names) : '');
+const DID_YOU_MEAN_MAX = 256;
+
 export function checkReferences(c: Config, sink: IssueSink): void {
   const vrfNames = c.l3vnis.map((v) => v.vrf).filter(isStr);
+  const vrfSet = new Set(vrfNames);
   c.l2vnis.forEach((v, i) => {
     const at = (...rest: Array<string | number>): Path => ['l2vnis', i, ...rest];
-    if (isStr(v.l3vni) && !vrfNames.includes(v.l3vni)) {
-      sink.error(at('l3vni'), `names no L3VNI: "${v.l3vni}" is not an l3vnis[].vrf${didYouMean(v.l3vni, vrfNames)}`);
+    if (isStr(v.l3vni) && !vrfSet.has(v.l3vni)) {
+      sink.error(at('l3vni'), `names no L3VNI: "${v.l3vni}" is not an l3vnis[].vrf${vrfHint(v.l3vni, vrfNames)}`);
     }
     if (v.l3vni === undefined && (v.gatewayIPs ?? []).length > 0) {
       sink.error(at('gatewayIPs'), 'needs "l3vni": gateway addresses live in the VRF the segment routes in');
@@ -82,7 +91,7 @@ export function checkPrimary(c: Config, sink: IssueSink): void {
   if (isStr(p.l3vni)) {
     const names = c.l3vnis.map((v) => v.vrf).filter(isStr);
     const l3 = c.l3vnis.find((v) => v.vrf === p.l3vni);
-    if (!l3) sink.error(['primary', 'l3vni'], `names no L3VNI: "${p.l3vni}" is not an l3vnis[].vrf${didYouMean(p.l3vni, names)}`);
+    if (!l3) sink.error(['primary', 'l3vni'], `names no L3VNI: "${p.l3vni}" is not an l3vnis[].vrf${vrfHint(p.l3vni, names)}`);
     else if (!l3.hostSession) {
       sink.error(['primary', 'l3vni'], `l3vni "${p.l3vni}" has no hostSession: the primary interface is its host leg`);
     }

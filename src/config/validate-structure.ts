@@ -73,7 +73,8 @@ function walkObject(s: ObjectSchema, v: Record<string, unknown>, path: Path, out
   const known = Object.keys(s.props);
   const clean: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(v)) {
-    const prop = s.props[key];
+    // Own properties only: `toString` must not find Object.prototype's function.
+    const prop = Object.hasOwn(s.props, key) ? s.props[key] : undefined;
     if (!prop) {
       const hint = didYouMean(key, known) || ` (expected one of: ${known.join(', ')})`;
       out.push({ path: [...path, key], message: `unknown key "${key}"${hint}`, at: 'key' });

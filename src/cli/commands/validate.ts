@@ -1,7 +1,6 @@
 // `evpn-node validate`: every error and warning, each as file:line:col: path: message.
-import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../../config/load.js';
-import { formatIssue, formatIssueWithSource } from '../../config/errors.js';
+import { formatIssues } from '../../config/errors.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../errors.js';
 
@@ -11,12 +10,7 @@ export async function runValidate(ctx: CliContext): Promise<number> {
     ctx.out(JSON.stringify({ ok: r.ok, files: r.files, issues: r.issues }, null, 2));
     return r.ok ? EXIT.ok : EXIT.invalid;
   }
-  const sources = new Map<string, string>();
-  for (const issue of r.issues) {
-    if (!sources.has(issue.file)) sources.set(issue.file, await readFile(issue.file, 'utf8').catch(() => ''));
-    const src = sources.get(issue.file) ?? '';
-    process.stderr.write(`${src ? formatIssueWithSource(issue, src) : formatIssue(issue)}\n`);
-  }
+  process.stderr.write(formatIssues(r.issues, r.sources));
   const errors = r.issues.filter((i) => i.severity === 'error').length;
   const warnings = r.issues.length - errors;
   if (errors) {

@@ -1,7 +1,9 @@
 // How issues read: file:line:col: path: message, and netplan-style source line with a caret.
 
 import { expect, test } from 'vitest';
-import { ConfigError, formatIssue, formatIssueWithSource, maskSecretLine, type ConfigIssue } from '../../../src/config/errors.js';
+import { ConfigError, formatIssue, formatIssues, formatIssueWithSource, maskSecretLine, type ConfigIssue } from '../../../src/config/errors.js';
+import { loadConfigTexts } from '../../../src/config/load.js';
+import { sourceText } from '../../../src/config/source-text.js';
 
 const issue = (over: Partial<ConfigIssue> = {}): ConfigIssue => ({
   file: 'config.yaml',
@@ -44,4 +46,33 @@ test('ConfigError carries every issue and lists the errors in its message', () =
   const e = new ConfigError([issue(), issue({ severity: 'warning', message: 'w' })]);
   expect(e.issues).toHaveLength(2);
   expect(e.message).toBe('invalid config:\nconfig.yaml:12:5: l3vnis[0].vni: must be 1..16777215');
+});
+
+test('source lines never show a password, whatever its YAML form', () => {
+  const secret = 'Hunter2x';
+  const forms = [
+    `underlay:\n  neighbors:\n    - password: !!str ${secret}\n      bogus: 1\n`,
+    `underlay:\n  neighbors:\n    - password: &pw ${secret}\n      bogus: 1\n`,
+    `underlay:\n  neighbors:\n    - password: !!str &pw "${secret}"\n      bogus: 1\n`,
+    `x: &pw ${secret}\nunderlay:\n  neighbors:\n    - password: *pw\n`,
+    `underlay:\n  neighbors:\n    - password: |\n        ${secret}\n      bogus: 1\n`,
+    `underlay:\n  neighbors:\n    - {address: 10.0.0.1, password: !!str '${secret}', asn: 1, bogus: 1}\n`,
+    `underlay:\n  neighbors:\n    - pasword: ${secret}\n`,
+    `underlay:\n  neighbors:\n    - password: ${secret}\n       ${secret}\n`,
+  ];
+  for (const text of forms) {
+    const src = sourceText(text);
+    const lines = text.split('\n').map((_, i) => src.line(i + 1) ?? '');
+    expect(lines.join('\n'), text).not.toContain(secret);
+    // Every issue of a real load of that text, quoted the way `validate` prints it.
+    const r = loadConfigTexts([{ path: 'x.yaml', text }]);
+    expect(formatIssues(r.issues, r.sources), text).not.toContain(secret);
+  }
+  // What stays: the key, its tag and anchor, and other values.
+  expect(sourceText(forms[2]!).line(3)).toBe('    - password: !!str &pw <redacted>');
+  expect(sourceText(forms[3]!).line(1)).toBe('x: &pw <redacted>');
+  expect(sourceText(forms[4]!).line(4)).toBe('        <redacted>');
+  expect(sourceText(forms[5]!).line(3)).toBe("    - {address: 10.0.0.1, password: !!str <redacted>, asn: 1, bogus: 1}");
+  expect(sourceText('  passwordFile: /etc/x\n').line(1)).toBe('  passwordFile: /etc/x');
+  expect(maskSecretLine('    - password: !!str &a s3cret')).toBe('    - password: !!str &a <redacted>');
 });

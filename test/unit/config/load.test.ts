@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig, loadConfigTexts } from '../../../src/config/load.js';
-import { BASE, errorLines, lines, single, withDropIn } from './helpers.js';
+import { BASE, dropInErrors, errorLines, lines, single, withDropIn } from './helpers.js';
 
 describe('drop-in merge', () => {
   test('l3vnis append; an appended item keeps its drop-in position under its merged index', () => {
@@ -114,7 +114,34 @@ describe('YAML problems', () => {
   });
 
   test('duplicate keys are refused', () => {
-    expect(errorLines(single(`${BASE}node: {index: 1}\n`))).toEqual(['x.yaml:10:1: YAML: Map keys must be unique']);
+    expect(errorLines(single(`${BASE}node: {index: 1}\n`))).toEqual(['x.yaml:10:1: YAML: Map keys must be unique ("node" is also at line 1)']);
+    expect(errorLines(single(`${BASE}l2vnis:\n  - {vni: 1, vni: 2}\n`))).toEqual(['x.yaml:11:14: YAML: Map keys must be unique ("vni" is also at line 11)']);
+  });
+
+  // Config values are plain objects: `__proto__` would replace a prototype in the drop-in merge
+  // (render crashed on it), `toString` would find Object.prototype's function as a schema entry.
+  test('keys that name JavaScript object properties are refused anywhere, in any file, with their position', () => {
+    const cases: Array<[string, string]> = [
+      ['__proto__:\n  polluted: true\n', 'd.yaml:1:1: __proto__: key "__proto__" is not allowed'],
+      ['underlay:\n  constructor: 1\n', 'd.yaml:2:3: underlay.constructor: key "constructor" is not allowed'],
+      ['l2vnis:\n  - vni: 7\n    hostMaster: {name: br0, toString: x}\n', 'd.yaml:3:29: l2vnis[0].hostMaster.toString: key "toString" is not allowed'],
+      ['frr:\n  prototype: {}\n', 'd.yaml:2:3: frr.prototype: key "prototype" is not allowed'],
+      ['x:\n  - - {hasOwnProperty: 1}\n', 'd.yaml:2:8: x[0][0].hasOwnProperty: key "hasOwnProperty" is not allowed'],
+    ];
+    for (const [dropIn, want] of cases) {
+      const errors = dropInErrors(dropIn);
+      expect(errors, dropIn).toHaveLength(1);
+      expect(errors[0]).toContain(want);
+    }
+    // In the main file too, and every one of them is reported.
+    const r = loadConfigTexts([{ path: 'config.yaml', text: `${BASE}__proto__: {a: 1}\nvalueOf: 2\n` }]);
+    expect(errorLines(r).map((l) => l.split(': ')[0])).toEqual(['config.yaml:10:1', 'config.yaml:11:1']);
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test('a Set, ordered map or binary where a map belongs is not a map', () => {
+    expect(dropInErrors('frr: !!set {a, b}\n')).toEqual(['d.yaml:1:12: frr: must be a map']);
   });
 
   test('the top level must be a map', () => {
