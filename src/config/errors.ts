@@ -74,6 +74,17 @@ export function formatIssues(issues: readonly ConfigIssue[], sources: ReadonlyAr
   return out.map((l) => `${l}\n`).join('');
 }
 
+/**
+ * An exception thrown while a config was parsed, validated, derived or rendered: the config
+ * made pure code fail where the checks should have refused it first. It is reported as an
+ * error of that config (so the daemon keeps or falls back to the last good one, and `render`
+ * prints one line instead of a stack trace), never as a transient failure to retry.
+ */
+export function unexpectedIssue(file: string, stage: string, e: unknown): ConfigIssue {
+  const why = e instanceof Error ? e.message : String(e);
+  return { file, line: 0, col: 0, path: '', message: `this config cannot be used: ${stage} failed: ${why.split('\n')[0]} (a check should have caught this: please report it)`, severity: 'error' };
+}
+
 export const hasErrors = (issues: readonly ConfigIssue[]): boolean =>
   issues.some((i) => i.severity === 'error');
 

@@ -4,7 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import { hasErrors, sortIssues, type ConfigIssue } from './errors.js';
+import { hasErrors, sortIssues, unexpectedIssue, type ConfigIssue } from './errors.js';
 import { mergeLayers, type Layer } from './merge.js';
 import { parseConfigFile } from './parse.js';
 import { positionsOf, type Positions } from './positions.js';
@@ -34,8 +34,24 @@ export interface ConfigText {
   text: string;
 }
 
-/** Pure: main file first, then the drop-ins in merge order. */
+/** Pure: main file first, then the drop-ins in merge order. Never throws: an exception is an issue. */
 export function loadConfigTexts(files: readonly ConfigText[]): LoadResult {
+  try {
+    return loadTexts(files);
+  } catch (e) {
+    const names = files.map((f) => f.path);
+    return {
+      issues: [unexpectedIssue(names[0] ?? '', 'reading the config', e)],
+      files: names,
+      ok: false,
+      mergedYaml: '',
+      positions: positionsOf({ pos: { file: names[0] ?? '', line: 1, col: 1 } }),
+      sources: [...files],
+    };
+  }
+}
+
+function loadTexts(files: readonly ConfigText[]): LoadResult {
   const issues: ConfigIssue[] = [];
   const layers: Layer[] = [];
   for (const f of files) {

@@ -8,7 +8,7 @@ import { DEFAULT_RUNTIME } from '../config/defaults.js';
 import { loadConfig, type LoadResult } from '../config/load.js';
 import { readSecrets } from '../config/secrets.js';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js';
-import { inputsFromConfig, type NodeInputs } from '../reconcile/inputs.js';
+import { inputsFromFiles, type NodeInputs } from '../reconcile/inputs.js';
 import { lastGoodPath } from '../reconcile/state-files.js';
 import { teardownTarget } from '../reconcile/teardown.js';
 import { createLogger } from '../log.js';
@@ -63,20 +63,20 @@ async function fromLoad(r: LoadResult, source: ConfigSource): Promise<DiskRead> 
     const errors = r.issues.filter((i) => i.severity === 'error');
     return { ok: false, files: r.files, sha256: digest, errors, firstError: errors[0] ? formatIssue(errors[0]) : 'invalid config' };
   }
-  let secrets: Map<number, string>;
   try {
-    secrets = await readSecrets(r.config, r.positions);
+    const secrets = await readSecrets(r.config, r.positions);
+    const inputs: NodeInputs = {
+      ...inputsFromFiles(r.config, secrets, r.files),
+      files: r.files,
+      mergedYaml: r.mergedYaml,
+      warnings: r.issues.filter((i) => i.severity === 'warning'),
+    };
+    return { ok: true, loaded: { inputs, source, sha256: digest } };
   } catch (e) {
-    // A passwordFile changed between the check and the read.
+    // A passwordFile changed between the check and the read, or the config made derive or
+    // render throw: either way this config is invalid, not a failure to retry.
     if (!(e instanceof ConfigError)) throw e;
     const errors = e.issues.filter((i) => i.severity === 'error');
     return { ok: false, files: r.files, sha256: digest, errors, firstError: errors[0] ? formatIssue(errors[0]) : e.message };
   }
-  const inputs: NodeInputs = {
-    ...inputsFromConfig(r.config, secrets),
-    files: r.files,
-    mergedYaml: r.mergedYaml,
-    warnings: r.issues.filter((i) => i.severity === 'warning'),
-  };
-  return { ok: true, loaded: { inputs, source, sha256: digest } };
 }

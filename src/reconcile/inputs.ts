@@ -3,7 +3,7 @@
 
 import type { Config } from '../config/types.js';
 import type { ConfigIssue } from '../config/errors.js';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, unexpectedIssue } from '../config/errors.js';
 import { loadConfig, type LoadOptions } from '../config/load.js';
 import { readSecrets } from '../config/secrets.js';
 import { deriveNode, kubeletEnv, type Derived } from '../config/derive.js';
@@ -48,13 +48,27 @@ export function inputsFromConfig(config: Config, secrets: ReadonlyMap<number, st
   };
 }
 
+/**
+ * inputsFromConfig for a config read from `files`. A config that makes derive, the FRR model or
+ * render throw is an invalid config (ConfigError naming its main file): the daemon then keeps
+ * or falls back to the last good config instead of retrying it, and the CLI says so in one line.
+ */
+export function inputsFromFiles(config: Config, secrets: ReadonlyMap<number, string>, files: readonly string[]): ReturnType<typeof inputsFromConfig> {
+  try {
+    return inputsFromConfig(config, secrets);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError([unexpectedIssue(files[0] ?? '', 'deriving or rendering it', e)]);
+  }
+}
+
 /** Load, validate and derive; throws ConfigError (exit 2) with every issue when invalid. */
 export async function loadInputs(configPath: string, opts: LoadOptions = {}): Promise<NodeInputs> {
   const r = await loadConfig(configPath, opts);
   if (!r.ok || !r.config) throw new ConfigError(r.issues.filter((i) => i.severity === 'error'));
   const secrets = await readSecrets(r.config, r.positions);
   return {
-    ...inputsFromConfig(r.config, secrets),
+    ...inputsFromFiles(r.config, secrets, r.files),
     files: r.files,
     mergedYaml: r.mergedYaml,
     warnings: r.issues.filter((i) => i.severity === 'warning'),
