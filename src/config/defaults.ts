@@ -8,6 +8,7 @@ import type {
   HostSessionConfig,
   L2VniConfig,
   L3VniConfig,
+  MetricsConfig,
   NeighborConfig,
   ReadinessConfig,
   RuntimeConfig,
@@ -66,6 +67,7 @@ export function applyDefaults(raw: unknown): Config {
     primary: primary && defined({ defaultRoute: DEFAULT_PRIMARY_DEFAULT_ROUTE, ...primary }),
     frr: defined({ logLevel: DEFAULT_FRR_LOG_LEVEL, ...map(r.frr) }) as Config['frr'],
     readiness: { ...DEFAULT_READINESS, ...map(r.readiness) } as ReadinessConfig,
+    metrics: r.metrics === undefined ? undefined : (defined({ ...map(r.metrics) }) as MetricsConfig),
     runtime: { ...DEFAULT_RUNTIME, ...map(r.runtime) } as RuntimeConfig,
   }) as Config;
 }

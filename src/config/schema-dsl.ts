@@ -9,7 +9,8 @@ export type StringFormat =
   | 'cidr6' // IPv6 network prefix, host bits zero
   | 'ifaceCidr' // address with prefix length, 192.170.10.1/24 (IPv4 or IPv6)
   | 'routeTarget' // ASN:NN or A.B.C.D:NN
-  | 'absPath';
+  | 'absPath'
+  | 'listenAddress'; // IPv4:PORT or [IPv6]:PORT
 
 interface Common {
   description?: string;

@@ -1,15 +1,21 @@
-// JSON Schema (draft 2020-12) of config.yaml, generated from CONFIG_SCHEMA for editor completion
-// (yaml-language-server). Committed as etc/config.schema.json; a unit test keeps it current
-// (`npm run schema` rewrites it).
+// JSON Schema (draft-07) of config.yaml, generated from CONFIG_SCHEMA for editor completion
+// (yaml-language-server) and CI checks. Committed as etc/config.schema.json, shipped in the image
+// as /usr/share/evpn-node/config.schema.json; a unit test keeps it current (`npm run schema`
+// rewrites it). Draft-07 because it is what every validator and editor plugin still speaks
+// (yaml-language-server, check-jsonschema, ajv's default); nothing here needs a later draft.
 
 import { CONFIG_SCHEMA } from './schema.js';
 import type { Schema, StringFormat, StringSchema } from './schema-dsl.js';
 
 type Json = Record<string, unknown>;
 
+/** The schema's identity: where it is published (it names no version: fields are only added). */
+export const CONFIG_SCHEMA_ID = 'https://github.com/evpn-node/evpn-node/raw/main/etc/config.schema.json';
+
 export function configJsonSchema(): Json {
   return {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: CONFIG_SCHEMA_ID,
     title: 'evpn-node config',
     ...toJson(CONFIG_SCHEMA),
     $comment:
@@ -29,6 +35,7 @@ const FORMAT_PATTERNS: Record<StringFormat, string> = {
   ifaceCidr: '^[0-9a-fA-F:.]+/[0-9]{1,3}$',
   routeTarget: '^([0-9]+|[0-9]{1,3}(\\.[0-9]{1,3}){3}):[0-9]+$',
   absPath: '^/[^\\s!#]*$',
+  listenAddress: '^([0-9]{1,3}(\\.[0-9]{1,3}){3}|\\[[0-9a-fA-F:.]+\\]):[0-9]{1,5}$',
 };
 /** A single token: what every non-text string must be (see validate-structure.ts). */
 const TOKEN_PATTERN = '^[^\\s!#\\u0000-\\u001f\\u007f]*$';

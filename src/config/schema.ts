@@ -239,6 +239,19 @@ export const CONFIG_SCHEMA = obj(
       },
       { description: 'When the node network counts as ready (systemd READY=1).' },
     ),
+    metrics: obj(
+      {
+        textfileDir: str({
+          format: 'absPath',
+          description: "Write evpn-node.prom here (atomically, each pass and at least every 30 s) for node_exporter's textfile collector.",
+        }),
+        listen: str({
+          format: 'listenAddress',
+          description: 'Serve GET /metrics on this address, e.g. "127.0.0.1:9479" or "[::1]:9479".',
+        }),
+      },
+      { description: 'Prometheus metrics (evpn_node_*): a textfile for node_exporter and/or an HTTP endpoint.' },
+    ),
     runtime: obj(
       {
         netns: str({

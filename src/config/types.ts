@@ -133,6 +133,14 @@ export interface RuntimeConfig {
   runDir: string;
 }
 
+/** Prometheus metrics outputs; neither set: no metrics are collected. */
+export interface MetricsConfig {
+  /** node_exporter's textfile collector directory: evpn-node.prom is written there. */
+  textfileDir?: string;
+  /** "ADDRESS:PORT" to serve GET /metrics on. */
+  listen?: string;
+}
+
 export interface Config {
   node: { index: number; vtepIP?: string; routerID?: string };
   underlay: UnderlayConfig;
@@ -141,5 +149,6 @@ export interface Config {
   primary?: PrimaryConfig;
   frr: FrrConfig;
   readiness: ReadinessConfig;
+  metrics?: MetricsConfig;
   runtime: RuntimeConfig;
 }

@@ -25,7 +25,21 @@ export function checkFormat(format: StringFormat, value: string): string | undef
       return checkRouteTarget(value);
     case 'absPath':
       return value.startsWith('/') ? undefined : 'must be an absolute path';
+    case 'listenAddress':
+      return parseListenAddress(value) ? undefined : 'must be ADDRESS:PORT with an IP address, like 127.0.0.1:9479 or [::1]:9479';
   }
+}
+
+/** "127.0.0.1:9479" / "[::1]:9479" -> host and port; undefined when it is not one. */
+export function parseListenAddress(value: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
+  if (!m) return undefined;
+  const host = m[1] ?? m[2] ?? '';
+  const ip = parseIp(host);
+  const port = Number(m[3]);
+  // Brackets for IPv6 only, and an IPv6 address only in brackets.
+  if (!ip || (m[1] !== undefined) !== (ip.family === 6) || port < 1 || port > 65535) return undefined;
+  return { host, port };
 }
 
 function checkPrefix(value: string, family: 4 | 6): string | undefined {

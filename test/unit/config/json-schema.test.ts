@@ -4,16 +4,22 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { configJsonSchema, configJsonSchemaText } from '../../../src/config/schema-json.js';
 
 const root = join(import.meta.dirname, '../../..');
 // strictRequired would refuse the standard `oneOf: [{required: [a]}, {required: [b]}]` idiom.
-const validator = new Ajv2020({ allErrors: true, strict: true, strictRequired: false }).compile(configJsonSchema());
+const validator = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(configJsonSchema());
 const check = (doc: unknown): string[] =>
   validator(doc) ? [] : (validator.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+
+test('draft-07 with an $id (what editors and CI validators expect)', () => {
+  const s = configJsonSchema();
+  expect(s.$schema).toBe('http://json-schema.org/draft-07/schema#');
+  expect(s.$id).toMatch(/^https:\/\/.+\/config\.schema\.json$/);
+});
 
 test('etc/config.schema.json is current (npm run schema regenerates it)', async () => {
   await expect(configJsonSchemaText()).toMatchFileSnapshot(join(root, 'etc/config.schema.json'));
@@ -40,6 +46,7 @@ describe('the JSON Schema refuses what an editor should flag', () => {
     ['password and passwordFile', { underlay: { neighbors: [{ address: '10.0.0.1', asn: 1, password: 'a', passwordFile: '/a' }] } }, 'must NOT be valid'],
     ['reserved table', { l3vnis: [{ vrf: 'red', vni: 1, table: 254 }] }, 'must match a schema in anyOf'],
     ['newline in a token', { underlay: { nic: 'eth1\nx' } }, 'must match pattern'],
+    ['metrics.listen without a port', { metrics: { listen: '127.0.0.1' } }, 'must match pattern'],
   ])('%s', (_, doc, message) => {
     expect(check(doc).join('\n')).toContain(message);
   });

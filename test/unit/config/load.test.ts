@@ -155,7 +155,7 @@ describe('YAML problems', () => {
     expect(r.ok).toBe(true);
     const bad = withDropIn('x: &v 0\nunderlay:\n  mtu: *v\n');
     expect(errorLines(bad)).toEqual([
-      'd.yaml:1:1: x: unknown key "x" (expected one of: node, underlay, l3vnis, l2vnis, primary, frr, readiness, runtime)',
+      'd.yaml:1:1: x: unknown key "x" (expected one of: node, underlay, l3vnis, l2vnis, primary, frr, readiness, metrics, runtime)',
       'd.yaml:3:8: underlay.mtu: must be 1280..65535',
     ]);
   });

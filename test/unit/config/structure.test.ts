@@ -114,7 +114,7 @@ describe('required and unknown keys', () => {
 
   test('an unknown key far from any known one lists the known keys', () => {
     expect(dropInErrors('kubernetes: true\n')).toEqual([
-      'd.yaml:1:1: kubernetes: unknown key "kubernetes" (expected one of: node, underlay, l3vnis, l2vnis, primary, frr, readiness, runtime)',
+      'd.yaml:1:1: kubernetes: unknown key "kubernetes" (expected one of: node, underlay, l3vnis, l2vnis, primary, frr, readiness, metrics, runtime)',
     ]);
   });
 });
