@@ -32,6 +32,9 @@ import { missingNics, statusText, type DaemonState } from './state.js';
 import { NetlinkMonitor } from './netlink-monitor.js';
 import { releaseDumps, smallYoungGeneration } from './heap.js';
 import { lenientRuntime, passwordFiles, readDiskConfig, readLastGoodConfig, type DiskRead, type LoadedConfig } from './config-source.js';
+import type { MetricsExporter, MetricsFacts } from '../metrics/exporter.js';
+import { driftKinds } from '../metrics/drift-kinds.js';
+import { expectedVnis } from '../metrics/frr-state.js';
 
 export interface DaemonOptions {
   configPath: string;
@@ -51,6 +54,8 @@ export interface DaemonOptions {
    * netlink-monitor.ts), and at least this often whatever the monitors say (default 10 min).
    */
   driftBackstopMs?: number;
+  /** Prometheus metrics (config `metrics:`): told of every converge, drift repair and pass. */
+  metrics?: Pick<MetricsExporter, 'reconciled' | 'driftRepaired' | 'frrReload' | 'update' | 'stop'>;
 }
 
 /** Why a pass runs. Only drift and pidfile alone allow the cheap path. */
@@ -146,7 +151,7 @@ export class Daemon {
     await this.opts.notifier.stopping('stopping (the network stays up)');
     // A pass in flight finishes: cutting a converge in half would leave half a change.
     await this.flight.stop();
-    await Promise.all([this.configWatch?.close(), this.pidWatch?.close(), this.netlink.stop()]);
+    await Promise.all([this.configWatch?.close(), this.pidWatch?.close(), this.netlink.stop(), this.opts.metrics?.stop()]);
     this.log.info('stopped');
     this.resolveDone();
     return this.done;
@@ -329,6 +334,7 @@ export class Daemon {
     const { plan } = await planNode(target.inputs, { log: this.log });
     const frrConf = await readFrrConf(target.inputs.config.runtime.frrConfigDir);
     if (plan.ops.length === 0 && frrConf === target.inputs.frrConf) return false;
+    this.opts.metrics?.driftRepaired(driftKinds(plan.ops, frrConf !== target.inputs.frrConf));
     for (const op of plan.ops) this.log.warn({ ns: op.ns }, `drift: ${op.why}`);
     if (frrConf !== target.inputs.frrConf) this.log.warn(`drift: frr.conf in ${target.inputs.config.runtime.frrConfigDir} differs from the rendered config`);
     return true;
@@ -336,12 +342,15 @@ export class Daemon {
 
   private async convergeTarget(target: LoadedConfig, why: Reason[], forceFrrReload: boolean): Promise<void> {
     const log = this.log.child({ reason: why.join(',') });
+    const started = performance.now();
     let report: ConvergeReport;
     try {
       report = await converge(target.inputs, { log, forceFrrReload });
     } catch (e) {
-      return this.convergeFailed(target, e);
+      return this.convergeFailed(target, e, (performance.now() - started) / 1000);
     }
+    this.opts.metrics?.reconciled(report.conflicts.length ? 'failure' : 'success', report.durationMs / 1000);
+    if (report.reloaded) this.opts.metrics?.frrReload('success');
     this.frr = { pid: report.netns.pid, inode: report.netns.inode, name: report.netns.name };
     this.last = statusOf(report, target.inputs.files);
     const { missing, verdict } = missingNics(report.conflicts, target.inputs.desired.underlays.length);
@@ -371,8 +380,9 @@ export class Daemon {
     this.setState('converged');
   }
 
-  private convergeFailed(target: LoadedConfig, e: unknown): void {
+  private convergeFailed(target: LoadedConfig, e: unknown, seconds: number): void {
     const message = (e as Error).message;
+    this.opts.metrics?.reconciled('failure', seconds);
     this.noteError(message);
     this.last = { at: new Date().toISOString(), ok: false, durationMs: 0, kernelOps: 0, frrReloaded: false, conflicts: [], error: message, configFiles: target.inputs.files };
     if (e instanceof NetnsError || e instanceof ReloaderUnavailableError) {
@@ -381,6 +391,7 @@ export class Daemon {
       return;
     }
     const refused = e instanceof ConvergeError && message.startsWith('FRR refused');
+    if (refused) this.opts.metrics?.frrReload('failure');
     if (refused && target === this.candidate) {
       this.candidate = undefined;
       this.diskProblem = message.split('\n')[0];
@@ -482,8 +493,9 @@ export class Daemon {
     });
   }
 
-  /** status.json and STATUS= after every pass. */
+  /** status.json, STATUS= and the metrics after every pass. */
   private async publish(): Promise<void> {
+    this.opts.metrics?.update(this.metricsFacts());
     await this.opts.notifier.status(this.statusLine());
     const rt = this.rt;
     if (!rt) return;
@@ -498,6 +510,20 @@ export class Daemon {
       daemonPid: process.pid,
     };
     await writeStatus(rt, status).catch((e: Error) => this.log.warn({ err: e.message }, 'cannot write status.json'));
+  }
+
+  private metricsFacts(): MetricsFacts {
+    const c = (this.inForce ?? this.candidate)?.inputs.config;
+    return {
+      metrics: c?.metrics,
+      reloaderSocket: c?.runtime.reloaderSocket ?? this.rt?.reloaderSocket,
+      converged: this.state === 'converged',
+      readySent: this.ready,
+      underlayRequired: c?.readiness.underlayEstablished ?? true,
+      configApplied: this.inForce !== undefined && this.disk?.valid === true && this.disk.sha256 === this.inForce.sha256,
+      vnis: c ? expectedVnis(c) : [],
+      bfd: c?.underlay.neighbors.some((n) => n.bfd !== undefined) ?? false,
+    };
   }
 
   private watchPidfile(pidFile: string): void {

@@ -94,6 +94,11 @@ export class ReloaderClient {
     return this.query('/vni/detail');
   }
 
+  /** `show bfd peers json`: an array of sessions (empty when bfdd runs no session). */
+  bfd(): Promise<unknown> {
+    return this.query('/bfd');
+  }
+
   /** `{ lastReload: ReloadResult & { run, at } | null }`: the last reload, for operators. */
   status(): Promise<unknown> {
     return this.query('/status');

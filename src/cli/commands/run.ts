@@ -4,6 +4,8 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { SystemdNotify } from '../../systemd/notify.js';
+import { MetricsExporter } from '../../metrics/exporter.js';
+import { buildInfo } from '../../version.js';
 
 export interface RunOptions { driftInterval: string; debounce: string }
 
@@ -20,7 +22,8 @@ export async function runDaemon(ctx: CliContext, opts: RunOptions): Promise<numb
     socket: process.env.NOTIFY_SOCKET || undefined,
     log: ctx.log,
   });
-  const daemon = new Daemon({ configPath: ctx.configPath, log: ctx.log, notifier, driftIntervalMs, debounceMs });
+  const metrics = new MetricsExporter({ log: ctx.log, build: buildInfo() });
+  const daemon = new Daemon({ configPath: ctx.configPath, log: ctx.log, notifier, driftIntervalMs, debounceMs, metrics });
 
   const onHup = (): void => void daemon.reload().catch((e: Error) => ctx.log.error({ err: e.message }, 'reload failed'));
   const onStop = (signal: string) => (): void => void daemon.stop(signal);
