@@ -79,13 +79,20 @@ export interface LoadOptions {
    * last-good.yaml (already merged) with none.
    */
   dropInDir?: string | null;
+  /** The main file's text, instead of reading `mainPath` (`validate -` reads it from stdin). */
+  text?: string;
+  /**
+   * Skip every check that needs this node rather than the file: passwordFile contents and
+   * modes, and anything read from its interfaces. `validate --offline` (CI, GitOps).
+   */
+  offline?: boolean;
 }
 
 /** Reads `mainPath` and its sibling config.d/*.yaml, validates, checks passwordFiles. */
 export async function loadConfig(mainPath: string, opts: LoadOptions = {}): Promise<LoadResult> {
   let main: string;
   try {
-    main = await readFile(mainPath, 'utf8');
+    main = opts.text ?? (await readFile(mainPath, 'utf8'));
   } catch (e) {
     return fileProblem(mainPath, `cannot read the config file (${describeErrno(e)})`);
   }
@@ -100,7 +107,7 @@ export async function loadConfig(mainPath: string, opts: LoadOptions = {}): Prom
     }
   }
   const r = loadConfigTexts(texts);
-  const secretIssues = r.config ? await checkSecretFiles(r.config, r.positions) : [];
+  const secretIssues = r.config && !opts.offline ? await checkSecretFiles(r.config, r.positions) : [];
   const issues = sortIssues([...readIssues, ...r.issues, ...secretIssues], [mainPath, ...paths]);
   const ok = !hasErrors(issues);
   const { config, ...rest } = r;

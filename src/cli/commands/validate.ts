@@ -1,22 +1,42 @@
-// `evpn-node validate`: every error and warning, each as file:line:col: path: message.
+// `evpn-node validate [FILE|-] [--offline]`: every error and warning, each as
+// file:line:col: path: message. `-` reads the main file from stdin (no drop-ins: there is no
+// directory beside it); --offline leaves out what only the node can check (CI, GitOps).
 import { loadConfig } from '../../config/load.js';
 import { formatIssues } from '../../config/errors.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../errors.js';
 
-export async function runValidate(ctx: CliContext): Promise<number> {
-  const r = await loadConfig(ctx.configPath);
+export interface ValidateOptions {
+  /** The main file instead of --config; '-' for stdin. */
+  file?: string;
+  offline: boolean;
+  /** The text of stdin, read by the CLI when file is '-'. */
+  readStdin: () => Promise<string>;
+}
+
+/** How stdin is named in messages (`<stdin>:12:5: l3vnis[0].vni: ...`). */
+export const STDIN_NAME = '<stdin>';
+
+export async function runValidate(ctx: CliContext, opts: ValidateOptions): Promise<number> {
+  const fromStdin = opts.file === '-';
+  const stdinText = fromStdin ? await opts.readStdin() : undefined;
+  const path = fromStdin ? STDIN_NAME : (opts.file ?? ctx.configPath);
+  const r = await loadConfig(path, {
+    offline: opts.offline,
+    ...(stdinText !== undefined ? { text: stdinText, dropInDir: null } : {}),
+  });
   if (ctx.json) {
-    ctx.out(JSON.stringify({ ok: r.ok, files: r.files, issues: r.issues }, null, 2));
+    ctx.out(JSON.stringify({ ok: r.ok, files: r.files, offline: opts.offline, issues: r.issues }, null, 2));
     return r.ok ? EXIT.ok : EXIT.invalid;
   }
   process.stderr.write(formatIssues(r.issues, r.sources));
   const errors = r.issues.filter((i) => i.severity === 'error').length;
   const warnings = r.issues.length - errors;
   if (errors) {
-    process.stderr.write(`${errors} error(s), ${warnings} warning(s) in ${r.files.join(', ') || ctx.configPath}\n`);
+    process.stderr.write(`${errors} error(s), ${warnings} warning(s) in ${r.files.join(', ') || path}\n`);
     return EXIT.invalid;
   }
-  ctx.out(`${r.files.join(', ')}: valid${warnings ? ` (${warnings} warning(s))` : ''}`);
+  const skipped = opts.offline ? ' (offline: passwordFiles and interfaces not checked)' : '';
+  ctx.out(`${r.files.join(', ')}: valid${warnings ? ` (${warnings} warning(s))` : ''}${skipped}`);
   return EXIT.ok;
 }
