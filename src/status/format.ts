@@ -2,14 +2,17 @@
 // prints, either with its facts or with "unavailable: why".
 
 import type { StatusReport } from './gather.js';
+import { statusVerdict } from './verdict.js';
 
 export function formatStatus(r: StatusReport, now: Date): string {
   const out: string[] = [];
   const head = (label: string, text: string): void => void out.push(`${`${label}:`.padEnd(12)}${text}`.trimEnd());
 
   const rec = r.reconcile;
-  const overall = !rec.found ? 'never reconciled' : rec.status.ok ? 'converged' : 'NOT converged';
-  out.push(`● evpn-node — ${overall}${rec.found && rec.status.state ? ` (daemon: ${rec.status.state})` : ''}`);
+  const v = statusVerdict(r);
+  const daemon = rec.found && rec.status.state ? ` (daemon: ${rec.status.state})` : '';
+  // The headline is the live verdict (status exits 0 only with the first form).
+  out.push(v.healthy ? `● evpn-node — converged and healthy${daemon}` : `× evpn-node — NOT healthy: ${v.problems.join('; ')}`);
   head('Config', r.configPath);
 
   if (r.units.available) {

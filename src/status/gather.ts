@@ -12,6 +12,7 @@ import { managedLinks, type ManagedLink } from './managed-links.js';
 import { readStatusFile, type StatusFile } from './reconcile-status.js';
 import { readBgp } from './health.js';
 import { readTryFile, type TryFileState } from '../try/try-file.js';
+import { DEFAULT_READINESS } from '../config/defaults.js';
 
 export type Section<T> = ({ ok: true } & T) | { ok: false; error: string };
 
@@ -26,6 +27,8 @@ export interface StatusReport {
   reconcile: StatusFile;
   config: ConfigSummary;
   try: TryFileState;
+  /** readiness.underlayEstablished of the config in force (else on disk): healthy needs a ToR. */
+  underlayRequired: boolean;
 }
 
 export interface ConfigSummary {
@@ -79,6 +82,7 @@ export async function gatherStatus(opts: GatherOptions): Promise<StatusReport> {
     reconcile,
     config: configSummary(view, reconcile),
     try: tryState,
+    underlayRequired: (view.lastGood?.config ?? view.onDisk.config)?.readiness.underlayEstablished ?? DEFAULT_READINESS.underlayEstablished,
   };
 }
 

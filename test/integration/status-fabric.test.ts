@@ -27,9 +27,10 @@ describe.skipIf(!ready)('health and status on the fabric', { timeout: 120_000 },
     expect(r.stdout).toBe(`unhealthy: no reconcile yet (${f.runDir}/status.json does not exist)`);
   });
 
-  test('status before any apply still reports, section by section', async () => {
+  test('status before any apply still reports, section by section; exit 3: not converged', async () => {
     const r = await f.cli('status');
-    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.exitCode, r.stderr).toBe(3);
+    expect(r.stdout).toMatch(/^× evpn-node — NOT healthy: never reconciled: no reconcile yet/);
     expect(r.stdout).toMatch(/^Reconcile: +no reconcile yet/m);
     expect(r.stdout).toMatch(/^In force: +nothing yet \(no last-good\.yaml\); on disk: valid/m);
     expect(r.stdout).toMatch(/^Units: +systemd: no system bus at \/run\/dbus\/system_bus_socket \(not running under systemd\?\)$/m);
@@ -53,7 +54,8 @@ describe.skipIf(!ready)('health and status on the fabric', { timeout: 120_000 },
     const r = await f.cli('status');
     expect(r.exitCode, r.stderr).toBe(0);
     const out = r.stdout;
-    expect(out).toMatch(/^● evpn-node — converged$/m);
+    expect(r.exitCode).toBe(0);
+    expect(out).toMatch(/^● evpn-node — converged and healthy$/m);
     expect(out).toContain(`Router:     netns ${f.netns}, FRR pid ${pid}`);
     expect(out).toMatch(/^  router +eth1 +underlay +up +mtu 1500 +192\.168\.11\.3\/24$/m);
     expect(out).toMatch(/^  router +lo +vtep +up .*100\.65\.0\.4\/32$/m);
@@ -66,10 +68,11 @@ describe.skipIf(!ready)('health and status on the fabric', { timeout: 120_000 },
     expect(out).toMatch(/^Units: +systemd: no system bus at/m);
   });
 
-  test('status --json: one object with every section', async () => {
+  test('status --json: one object with every section, and the verdict', async () => {
     const r = await f.cli('--json', 'status');
     expect(r.exitCode, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
+    expect(s.verdict).toEqual({ healthy: true, problems: [] });
     expect(s.units).toEqual({ available: false, reason: 'no system bus at /run/dbus/system_bus_socket (not running under systemd?)' });
     expect(s.router).toMatchObject({ ok: true, netns: f.netns });
     expect(s.interfaces.links.map((l: { ns: string; name: string }) => `${l.ns}/${l.name}`).sort()).toEqual(
@@ -83,11 +86,18 @@ describe.skipIf(!ready)('health and status on the fabric', { timeout: 120_000 },
 
   test('an edited config on disk shows as differing from the one in force; an invalid one with its first error', async () => {
     const good = await readFile(f.configPath, 'utf8');
+    expect(await f.cli('status', '--diff')).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^in force = on disk /) });
     await f.writeConfig(good.replace('192.170.10.20/24', '192.170.10.22/24'));
-    expect((await f.cli('status')).stdout).toMatch(/^In force: +sha256 [0-9a-f]{12} from last-good\.yaml — DIFFERS from on disk: valid, sha256/m);
+    const edited = await f.cli('status');
+    expect(edited.stdout).toMatch(/^In force: +sha256 [0-9a-f]{12} from last-good\.yaml — DIFFERS from on disk: valid, sha256/m);
+    expect(edited.exitCode).toBe(3);
+    const diff = await f.cli('status', '--diff');
+    expect(diff.exitCode).toBe(3);
+    expect(diff.stdout).toContain('(in force)');
+    expect(diff.stdout).toMatch(/^-\s+hostAddress: 192\.170\.10\.20\/24\n\+\s+hostAddress: 192\.170\.10\.22\/24$/m);
     await f.writeConfig(good.replace('asn: 64514', 'asn: banana'));
     const r = await f.cli('status');
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode).toBe(3);
     expect(r.stdout).toMatch(/DIFFERS from on disk: INVALID: .*config\.yaml:\d+:\d+: underlay\.asn: /);
     // A broken file on disk does not make the running node unhealthy.
     expect((await f.cli('health')).exitCode).toBe(0);
@@ -101,7 +111,9 @@ describe.skipIf(!ready)('health and status on the fabric', { timeout: 120_000 },
     const r = await f.cli('health');
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/^unhealthy: last reconcile at \S+ failed: FRR refused the new configuration \(test phase\)$/);
-    expect((await f.cli('status')).stdout).toMatch(/^● evpn-node — NOT converged$/m);
+    const st = await f.cli('status');
+    expect(st.stdout).toMatch(/^× evpn-node — NOT healthy: last reconcile failed: FRR refused the new configuration \(test phase\)$/m);
+    expect(st.exitCode).toBe(3);
     await writeFile(path, saved);
     expect((await f.cli('health')).exitCode).toBe(0);
   });
@@ -113,7 +125,9 @@ describe.skipIf(!ready)('health and status on the fabric', { timeout: 120_000 },
     const r = await f.cli('health');
     expect(r.stdout).toMatch(/^unhealthy: cannot read BGP state from FRR: FRR reloader not available on \S+reloader\.sock \((ENOENT|ECONNREFUSED)\)$/);
     const s = await f.cli('status');
-    expect(s.exitCode).toBe(0);
+    // status.json still says converged: the live state says otherwise, and decides.
+    expect(s.exitCode).toBe(3);
+    expect(s.stdout).toMatch(/^× evpn-node — NOT healthy: BGP state unavailable: FRR reloader not available/);
     expect(s.stdout).toMatch(/^BGP: +unavailable: FRR reloader not available/m);
     expect(s.stdout).toContain(`Router:     netns ${f.netns}`);
   });

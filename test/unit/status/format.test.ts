@@ -68,6 +68,7 @@ describe('formatStatus', () => {
     reconcile: parseStatusFile('/run/evpn-node/status.json', JSON.stringify({ at: '2026-01-01T00:00:00.000Z', ok: true, durationMs: 2227, kernelOps: 24, frrReloaded: true, conflicts: [], configFiles: [] })),
     config: configSummary(view(), noStatus),
     try: { state: 'none' },
+    underlayRequired: true,
     ...over,
   });
 
@@ -92,6 +93,12 @@ describe('formatStatus', () => {
     expect(text).toContain('Router:     unavailable: FRR pidfile /run/evpn-node/frr.pid does not exist');
     expect(text).toContain('BGP:        unavailable: FRR reloader not available');
     expect(text).toContain('DIFFERS from on disk: INVALID: config.yaml:3:5');
+  });
+
+  test('the headline is the live verdict: a converged status.json with the router gone is NOT healthy', () => {
+    expect(formatStatus(report(), NOW).split('\n')[0]).toBe('● evpn-node — converged and healthy');
+    const head = formatStatus(report({ router: { ok: false, error: 'FRR pidfile /run/evpn-node/frr.pid does not exist' }, bgp: { ok: false, error: 'FRR reloader not available on /run/evpn-node/reloader.sock (ENOENT)' } }), NOW).split('\n')[0];
+    expect(head).toBe('× evpn-node — NOT healthy: router unavailable: FRR pidfile /run/evpn-node/frr.pid does not exist; BGP state unavailable: FRR reloader not available on /run/evpn-node/reloader.sock (ENOENT)');
   });
 
   test('table and ago helpers', () => {
