@@ -1,7 +1,8 @@
 // evpn-node's command line. Commands are thin: parse flags, call the core, print. This file is
 // the only place that turns errors into exit codes and the only one that reads process globals.
 
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { createInterface } from 'node:readline/promises';
 import { ConfigError, formatIssue } from '../config/errors.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { EXIT, RuntimeFailure, UsageError } from './errors.js';
@@ -9,6 +10,8 @@ import type { CliContext } from './context.js';
 import type { RunOptions } from './commands/run.js';
 import type { TryOptions } from './commands/try.js';
 import type { UnitsOptions } from './commands/units.js';
+import { SHELLS, type Shell } from './completion.js';
+import { versionText } from '../version.js';
 
 // Commands are imported when they run, not at start-up: `health` runs every few seconds as the
 // podman health check and should not pay for the daemon's modules (about half a second).
@@ -23,6 +26,7 @@ const commands = {
   health: () => import('./commands/health.js'),
   try: () => import('./commands/try.js'),
   units: () => import('./commands/units.js'),
+  completion: () => import('./commands/completion.js'),
 };
 
 const DEFAULT_CONFIG = '/etc/evpn-node/config.yaml';
@@ -55,6 +59,7 @@ export function buildProgram(): Command {
     .option('-c, --config <path>', 'main config file (its sibling config.d/ is read too)', DEFAULT_CONFIG)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .option('--json', 'structured output where the command has any', false)
+    .version(`evpn-node ${versionText()}`, '-V, --version', 'print the version (and the git revision it was built from)')
     .showHelpAfterError()
     .exitOverride();
 
@@ -66,7 +71,10 @@ export function buildProgram(): Command {
     };
 
   program.command('validate').description('parse and validate the config and its drop-ins; print every error')
-    .action(wrap(async () => (await commands.validate()).runValidate(context(program))));
+    .argument('[file]', 'main config file to check instead of --config ("-": read it from stdin, without drop-ins)')
+    .option('--offline', 'skip the checks that need this node (passwordFile contents, interfaces): for CI and GitOps', false)
+    .action(wrap(async (file: string | undefined, o: { offline: boolean }) =>
+      (await commands.validate()).runValidate(context(program), { ...(file !== undefined ? { file } : {}), offline: o.offline, readStdin })));
   program.command('render').description('print the frr.conf that would be written')
     .option('--show-secrets', 'print passwords instead of <redacted>', false)
     .action(wrap(async (o: { showSecrets: boolean }) => (await commands.render()).runRender(context(program), o)));
@@ -76,13 +84,16 @@ export function buildProgram(): Command {
   program.command('apply').description('converge once: plumb, write frr.conf, reload FRR, verify')
     .action(wrap(async () => (await commands.apply()).runApply(context(program))));
   program.command('teardown').description('remove everything evpn-node created; give the underlay NIC back to the host')
-    .action(wrap(async () => (await commands.teardown()).runTeardown(context(program))));
+    .option('-y, --yes', 'do not ask (without a terminal on stdin, teardown refuses unless given)', false)
+    .action(wrap(async (o: { yes: boolean }) =>
+      (await commands.teardown()).runTeardown(context(program), { yes: o.yes, ...(process.stdin.isTTY ? { ask } : {}) })));
   program.command('run').description('the daemon: apply, watch config and FRR, reconcile on change, tell systemd when ready')
     .option('--drift-interval <seconds>', 'periodic drift check interval (0: off)', '30')
     .option('--debounce <ms>', 'wait this long after the last config edit before reconciling', '500')
     .action(wrap(async (o: RunOptions) => (await commands.run()).runDaemon(context(program, 'daemon'), o)));
-  program.command('status').description('units, netns, managed interfaces, BGP sessions, last reconcile')
-    .action(wrap(async () => (await commands.status()).runStatus(context(program))));
+  program.command('status').description('units, netns, managed interfaces, BGP sessions, last reconcile; exit 0 only when converged and healthy, else 3')
+    .option('--diff', 'print the config in force against the config on disk as a unified diff (exit 3 when they differ)', false)
+    .action(wrap(async (o: { diff: boolean }) => (await commands.status()).runStatus(context(program), o)));
   program.command('health').description('exit 0 when the last reconcile converged and the underlay session is up (podman health check)')
     .action(wrap(async () => (await commands.health()).runHealth(context(program))));
   program.command('try').description('apply a candidate config; roll back to the last good one unless confirmed in time')
@@ -99,6 +110,10 @@ export function buildProgram(): Command {
     .option('--podman-version <x.y>', 'quadlet: the podman the files are for (default: the installed one)')
     .action(wrap(async (o: UnitsOptions) => (await commands.units()).runUnits(context(program), o)));
 
+  program.command('completion').description('print a shell completion script (bash: source it; zsh: put it in $fpath as _evpn-node)')
+    .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
+    .action(wrap(async (shell: Shell) => (await commands.completion()).runCompletion(context(program), program, shell)));
+
   Object.defineProperty(program, 'exitCode', { get: () => code });
   return program;
 }
@@ -110,6 +125,23 @@ export async function main(argv: string[]): Promise<number> {
     return (program as unknown as { exitCode: number }).exitCode;
   } catch (e) {
     return reportError(e);
+  }
+}
+
+/** All of stdin (`validate -`). */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** One line answered on the terminal (the question goes to stderr: stdout is for output). */
+async function ask(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
   }
 }
 
