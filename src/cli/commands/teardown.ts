@@ -16,7 +16,8 @@ export async function runTeardown(ctx: CliContext, opts: TeardownOptions): Promi
   const target = await teardownTarget(ctx.configPath, ctx.log);
   if (!opts.yes) {
     if (!opts.ask) throw new UsageError('teardown removes the node\'s EVPN network (and its primary interface, if it is an EVPN leg); stdin is not a terminal to ask on: pass --yes to confirm');
-    const nic = target.underlayNic ? `, and gives ${target.underlayNic} back to the host` : '';
+    const nics = target.underlayNics;
+    const nic = nics.length ? `, and gives ${nics.join(', ')} back to the host` : '';
     const answer = await opts.ask(`This removes every interface, VRF and route evpn-node created on this node${nic}.\nIf the node's primary interface is an EVPN leg, connections over it (this one too) are cut.\nTear down? [y/N] `);
     if (!/^y(es)?$/i.test(answer.trim())) {
       ctx.out('Nothing torn down.');
