@@ -1,4 +1,8 @@
-// `npm run bench`: evpn-node's performance on a network-namespace fabric (README.md, "Performance", says what and why).
+// `npm run bench`: evpn-node's performance on a network-namespace fabric (README.md beside this
+// file says what and why).
+//
+// Not part of the product (it is outside src/, so neither the build nor the image has it): it
+// runs from source through tsx and calls the product's modules in src/ directly.
 //
 // This process (root, host netns) builds the fabric with scripts/fabric (prefix `bn` unless
 // --prefix), then runs itself again with --worker INSIDE the fabric's node netns, where
@@ -11,7 +15,7 @@ import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release } from 'node:os';
-import { createLogger } from '../log.js';
+import { createLogger } from '../../src/log.js';
 import type { FabricRuntime } from './config-gen.js';
 import { runSize, type SizeResult } from './run-size.js';
 import { measureIdle, type IdleResult } from './idle.js';
@@ -88,7 +92,7 @@ async function orchestrate(o: Options): Promise<number> {
     await execa(FABRIC, ['up', o.prefix]);
     const f = await fabricEnv(o.prefix);
     if (stopping) return 130;
-    child = execa('ip', ['netns', 'exec', f.node, process.execPath, SELF, '--worker', JSON.stringify({ ...o, fabric: f })], { stdio: 'inherit', reject: false });
+    child = execa('ip', ['netns', 'exec', f.node, process.execPath, ...process.execArgv, SELF, '--worker', JSON.stringify({ ...o, fabric: f })], { stdio: 'inherit', reject: false });
     const r = await child;
     return r.exitCode ?? 1;
   } finally {

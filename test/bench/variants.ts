@@ -7,11 +7,11 @@
 
 import { execa } from 'execa';
 import { writeFile } from 'node:fs/promises';
-import type { NsId } from '../model/desired.js';
-import type { KernelPlan } from '../kernel/plan.js';
-import { describeOp, type IpOp, type SysctlOp } from '../kernel/ops.js';
-import { batchesFor, renderBatch } from '../kernel/batch.js';
-import { BATCH_ORDER } from '../kernel/plan-context.js';
+import type { NsId } from '../../src/model/desired.js';
+import type { KernelPlan } from '../../src/kernel/plan.js';
+import { describeOp, type IpOp, type SysctlOp } from '../../src/kernel/ops.js';
+import { batchesFor, renderBatch } from '../../src/kernel/batch.js';
+import { BATCH_ORDER } from '../../src/kernel/plan-context.js';
 
 /** `bash -e` script text: the plan's ops in evpn-node's execution order, one process each. */
 export function seedScript(plan: KernelPlan, routerNetns: string): string {

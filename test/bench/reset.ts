@@ -9,13 +9,13 @@
 // baseline snapshot before every variant, so a faster reset cannot hide a different state.
 
 import { execa } from 'execa';
-import type { Logger } from '../log.js';
-import type { RuntimeConfig } from '../config/types.js';
-import { observeBoth } from '../kernel/observe.js';
-import { OWNER_ALIAS } from '../kernel/names.js';
-import { teardownNode, EMPTY_FRR_CONF } from '../reconcile/teardown.js';
-import { readFrrConf, writeFrrConf } from '../reconcile/frr-files.js';
-import { ReloaderClient } from '../frr/reload-client.js';
+import type { Logger } from '../../src/log.js';
+import type { RuntimeConfig } from '../../src/config/types.js';
+import { observeBoth } from '../../src/kernel/observe.js';
+import { OWNER_ALIAS } from '../../src/kernel/names.js';
+import { teardownNode, EMPTY_FRR_CONF } from '../../src/reconcile/teardown.js';
+import { readFrrConf, writeFrrConf } from '../../src/reconcile/frr-files.js';
+import { ReloaderClient } from '../../src/frr/reload-client.js';
 
 /** A device group no fabric link uses (they are all in group 0, "default"). */
 export const BENCH_GROUP = '4242';
