@@ -4,7 +4,7 @@
 
 import type { Config, L2VniConfig, L3VniConfig } from './types.js';
 import { formatIp, nthUsable, parseIfaceCidr, parseIp, parsePrefix, type Ip } from './ipaddr.js';
-import { bridgeName, hostLegName, routerLegName, vxlanName } from '../kernel/names.js';
+import { bridgeName, hostLegName, routerLegName, vxlanName } from '../model/names.js';
 
 export const DEFAULT_VXLAN_PORT = 4789;
 export const DEFAULT_ROUTER_ID_CIDR = '10.0.0.0/24';

@@ -1,7 +1,7 @@
 // Interface names: user-given names (VRFs, host bridges, the NIC) must not collide with the
-// names evpn-node generates (kernel/names.ts), and generated names must fit IFNAMSIZ.
+// names evpn-node generates (model/names.ts), and generated names must fit IFNAMSIZ.
 
-import { bridgeName, hostLegName, MAX_IFNAME, routerLegName, vxlanName } from '../kernel/names.js';
+import { bridgeName, hostLegName, MAX_IFNAME, routerLegName, vxlanName } from '../model/names.js';
 import type { Path } from './positions.js';
 import type { Config } from './types.js';
 import type { IssueSink } from './validate.js';

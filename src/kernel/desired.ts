@@ -11,7 +11,7 @@ import type {
   DesiredRule,
   DesiredSysctl,
 } from '../model/desired.js';
-import { VTEP_LABEL } from './names.js';
+import { VTEP_LABEL } from '../model/names.js';
 import { parseIfaceCidr } from '../config/ipaddr.js';
 
 const isIPv6 = (cidr: string): boolean => parseIfaceCidr(cidr)?.ip.family === 6;

@@ -2,7 +2,7 @@
 // `plan`, rendered into `ip -batch` lines by batch.ts); `why` is the one line `plan` shows.
 
 import type { DesiredLink, NsId } from '../model/desired.js';
-import { OWNER_ALIAS, ROUTE_PROTO } from './names.js';
+import { OWNER_ALIAS, ROUTE_PROTO } from '../model/names.js';
 
 /**
  * 'pre' runs before frr.conf is written and FRR reloaded, 'post' after (see plan.ts for why new

@@ -6,7 +6,7 @@ import { canonicalIp } from '../config/ipaddr.js';
 import type { ObservedAddr } from './observed.js';
 import { addrAdd, addrDel } from './ops.js';
 import { PlanContext, STEP, isOurs, key, nsWord } from './plan-context.js';
-import { VTEP_LABEL } from './names.js';
+import { VTEP_LABEL } from '../model/names.js';
 
 // Remembered canonical forms: every plan keys every observed address, and at 1000 VNIs that
 // is thousands of IPv6 link-local addresses that stay the same from one reconcile to the next.

@@ -4,7 +4,7 @@
 import type { DesiredKernel, DesiredLink, NsId } from '../model/desired.js';
 import type { ObservedLink, ObservedNs } from './observed.js';
 import type { Op } from './ops.js';
-import { OWNER_ALIAS } from './names.js';
+import { OWNER_ALIAS } from '../model/names.js';
 
 export interface PlanOptions {
   /** FRR's named netns. */

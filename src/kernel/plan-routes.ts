@@ -2,7 +2,7 @@
 
 import type { DesiredRoute, NsId } from '../model/desired.js';
 import { canonicalIp } from '../config/ipaddr.js';
-import { ROUTE_PROTO } from './names.js';
+import { ROUTE_PROTO } from '../model/names.js';
 import { TABLE_LOCAL, TABLE_MAIN, type ObservedNs, type ObservedRoute } from './observed.js';
 import { routeAdd, routeDel, routeReplace, ruleAdd, ruleDel, sysctlOp, type RouteSpec } from './ops.js';
 import { PlanContext, STEP, key, nsWord } from './plan-context.js';

@@ -6,7 +6,7 @@
 // move flushed. Run with applyPlan(..., 'pre') then applyPlan(..., 'post').
 
 import type { NsId } from '../model/desired.js';
-import { ROUTE_PROTO, VTEP_LABEL } from './names.js';
+import { ROUTE_PROTO, VTEP_LABEL } from '../model/names.js';
 import { TABLE_LOCAL, type ObservedNs } from './observed.js';
 import { addrDel, linkDel, linkDelGroup, linkMove, linkSetGroup, ruleAdd, ruleDel, type NetnsTarget } from './ops.js';
 import type { ObservedLink } from './observed.js';

@@ -1,7 +1,7 @@
 // Pure: the links `status` shows — everything evpn-node created (ifalias evpn-node), the
 // underlay NICs wherever they are now, and lo with the VTEP address in the router netns.
 
-import { OWNER_ALIAS, VTEP_LABEL } from '../kernel/names.js';
+import { OWNER_ALIAS, VTEP_LABEL } from '../model/names.js';
 import type { ObservedLink, ObservedNs } from '../kernel/observed.js';
 
 export interface ManagedLink {

@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import type { Logger } from '../../src/log.js';
 import type { RuntimeConfig } from '../../src/config/types.js';
 import { observeBoth } from '../../src/kernel/observe.js';
-import { OWNER_ALIAS } from '../../src/kernel/names.js';
+import { OWNER_ALIAS } from '../../src/model/names.js';
 import { teardownNode, EMPTY_FRR_CONF } from '../../src/reconcile/teardown.js';
 import { readFrrConf, writeFrrConf } from '../../src/reconcile/frr-files.js';
 import { ReloaderClient } from '../../src/frr/reload-client.js';

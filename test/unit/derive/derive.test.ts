@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { deriveNode, gatewayMac, kubeletEnv, routerMac, sessionAddrs, tableForVni, vtepFor } from '../../../src/config/derive.js';
 import { desiredKernel } from '../../../src/kernel/desired.js';
-import { parseName, bridgeName, vxlanName, routerLegName, hostLegName, hostBridgeName } from '../../../src/kernel/names.js';
+import { parseName, bridgeName, vxlanName, routerLegName, hostLegName, hostBridgeName } from '../../../src/model/names.js';
 import type { Config } from '../../../src/config/types.js';
 import { nodeConfig } from '../../helpers/config.js';
 
