@@ -26,7 +26,7 @@ import { Backoff, type BackoffOptions } from './backoff.js';
 import { SingleFlight } from './single-flight.js';
 import { debounce, type Debounced } from './debounce.js';
 import { configTargets, watchPaths, type PathWatcher } from './watch.js';
-import { readTryFile, removeTryFile } from '../try/try-file.js';
+import { readTryFile, removeTryFile } from '../reconcile/try-file.js';
 import { checkUnderlay } from './readiness.js';
 import { missingNics, statusText, type DaemonState } from './state.js';
 import { NetlinkMonitor } from './netlink-monitor.js';

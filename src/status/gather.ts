@@ -11,7 +11,7 @@ import { readConfigView, type ConfigView } from './config-view.js';
 import { managedLinks, type ManagedLink } from './managed-links.js';
 import { readStatusFile, type StatusFile } from './reconcile-status.js';
 import { readBgp } from './health.js';
-import { readTryFile, type TryFileState } from '../try/try-file.js';
+import { readTryFile, type TryFileState } from '../reconcile/try-file.js';
 import { DEFAULT_READINESS } from '../config/defaults.js';
 
 export type Section<T> = ({ ok: true } & T) | { ok: false; error: string };

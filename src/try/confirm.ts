@@ -2,7 +2,7 @@
 // SIGUSR1, then wait until it has finished installing it.
 
 import type { RuntimeConfig } from '../config/types.js';
-import { readTryFile } from './try-file.js';
+import { readTryFile } from '../reconcile/try-file.js';
 
 export class NoTryInProgress extends Error {
   override name = 'NoTryInProgress';

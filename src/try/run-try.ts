@@ -21,7 +21,7 @@ import { readConfigView } from '../status/config-view.js';
 import { readStatusFile } from '../status/reconcile-status.js';
 import { bgpSessions, underlayVerdict } from '../status/bgp-sessions.js';
 import { readBgp } from '../status/health.js';
-import { claimTryFile, pidAlive, releaseTryFile, updateTryFile, type TryFile } from './try-file.js';
+import { claimTryFile, pidAlive, releaseTryFile, updateTryFile, type TryFile } from '../reconcile/try-file.js';
 import { startWait, step, type TryEvent, type TryOutcome } from './decide.js';
 
 export interface TryRequest {

@@ -4,7 +4,7 @@ import { readConfigView } from '../../status/config-view.js';
 import { confirmTry, NoTryInProgress } from '../../try/confirm.js';
 import { runTryFlow, TryRefused } from '../../try/run-try.js';
 import type { TryEvent } from '../../try/decide.js';
-import { TryBusyError } from '../../try/try-file.js';
+import { TryBusyError } from '../../reconcile/try-file.js';
 import type { CliContext } from '../context.js';
 import { EXIT, RuntimeFailure, UsageError } from '../errors.js';
 

@@ -4,7 +4,7 @@ import { debounce } from '../../../src/daemon/debounce.js';
 import { SingleFlight } from '../../../src/daemon/single-flight.js';
 import { Backoff } from '../../../src/daemon/backoff.js';
 import { isMissingNic, missingNics, statusText } from '../../../src/daemon/state.js';
-import { parseTryFile } from '../../../src/try/try-file.js';
+import { parseTryFile } from '../../../src/reconcile/try-file.js';
 import { underlayEstablished } from '../../../src/daemon/readiness.js';
 
 describe('debounce', () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RUNTIME } from '../../../src/config/defaults.js';
 import type { RuntimeConfig } from '../../../src/config/types.js';
-import { claimTryFile, parseTryFile, readTryFile, releaseTryFile, TryBusyError, tryFilePath } from '../../../src/try/try-file.js';
+import { claimTryFile, parseTryFile, readTryFile, releaseTryFile, TryBusyError, tryFilePath } from '../../../src/reconcile/try-file.js';
 
 let rt: RuntimeConfig;
 beforeEach(async () => {

@@ -1,7 +1,9 @@
-// <runDir>/try.json: "a try is in progress, owned by this pid, until this deadline". The
-// daemon makes no change of its own while the pid lives (src/daemon/daemon.ts reads it with
-// readTryFile, and removes a stale one); `try --confirm` finds the pid to signal here. Created exclusively (link(2) of a fully
-// written temp file), so two tries can never both believe they own the node.
+// <runDir>/try.json: "a try is in progress, owned by this pid, until this deadline". `try`
+// writes it; the daemon makes no change of its own while the pid lives (src/daemon/daemon.ts
+// reads it with readTryFile, and removes a stale one); `status` shows it; `try --confirm` finds
+// the pid to signal here. A state file like those in state-files.ts, so it sits below all of its
+// readers. Created exclusively (link(2) of a fully written temp file), so two tries can never
+// both believe they own the node.
 
 import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
