@@ -4,7 +4,7 @@
 import { bridgeName, hostLegName, MAX_IFNAME, routerLegName, vxlanName } from '../model/names.js';
 import type { Path } from './positions.js';
 import type { Config } from './types.js';
-import type { IssueSink } from './validate.js';
+import type { IssueSink } from './issue-sink.js';
 import { nicPath, underlayNicNames } from './validate-underlay.js';
 
 const isStr = (v: unknown): v is string => typeof v === 'string';

@@ -5,7 +5,7 @@ import { addressForIndex, sessionAddrs } from './derive.js';
 import { formatPrefix, parseIfaceCidr, parsePrefix, prefixOf, prefixSize, prefixesOverlap, type Prefix } from './ipaddr.js';
 import { formatPath, type Path } from './positions.js';
 import type { Config } from './types.js';
-import type { IssueSink } from './validate.js';
+import type { IssueSink } from './issue-sink.js';
 import { OverlapIndex } from './overlap-index.js';
 
 const isStr = (v: unknown): v is string => typeof v === 'string';

@@ -6,7 +6,7 @@ import { canonicalIp, formatIp, parseIfaceCidr, prefixContains, prefixOf } from 
 import { formatPath, type Path } from './positions.js';
 import { didYouMean } from './suggest.js';
 import type { Config } from './types.js';
-import type { IssueSink } from './validate.js';
+import type { IssueSink } from './issue-sink.js';
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
 

@@ -4,7 +4,7 @@
 import type { Path } from './positions.js';
 import { formatPath } from './positions.js';
 import type { Config, UnderlayConfig } from './types.js';
-import type { IssueSink } from './validate.js';
+import type { IssueSink } from './issue-sink.js';
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
 

@@ -3,7 +3,8 @@
 
 import { applyDefaults } from './defaults.js';
 import type { ConfigIssue } from './errors.js';
-import { formatPath, type Path, type Positions } from './positions.js';
+import { IssueSink } from './issue-sink.js';
+import type { Positions } from './positions.js';
 import { CONFIG_SCHEMA } from './schema.js';
 import type { Config } from './types.js';
 import { checkNames } from './validate-names.js';
@@ -11,27 +12,6 @@ import { checkNodeFit, checkOverlaps } from './validate-net.js';
 import { checkNeighbors, checkPrimary, checkReferences, checkUnique } from './validate-refs.js';
 import { checkStructure } from './validate-structure.js';
 import { checkUnderlayNics } from './validate-underlay.js';
-
-/** Collects issues, resolving each value path to its file:line:col. */
-export class IssueSink {
-  readonly issues: ConfigIssue[] = [];
-  constructor(private readonly positions: Positions) {}
-  /** `at`: the value at `path` (default), its key, or the key of its parent map (missing keys). */
-  error(path: Path, message: string, at: IssueAnchor = 'value'): void {
-    this.add(path, message, 'error', at);
-  }
-  warn(path: Path, message: string, at: IssueAnchor = 'value'): void {
-    this.add(path, message, 'warning', at);
-  }
-  private add(path: Path, message: string, severity: ConfigIssue['severity'], at: IssueAnchor): void {
-    // keyAt falls back to the nearest existing ancestor's key, which for a missing key is the
-    // parent map's key; `key:` with no value is itself present and reported at its key.
-    const pos = at === 'value' ? this.positions.at(path) : this.positions.keyAt(path);
-    this.issues.push({ ...pos, path: formatPath(path), message, severity });
-  }
-}
-
-export type IssueAnchor = 'value' | 'key' | 'parent';
 
 export interface ValidationResult {
   /** The config with defaults; only trustworthy when `issues` holds no error. */

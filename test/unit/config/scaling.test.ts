@@ -18,7 +18,7 @@ import { loadConfigTexts } from '../../../src/config/load.js';
 import { parseConfigFile } from '../../../src/config/parse.js';
 import { positionsOf } from '../../../src/config/positions.js';
 import type { Config } from '../../../src/config/types.js';
-import { IssueSink } from '../../../src/config/validate.js';
+import { IssueSink } from '../../../src/config/issue-sink.js';
 import { checkOverlaps } from '../../../src/config/validate-net.js';
 
 const N = 250;
