@@ -9,7 +9,13 @@ import { open, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunResult } from './runner.js';
+
+/** What a finished process left: its output and exit code (the runner in runner.ts hands it on). */
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
 
 /** `file ...args` with `input` on stdin (none: /dev/null). Never throws on a non-zero exit. */
 export async function runCaptured(file: string, args: string[], input?: string): Promise<RunResult> {

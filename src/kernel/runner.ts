@@ -2,16 +2,12 @@
 // A namespace with a name is a named netns under /run/netns (`ip -n NAME`, `ip netns exec NAME`);
 // without a name it is the namespace evpn-node itself runs in (production: the host).
 
-import { runCaptured } from './capture.js';
+import { runCaptured, type RunResult } from './capture.js';
+
+export type { RunResult };
 
 export interface NsRef {
   name?: string;
-}
-
-export interface RunResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
 }
 
 export interface Runner {
