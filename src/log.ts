@@ -24,7 +24,7 @@ const REDACT = ['password', '*.password', '*.*.password', 'secret', '*.secret'];
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const info = opts.infoStream ?? process.stdout;
   const err = opts.errorStream ?? process.stderr;
-  const wrap = (s: NodeJS.WritableStream): DestinationStream => (opts.pretty ? prettyStream(s) : (s as unknown as DestinationStream));
+  const wrap = (s: NodeJS.WritableStream): DestinationStream => (opts.pretty ? prettyStream(s) : s);
   const streams = pino.multistream(
     [
       { level: 'trace', stream: onlyBelow(wrap(info), 40) },
@@ -63,7 +63,7 @@ function prettyStream(out: NodeJS.WritableStream): DestinationStream {
       }
       done();
     },
-  }) as unknown as DestinationStream;
+  });
 }
 
 export function prettyLine(line: string): string {
@@ -78,5 +78,5 @@ export function prettyLine(line: string): string {
   const fields = Object.entries(rest)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
-  return `${t} ${(LEVEL_NAMES[level as number] ?? String(level)).padEnd(5)} ${String(msg ?? '')}${fields ? `  ${fields}` : ''}`;
+  return `${t} ${(LEVEL_NAMES[level as number] ?? String(level)).padEnd(5)} ${msg == null ? '' : typeof msg === 'string' ? msg : JSON.stringify(msg)}${fields ? `  ${fields}` : ''}`;
 }

@@ -65,11 +65,11 @@ export function applyDefaults(raw: unknown): Config {
     l3vnis: list(r.l3vnis).map((v) => l3vni(map(v), underlayAsn)),
     l2vnis: list(r.l2vnis).map((v) => l2vni(map(v))),
     primary: primary && defined({ defaultRoute: DEFAULT_PRIMARY_DEFAULT_ROUTE, ...primary }),
-    frr: defined({ logLevel: DEFAULT_FRR_LOG_LEVEL, ...map(r.frr) }) as Config['frr'],
-    readiness: { ...DEFAULT_READINESS, ...map(r.readiness) } as ReadinessConfig,
+    frr: defined({ logLevel: DEFAULT_FRR_LOG_LEVEL, ...map(r.frr) }),
+    readiness: { ...DEFAULT_READINESS, ...map(r.readiness) },
     metrics: r.metrics === undefined ? undefined : (defined({ ...map(r.metrics) }) as MetricsConfig),
-    runtime: { ...DEFAULT_RUNTIME, ...map(r.runtime) } as RuntimeConfig,
-  }) as Config;
+    runtime: { ...DEFAULT_RUNTIME, ...map(r.runtime) },
+  });
 }
 
 /** `nics` with every item as a map; the `nic` (+ `vlan`) shorthand as a list of one. */

@@ -49,7 +49,7 @@ function mergeAt(base: Layer, over: Layer, path: Path): Layer {
       const p = over.pos.children?.get(i);
       if (p) children.set(offset + i, p);
     });
-    return { value: [...base.value, ...over.value], pos: { ...base.pos, children } };
+    return { value: [...(base.value as unknown[]), ...(over.value as unknown[])], pos: { ...base.pos, children } };
   }
   // Later file wins, position and all (its key position too).
   return over;

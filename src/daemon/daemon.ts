@@ -331,7 +331,7 @@ export class Daemon {
 
   /** The drift check: one observe per netns, FRR's file compared; true when converge is needed. */
   private async drifted(target: LoadedConfig): Promise<boolean> {
-    const { plan } = await planNode(target.inputs, { log: this.log });
+    const { plan } = await planNode(target.inputs);
     const frrConf = await readFrrConf(target.inputs.config.runtime.frrConfigDir);
     if (plan.ops.length === 0 && frrConf === target.inputs.frrConf) return false;
     this.opts.metrics?.driftRepaired(driftKinds(plan.ops, frrConf !== target.inputs.frrConf));

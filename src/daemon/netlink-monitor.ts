@@ -165,7 +165,7 @@ export class NetlinkMonitor {
       }
     })();
     this.blind = true;
-    const lines = createInterface({ input: proc.stdout! });
+    const lines = createInterface({ input: proc.stdout });
     lines.on('line', (line) => {
       if (!relevantEvent(line)) return;
       if (this.events++ === 0) this.firstEvent = `${ns.name ?? 'host'}: ${line.trim().slice(0, 160)}`;

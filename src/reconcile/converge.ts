@@ -64,7 +64,7 @@ export class ConvergeError extends Error {
 const since = (t: number): number => Math.round(performance.now() - t);
 
 /** The plan for the current kernel state: what `plan` prints and `apply` runs. */
-export async function planNode(inputs: NodeInputs, deps: ConvergeDeps): Promise<{ netns: RouterNetns; observed: ObservedBoth; plan: KernelPlan }> {
+export async function planNode(inputs: NodeInputs): Promise<{ netns: RouterNetns; observed: ObservedBoth; plan: KernelPlan }> {
   const rt = inputs.config.runtime;
   const netns = await resolveRouterNetns({ pidFile: rt.pidFile, preferredName: rt.netns });
   const observed = await observeBoth({ routerNetns: netns.name, desired: inputs.desired });

@@ -49,8 +49,8 @@ export async function teardownTarget(configPath: string, log: Logger): Promise<T
     /* unreadable: defaults */
   }
   const rt = (raw.runtime ?? {}) as Partial<Record<keyof RuntimeConfig, unknown>>;
-  const runtime = { ...DEFAULT_RUNTIME } as RuntimeConfig;
-  for (const k of Object.keys(DEFAULT_RUNTIME) as Array<keyof RuntimeConfig>) if (typeof rt[k] === 'string') runtime[k] = rt[k] as string;
+  const runtime = { ...DEFAULT_RUNTIME };
+  for (const k of Object.keys(DEFAULT_RUNTIME) as Array<keyof RuntimeConfig>) if (typeof rt[k] === 'string') runtime[k] = rt[k];
   return { runtime, underlayNics: rawNicNames(raw.underlay) };
 }
 

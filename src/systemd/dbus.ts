@@ -79,7 +79,10 @@ async function queryUnits(bus: dbus.MessageBus, names: readonly string[], addres
     const path = (await call(manager, 'LoadUnit', name)) as string;
     const unit = await bus.getProxyObject(SYSTEMD, path, PROPERTIES_XML);
     const all = (await call(unit.getInterface(PROPERTIES), 'GetAll', UNIT)) as Record<string, { value: unknown }>;
-    const str = (k: string): string => String(all[k]?.value ?? '');
+    const str = (k: string): string => {
+      const v = all[k]?.value; // D-Bus type 's' for every property read here
+      return typeof v === 'string' ? v : '';
+    };
     units.push({ name, loadState: str('LoadState'), activeState: str('ActiveState'), subState: str('SubState'), description: str('Description') });
   }
   return { available: true, units };

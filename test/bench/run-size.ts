@@ -119,7 +119,7 @@ export async function runSize(o: SizeOptions): Promise<SizeResult> {
   };
 
   let plan: KernelPlan | undefined;
-  let processes = { evpnNode: 0, limit: 0, seed: 0 };
+  const processes = { evpnNode: 0, limit: 0, seed: 0 };
   for (let run = 0; run < o.runs; run++) {
     // A: the real reconcile, from scratch.
     await atStart('evpn-node converge');

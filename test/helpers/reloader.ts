@@ -23,7 +23,7 @@ export interface RunningReloader {
   /** Everything the reloader wrote to stderr so far (its log). */
   logs(): string;
   /** SIGTERM, then wait for exit (SIGKILL after 10 s). Safe to call twice. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export async function startReloader(opts: ReloaderOptions): Promise<RunningReloader> {

@@ -9,7 +9,7 @@ import { EXIT } from '../errors.js';
 export async function runPlan(ctx: CliContext, opts: { detailedExitcode: boolean }): Promise<number> {
   const inputs = await loadInputs(ctx.configPath);
   for (const w of inputs.warnings) ctx.log.warn({ file: w.file, line: w.line, path: w.path }, w.message);
-  const { netns, plan } = await planNode(inputs, { log: ctx.log });
+  const { netns, plan } = await planNode(inputs);
   const rt = inputs.config.runtime;
   const report: PlanReportInput = {
     plan,
