@@ -1,5 +1,7 @@
 # Sourced by scripts/lab and scripts/lab.d/build-image: paths, progress lines, host tools.
 # shellcheck shell=bash
+# LAB_REPO and LAB_RUN are for the scripts that source this file.
+# shellcheck disable=SC2034
 
 LAB_D=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_REPO=$(cd "$LAB_D/../.." && pwd)

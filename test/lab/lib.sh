@@ -14,6 +14,7 @@ LAB_BOOT=${LAB_BOOT:-1}
 LAB_PASSED=0
 LAB_FAILED=0
 LAB_REBOOT_EXIT=100   # scripts/lab reboots the guest when a scenario exits with this
+# shellcheck disable=SC2034 # for the scenarios that source this file
 LAB_PRODUCT=/opt/evpn-node
 
 _lab_result() {
@@ -24,6 +25,7 @@ _lab_result() {
   else
     LAB_FAILED=$((LAB_FAILED + 1))
     echo "not ok - $name"
+    # shellcheck disable=SC2001 # a prefix on every line: sed, not ${out//…}
     [[ -n $out ]] && sed 's/^/#   /' <<<"$out" | tail -n 30
   fi
   return 0
