@@ -10,6 +10,7 @@ export interface CliResult {
 }
 import { fileURLToPath } from 'node:url';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { BASE_YAML } from './config.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FABRIC = `${ROOT}scripts/fabric`;
@@ -133,16 +134,7 @@ export interface NodeConfigOptions {
  * the leaf (AS 64512 at 192.168.11.2), L2VNI 110 with a managed host bridge and an address.
  */
 export function nodeConfigYaml(f: Fabric, o: NodeConfigOptions = {}): string {
-  return `node:
-  index: 3
-underlay:
-  asn: 64514
-  nic: eth1
-  vtepCIDR: 100.65.0.0/24
-  neighbors:
-    - address: 192.168.11.2
-      asn: 64512
-l2vnis:
+  return `${BASE_YAML}l2vnis:
   - vni: 110
     hostMaster: {name: br-hs-110, managed: true}
     hostAddress: ${o.hostAddress ?? '192.170.10.20/24'}

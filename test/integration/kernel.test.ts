@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { execa, type ResultPromise } from 'execa';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { netnsAdd, netnsDel, kernelSupports, waitFor } from '../helpers/frr.js';
-import { config, desiredFor, l2, l3 } from '../unit/kernel/factory.js';
+import { desiredFor, l2vni, l3vni, nodeConfig } from '../helpers/config.js';
 import { observeBoth, OBSERVE_ARGS, OBSERVE_BATCH, type ObservedBoth } from '../../src/kernel/observe.js';
 import { planKernel } from '../../src/kernel/plan.js';
 import { applyPlan } from '../../src/kernel/apply.js';
@@ -36,7 +36,7 @@ function countingRunner(): Runner & { calls: string[][] } {
 }
 
 const cfg = (vnis: number[], extra = {}) =>
-  config({ l2vnis: vnis.map((v) => l2(v, v === 110 ? { hostAddress: '192.170.10.20/24' } : {})), ...extra }, { nics: [{ name: 'kp-eth1' }], mtu: 9000 });
+  nodeConfig({ l2vnis: vnis.map((v) => l2vni(v, v === 110 ? { hostAddress: '192.170.10.20/24' } : {})), ...extra, underlay: { nics: [{ name: 'kp-eth1' }], mtu: 9000 } });
 
 async function observeNow(desired: DesiredKernel, runner: Runner = processRunner()): Promise<ObservedBoth> {
   return observeBoth({ routerNetns: ROUTER, hostNetns: HOST, runner, desired });
@@ -275,7 +275,7 @@ describe('features this kernel may lack', () => {
       console.warn('SKIP: this kernel cannot create VRF devices ("Unknown device type"): L3VNI apply is covered by the lab VM tier');
       ctx.skip();
     }
-    const desired = desiredFor(config({ l3vnis: [l3('red', 100, { hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24' } } })] }, { nics: [{ name: 'kp-eth1' }] }));
+    const desired = desiredFor(nodeConfig({ l3vnis: [l3vni('red', 100, { hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24' } } })], underlay: { nics: [{ name: 'kp-eth1' }] } }));
     const observed = await observeNow(desired);
     await applyAll(planKernel(desired, observed, { routerNetns: ROUTER, hostNetns: HOST }));
     expect((await planNow(desired)).ops).toEqual([]);
@@ -286,7 +286,7 @@ describe('features this kernel may lack', () => {
       console.warn('SKIP: this kernel cannot create VLAN devices ("Unknown device type"): the VLAN underlay is covered by unit plans and the lab VM tier');
       ctx.skip();
     }
-    const desired = desiredFor(config({}, { nics: [{ name: 'kp-v100', vlan: { parent: 'kp-eth1', id: 100 } }] }));
+    const desired = desiredFor(nodeConfig({ underlay: { nics: [{ name: 'kp-v100', vlan: { parent: 'kp-eth1', id: 100 } }] } }));
     await applyAll(await planNow(desired));
     expect((await planNow(desired)).ops).toEqual([]);
   });

@@ -3,18 +3,10 @@
 
 import { formatIssue } from '../../../src/config/errors.js';
 import { loadConfigTexts, type LoadResult } from '../../../src/config/load.js';
+import { BASE_YAML } from '../../helpers/config.js';
 
-/** A valid main file; tests put their part in a drop-in (d.yaml), so its lines start at 1. */
-export const BASE = `node:
-  index: 3
-underlay:
-  asn: 64514
-  nic: eth1
-  vtepCIDR: 100.65.0.0/24
-  neighbors:
-    - address: 192.168.11.2
-      asn: 64512
-`;
+/** A valid main file (the shared base node); tests put their part in a drop-in (d.yaml), so its lines start at 1. */
+export const BASE = BASE_YAML;
 
 /** config.yaml = BASE, d.yaml = dropIn. */
 export const withDropIn = (dropIn: string): LoadResult =>

@@ -6,7 +6,7 @@ import { planKernel } from '../../../src/kernel/plan.js';
 import { planTeardown } from '../../../src/kernel/teardown.js';
 import { describeOp, type Op } from '../../../src/kernel/ops.js';
 import { emptyNs, type ObservedLink, type ObservedNs } from '../../../src/kernel/observed.js';
-import { config, desiredFor } from './factory.js';
+import { desiredFor, nodeConfig } from '../../helpers/config.js';
 import { clone, fixture, FORWARDING } from './fixtures.js';
 
 const OPTS = { routerNetns: 'kp-router', hostNetns: 'kp-host' };
@@ -31,7 +31,7 @@ function routerWithLo(): ObservedNs {
   return ns;
 }
 
-const twoNics = () => desiredFor(config({}, { nics: [{ name: 'kp-eth1' }, { name: 'kp-eth2' }] }));
+const twoNics = () => desiredFor(nodeConfig({ underlay: { nics: [{ name: 'kp-eth1' }, { name: 'kp-eth2' }] } }));
 
 describe('two underlay NICs', () => {
   test('both leave the host last and get their addresses and routes back first in the router netns', () => {
@@ -67,7 +67,7 @@ describe('two underlay NICs', () => {
     for (const l of host.links.filter((x) => x.name.startsWith('kp-eth'))) router.links.push({ ...l });
     router.links.push({ name: 'eth2.100', ifindex: 40, kind: 'vlan', vlan: { id: 100 }, alias: 'evpn-node', mtu: 1500, up: true, addrs: [] });
     host.links = host.links.filter((l) => !l.name.startsWith('kp-eth'));
-    const d = desiredFor(config({}, { nics: [{ name: 'kp-eth1' }, { name: 'kp-eth2' }, { name: 'eth2.100', vlan: { parent: 'kp-eth2', id: 100 } }] }));
+    const d = desiredFor(nodeConfig({ underlay: { nics: [{ name: 'kp-eth1' }, { name: 'kp-eth2' }, { name: 'eth2.100', vlan: { parent: 'kp-eth2', id: 100 } }] } }));
     const plan = planKernel(d, { host, router }, OPTS);
     // Only the VTEP (this router netns never had one): no move, no up, no delete of any NIC.
     expect(lines(plan.ops)).toEqual(['pre ip -n kp-router addr add 100.65.0.4/32 dev lo label lo:evpn']);

@@ -3,7 +3,7 @@ import { planKernel, type KernelPlan } from '../../../src/kernel/plan.js';
 import { describeOp, type Op } from '../../../src/kernel/ops.js';
 import { emptyNs, type ObservedLink, type ObservedNs } from '../../../src/kernel/observed.js';
 import type { DesiredKernel } from '../../../src/model/desired.js';
-import { config, desiredFor, l2, l3 } from './factory.js';
+import { desiredFor, l2vni, l3vni, nodeConfig } from '../../helpers/config.js';
 import { clone, fixture, FORWARDING } from './fixtures.js';
 
 const OPTS = { routerNetns: 'kp-router', hostNetns: 'kp-host' };
@@ -13,7 +13,7 @@ const argsOf = (o: Op) => (o.kind === 'ip' ? o.args.join(' ') : `sysctl ${o.key}
 
 /** The state the integration test recorded after applying L2VNIs 110 and 120. */
 const l2Desired = (vnis = [110, 120]) =>
-  desiredFor(config({ l2vnis: vnis.map((v) => l2(v, v === 110 ? { hostAddress: '192.170.10.20/24' } : {})) }, { nics: [{ name: 'kp-eth1' }], mtu: 9000 }));
+  desiredFor(nodeConfig({ l2vnis: vnis.map((v) => l2vni(v, v === 110 ? { hostAddress: '192.170.10.20/24' } : {})), underlay: { nics: [{ name: 'kp-eth1' }], mtu: 9000 } }));
 const applied = () => ({ host: fixture('host-l2'), router: fixture('router-l2', FORWARDING) });
 const fresh = () => ({ host: fixture('host-before'), router: routerWithLo() });
 
@@ -70,14 +70,12 @@ describe('planKernel: from nothing', () => {
   });
 
   test('L3VNI with host session, primary default route, mtu: golden plan', async () => {
-    const c = config(
-      {
-        l3vnis: [l3('red', 100, { hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24', ipv6: 'fd00:10::/64' } } })],
-        l2vnis: [l2(110, { l3vni: 'red', gatewayIPs: ['192.170.10.1/24'] })],
-        primary: { l3vni: 'red', defaultRoute: true },
-      },
-      { mtu: 9000 },
-    );
+    const c = nodeConfig({
+      l3vnis: [l3vni('red', 100, { hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24', ipv6: 'fd00:10::/64' } } })],
+      l2vnis: [l2vni(110, { l3vni: 'red', gatewayIPs: ['192.170.10.1/24'] })],
+      primary: { l3vni: 'red', defaultRoute: true },
+      underlay: { mtu: 9000 },
+    });
     const host = fixture('host-before');
     linkIn(host, 'kp-eth1').name = 'eth1';
     for (const r of host.routes) if (r.dev === 'kp-eth1') r.dev = 'eth1';
@@ -370,7 +368,7 @@ describe('planKernel: underlay', () => {
   });
 
   test('VLAN underlay: created with our alias in the host, then moved', () => {
-    const d = desiredFor(config({}, { nics: [{ name: 'eth1.100', vlan: { parent: 'kp-eth1', id: 100 } }] }));
+    const d = desiredFor(nodeConfig({ underlay: { nics: [{ name: 'eth1.100', vlan: { parent: 'kp-eth1', id: 100 } }] } }));
     const plan = planKernel(d, fresh(), OPTS);
     expect(plan.ops.filter((o) => o.ns === 'host').map(argsOf)).toEqual([
       'link add link kp-eth1 name eth1.100 type vlan id 100',
@@ -386,7 +384,7 @@ describe('planKernel: underlay', () => {
 
 test('1000 L2VNIs plan from nothing, then from their own recorded shape, in reasonable time', () => {
   const vnis = Array.from({ length: 1000 }, (_, i) => 1000 + i);
-  const d = desiredFor(config({ l2vnis: vnis.map((v) => l2(v)) }, { nics: [{ name: 'kp-eth1' }] }));
+  const d = desiredFor(nodeConfig({ l2vnis: vnis.map((v) => l2vni(v)), underlay: { nics: [{ name: 'kp-eth1' }] } }));
   const t0 = performance.now();
   const plan = planKernel(d, fresh(), OPTS);
   const ms = performance.now() - t0;
