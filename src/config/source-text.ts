@@ -88,7 +88,7 @@ function secretSpans(text: string): Spans {
         if (isSecretKey(key)) {
           const v = pair.value as Node | null;
           add(v);
-          if (isAlias(v)) add(v.resolve(doc) as Node | undefined);
+          if (isAlias(v)) add(v.resolve(doc));
         } else stack.push(pair.value);
       }
     } else if (isSeq(node)) {
