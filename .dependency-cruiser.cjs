@@ -1,22 +1,25 @@
 // Which part of src/ may import which: imports run down the pipeline only, never up and never in
 // a loop (checked by `npm run lint`, like OpenPERouter's depguard rules in .golangci.yml).
 //
-//   model, io, log          leaves: names and shapes everyone shares, atomic files, the logger
+//   model, io, log, version leaves: names and shapes everyone shares, atomic files, the logger,
+//                           the build's version
 //   config                  read, validate, derive a node's config
 //   netns kernel frr systemd  the pieces a reconcile drives (FRR's netns, ip, frr.conf, units)
 //   reconcile               one converge, teardown, the state files
 //   status                  reads what the node is doing
+//   metrics                 the same, as Prometheus metrics (textfile, /metrics)
 //   try daemon              act on the node (a try; the `run` loop); they talk through try.json
 //   cli                     the commands: may use all of the above
 //
 // To let a folder import another, add it to its line in ALLOWED below, and only downward.
 
 /** folder (or src/<name>.ts) -> the folders it may import besides itself. */
-const LEAVES = ['model', 'io', 'log'];
+const LEAVES = ['model', 'io', 'log', 'version'];
 const ALLOWED = {
   model: [],
   io: [],
   log: [],
+  version: [],
   config: [...LEAVES],
   netns: [...LEAVES, 'config'],
   kernel: [...LEAVES, 'config'],
@@ -24,9 +27,10 @@ const ALLOWED = {
   systemd: [...LEAVES, 'config'],
   reconcile: [...LEAVES, 'config', 'netns', 'kernel', 'frr', 'systemd'],
   status: [...LEAVES, 'config', 'netns', 'kernel', 'frr', 'systemd', 'reconcile'],
+  metrics: [...LEAVES, 'config', 'netns', 'kernel', 'frr', 'systemd', 'reconcile', 'status'],
   try: [...LEAVES, 'config', 'netns', 'kernel', 'frr', 'systemd', 'reconcile', 'status'],
-  daemon: [...LEAVES, 'config', 'netns', 'kernel', 'frr', 'systemd', 'reconcile', 'status'],
-  cli: [...LEAVES, 'config', 'netns', 'kernel', 'frr', 'systemd', 'reconcile', 'status', 'try', 'daemon'],
+  daemon: [...LEAVES, 'config', 'netns', 'kernel', 'frr', 'systemd', 'reconcile', 'status', 'metrics'],
+  cli: [...LEAVES, 'config', 'netns', 'kernel', 'frr', 'systemd', 'reconcile', 'status', 'metrics', 'try', 'daemon'],
 };
 
 /** `src/<name>/…` or `src/<name>.ts`. */
