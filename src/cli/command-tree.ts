@@ -74,7 +74,7 @@ function builtIns(c: Command): OptionSpec[] {
 
 function optionSpec(o: Option): OptionSpec {
   const value = /[<[]([^>\]]+)[>\]]/.exec(o.flags)?.[1];
-  const dflt = o.defaultValue;
+  const dflt: unknown = o.defaultValue; // commander types it any
   return {
     long: o.long as string,
     ...(o.short ? { short: o.short } : {}),

@@ -53,7 +53,7 @@ function facts(over: Partial<MetricsFacts> = {}): MetricsFacts {
 }
 
 /** A reader answering what `frr` says at the time of the call; throws when it is 'down'. */
-function reader(frr: { state: string | 'down' }): () => FrrReader {
+function reader(frr: { state: string }): () => FrrReader {
   const down = async (): Promise<never> => {
     throw new Error('FRR reloader not available on /run/x/reloader.sock (ENOENT)');
   };
