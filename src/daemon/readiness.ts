@@ -1,18 +1,16 @@
 // Readiness: the node is ready for kubelet once the first converge succeeded and, when
-// readiness.underlayEstablished is on, a BGP session with a ToR is Established.
+// readiness.underlayEstablished is on, at least one underlay session per family (IPv4 unicast,
+// EVPN) is Established: one ToR of several is enough.
 
 import type { ReloaderClient } from '../frr/reload-client.js';
-
-type Peers = Record<string, { state?: unknown } | undefined>;
+import { bgpSessions, underlayVerdict } from '../status/bgp-sessions.js';
 
 /**
- * Pure: true when any underlay peer in the reloader's /bgp answer is Established — the default
- * VRF's IPv4 unicast peers or the L2VPN EVPN peers (both are sessions with the fabric).
+ * Pure: true when the reloader's /bgp answer has an underlay session Established in every
+ * underlay family (IPv4 unicast and EVPN): the rule `health` and `try` apply too.
  */
 export function underlayEstablished(bgp: unknown): boolean {
-  const b = bgp as { ipv4?: { default?: { peers?: Peers } }; evpn?: { peers?: Peers } } | null | undefined;
-  const peers = [b?.ipv4?.default?.peers, b?.evpn?.peers];
-  return peers.some((p) => p !== undefined && p !== null && Object.values(p).some((x) => x?.state === 'Established'));
+  return underlayVerdict(bgpSessions(bgp)).established;
 }
 
 /** Ask FRR through the reloader; an unreachable reloader counts as "not yet". */

@@ -8,6 +8,8 @@ export interface BgpSession {
   /** The peer's address, or the interface name for BGP unnumbered. */
   peer: string;
   state: string;
+  /** FRR's per-family word: 'OK', or 'NoNeg' when the peer did not negotiate this family. */
+  peerState?: string;
   remoteAs?: number;
   /** FRR's "00:01:02" (or "never"). */
   uptime?: string;
@@ -41,6 +43,8 @@ function peersOf(summary: Obj, vrf: string, afi: BgpSession['afi']): BgpSession[
   return Object.entries(summary.peers).flatMap(([peer, p]) => {
     if (!isObj(p)) return [];
     const s: BgpSession = { vrf, afi, peer, state: str(p.state) ?? 'unknown' };
+    const peerState = str(p.peerState);
+    if (peerState !== undefined) s.peerState = peerState;
     const remoteAs = num(p.remoteAs);
     const uptime = str(p.peerUptime);
     const pfxRcd = num(p.pfxRcd);
@@ -59,16 +63,34 @@ export interface UnderlayVerdict {
   reason: string;
 }
 
+/** The families every underlay session carries (build.ts activates each neighbor in both). */
+const UNDERLAY_FAMILIES = [
+  { afi: 'ipv4', name: 'IPv4 unicast' },
+  { afi: 'evpn', name: 'EVPN' },
+] as const;
+
+/** Established, and this family negotiated on it. */
+const upIn = (s: BgpSession): boolean => s.state === 'Established' && s.peerState !== 'NoNeg';
+
 /**
- * Any session of the default VRF (IPv4 unicast or EVPN) Established: that is "the node has a
- * ToR", the readiness.underlayEstablished condition. The default VRF holds only underlay
- * neighbors (host sessions live in the L3VNI VRFs); the daemon's READY uses the same rule.
+ * At least one underlay session Established in each family (IPv4 unicast carries the VTEPs,
+ * EVPN the overlay: a node needs both), the readiness.underlayEstablished condition. With
+ * several ToRs one of them is enough: the node works on one ToR, and a ToR in maintenance must
+ * not keep a rebooting node from READY. The default VRF holds only underlay neighbors (host
+ * sessions live in the L3VNI VRFs); the daemon's READY, `health` and `try` use this one rule.
  */
 export function underlayVerdict(sessions: readonly BgpSession[]): UnderlayVerdict {
   const underlay = sessions.filter((s) => s.vrf === 'default');
   if (underlay.length === 0) return { established: false, reason: 'FRR has no underlay BGP session configured' };
-  const up = underlay.find((s) => s.state === 'Established');
-  if (up) return { established: true, reason: `underlay BGP session with ${up.peer} is Established${up.uptime ? ` (up ${up.uptime})` : ''}` };
-  const states = [...new Set(underlay.map((s) => `${s.peer} ${s.state}`))];
-  return { established: false, reason: `no underlay BGP session is Established (${states.join(', ')})` };
+  const up = UNDERLAY_FAMILIES.map((f) => ({ ...f, session: underlay.find((s) => s.afi === f.afi && upIn(s)) }));
+  const missing = up.filter((f) => !f.session);
+  if (missing.length === 0) {
+    const peers = [...new Set(up.map((f) => f.session?.peer))];
+    const first = up[0]?.session;
+    if (peers.length === 1 && first) return { established: true, reason: `underlay BGP session with ${first.peer} is Established${first.uptime ? ` (up ${first.uptime})` : ''}` };
+    return { established: true, reason: `underlay BGP sessions Established: ${up.map((f) => `${f.name} with ${f.session?.peer}`).join(', ')}` };
+  }
+  const states = [...new Set(underlay.filter((s) => missing.some((f) => f.afi === s.afi)).map((s) => `${s.peer} ${s.peerState === 'NoNeg' && s.state === 'Established' ? 'not negotiated' : s.state}`))];
+  const where = missing.length === UNDERLAY_FAMILIES.length ? '' : ` in ${missing.map((f) => f.name).join(' and ')}`;
+  return { established: false, reason: `no underlay BGP session is Established${where} (${states.length ? states.join(', ') : 'none configured'})` };
 }

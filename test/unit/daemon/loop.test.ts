@@ -136,11 +136,19 @@ describe('try.json', () => {
 });
 
 describe('underlay readiness', () => {
-  test('any Established peer in the default VRF or EVPN counts; others do not', () => {
-    expect(underlayEstablished({ ipv4: { default: { peers: { '192.168.11.2': { state: 'Active' } } } }, evpn: { peers: {} } })).toBe(false);
-    expect(underlayEstablished({ ipv4: { default: { peers: { '192.168.11.2': { state: 'Established' } } } }, evpn: {} })).toBe(true);
-    expect(underlayEstablished({ ipv4: {}, evpn: { peers: { eth1: { state: 'Established' } } } })).toBe(true);
-    expect(underlayEstablished({ ipv4: { red: { peers: { x: { state: 'Established' } } } } })).toBe(false);
+  test('at least one session Established per family (IPv4 unicast and EVPN); VRF sessions do not count', () => {
+    const peers = (states: Record<string, string>, peerState = 'OK') => ({ peers: Object.fromEntries(Object.entries(states).map(([p, state]) => [p, { state, peerState }])) });
+    expect(underlayEstablished({ ipv4: { default: peers({ eth1: 'Active' }) }, evpn: peers({ eth1: 'Active' }) })).toBe(false);
+    expect(underlayEstablished({ ipv4: { default: peers({ eth1: 'Established' }) }, evpn: peers({ eth1: 'Established' }) })).toBe(true);
+    // Dual ToR: one ToR is enough, also when each family is up on a different one.
+    expect(underlayEstablished({ ipv4: { default: peers({ eth1: 'Established', eth2: 'Connect' }) }, evpn: peers({ eth1: 'Established', eth2: 'Connect' }) })).toBe(true);
+    expect(underlayEstablished({ ipv4: { default: peers({ eth1: 'Established', eth2: 'Active' }) }, evpn: peers({ eth1: 'Active', eth2: 'Established' }) })).toBe(true);
+    // One family missing: not ready (no VTEP reachability, or no overlay).
+    expect(underlayEstablished({ ipv4: { default: peers({ eth1: 'Established' }) }, evpn: {} })).toBe(false);
+    expect(underlayEstablished({ ipv4: {}, evpn: peers({ eth1: 'Established' }) })).toBe(false);
+    // Established, but the ToR did not negotiate EVPN.
+    expect(underlayEstablished({ ipv4: { default: peers({ eth1: 'Established' }) }, evpn: peers({ eth1: 'Established' }, 'NoNeg') })).toBe(false);
+    expect(underlayEstablished({ ipv4: { red: peers({ x: 'Established' }) }, evpn: peers({ x: 'Established' }) })).toBe(false);
     expect(underlayEstablished(null)).toBe(false);
   });
 });

@@ -18,8 +18,8 @@ const okStatus = (): StatusFile => parseStatusFile('/run/x/status.json', JSON.st
 describe('bgpSessions', () => {
   test('one row per VRF/AFI/peer with state, AS, uptime and prefix counts', () => {
     expect(bgpSessions(recorded())).toEqual([
-      { vrf: 'default', afi: 'ipv4', peer: '192.168.11.2', state: 'Established', remoteAs: 64512, uptime: '00:07:21', pfxRcd: 1, pfxSnt: 2 },
-      { vrf: 'default', afi: 'evpn', peer: '192.168.11.2', state: 'Established', remoteAs: 64512, uptime: '00:07:21', pfxRcd: 2, pfxSnt: 4 },
+      { vrf: 'default', afi: 'ipv4', peer: '192.168.11.2', state: 'Established', peerState: 'OK', remoteAs: 64512, uptime: '00:07:21', pfxRcd: 1, pfxSnt: 2 },
+      { vrf: 'default', afi: 'evpn', peer: '192.168.11.2', state: 'Established', peerState: 'OK', remoteAs: 64512, uptime: '00:07:21', pfxRcd: 2, pfxSnt: 4 },
     ]);
   });
   test('garbage in, nothing out (never throws)', () => {
@@ -42,6 +42,21 @@ describe('underlayVerdict', () => {
   test('a VRF session does not count as underlay', () => {
     const b = { ipv4: { red: { peers: { '192.169.10.2': { state: 'Established' } } } } };
     expect(underlayVerdict(bgpSessions(b)).established).toBe(false);
+  });
+  test('dual ToR: one session per family is enough; a family down on every ToR is named', () => {
+    const s = (afi: 'ipv4' | 'evpn', peer: string, state: string) => ({ vrf: 'default', afi, peer, state });
+    expect(underlayVerdict([s('ipv4', 'eth1', 'Established'), s('ipv4', 'eth2', 'Active'), s('evpn', 'eth1', 'Established'), s('evpn', 'eth2', 'Active')])).toEqual({
+      established: true,
+      reason: 'underlay BGP session with eth1 is Established',
+    });
+    expect(underlayVerdict([s('ipv4', 'eth1', 'Established'), s('ipv4', 'eth2', 'Active'), s('evpn', 'eth1', 'Active'), s('evpn', 'eth2', 'Established')])).toEqual({
+      established: true,
+      reason: 'underlay BGP sessions Established: IPv4 unicast with eth1, EVPN with eth2',
+    });
+    expect(underlayVerdict([s('ipv4', 'eth1', 'Established'), { ...s('evpn', 'eth1', 'Established'), peerState: 'NoNeg' }, s('evpn', 'eth2', 'Connect')])).toEqual({
+      established: false,
+      reason: 'no underlay BGP session is Established in EVPN (eth1 not negotiated, eth2 Connect)',
+    });
   });
   test('no session at all', () => {
     expect(underlayVerdict([])).toEqual({ established: false, reason: 'FRR has no underlay BGP session configured' });
