@@ -103,6 +103,11 @@ export interface DerivedPrimary {
 export interface Derived {
   vtep: string;
   routerId: string;
+  /**
+   * More than one underlay neighbor (several ToRs): ECMP across them. Turns on BGP multipath
+   * over different AS paths and per-flow (L4) hashing of the router netns' multipath routes.
+   */
+  ecmp: boolean;
   /** MTU of VXLANs and veth legs (underlay.mtu - 50), when underlay.mtu is set. */
   legMtu?: number;
   l3: DerivedL3[];
@@ -142,6 +147,7 @@ export function deriveNode(c: Config): Derived {
   return {
     vtep,
     routerId,
+    ecmp: c.underlay.neighbors.length > 1,
     ...(c.underlay.mtu ? { legMtu: c.underlay.mtu - VXLAN_OVERHEAD } : {}),
     l3,
     l2,

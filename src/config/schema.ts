@@ -75,6 +75,10 @@ const neighbor = obj(
     keepaliveTimeSeconds: int(0, 65535, { description: 'BGP keepalive interval; must be below the hold time.' }),
     connectTimeSeconds: int(1, 65535, { description: 'Seconds between connection attempts.' }),
     port: port('TCP port of the neighbor (default 179).'),
+    allowASIn: bool({
+      description:
+        'eBGP: accept routes that another node of our ASN originated (FRR allowas-in origin, in every activated family), so nodes sharing underlay.asn reach each other. Default true on eBGP sessions; false turns it off.',
+    }),
   },
   {
     description: 'An underlay BGP neighbor (ToR).',

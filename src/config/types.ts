@@ -33,6 +33,11 @@ export interface NeighborConfig {
   keepaliveTimeSeconds?: number;
   connectTimeSeconds?: number;
   port?: number;
+  /**
+   * eBGP only: accept routes another node of our ASN originated (`allowas-in origin`), so nodes
+   * sharing one ASN reach each other. Absent = on; false turns it off.
+   */
+  allowASIn?: boolean;
 }
 
 export interface VlanConfig {

@@ -137,5 +137,22 @@ export function checkNeighbors(c: Config, sink: IssueSink): void {
     if (typeof hold === 'number' && typeof keepalive === 'number' && hold !== 0 && hold <= keepalive) {
       sink.error(at('holdTimeSeconds'), `must be greater than keepaliveTimeSeconds (${keepalive})`);
     }
+    if (n.allowASIn === true && (n.type === 'internal' || (typeof n.asn === 'number' && n.asn === u.asn))) {
+      sink.warn(at('allowASIn'), 'has no effect on an iBGP session (it is for eBGP sessions with a ToR, so nodes sharing underlay.asn accept each other\'s routes)');
+    }
+  });
+}
+
+/**
+ * A host session whose two sides have the same ASN is iBGP, and says so with hostType: internal
+ * (OpenPERouter refuses hostASN equal to the session's ASN the same way): written as an ASN it
+ * usually means a copy-paste of underlay.asn, and the session would not be what it looks like.
+ */
+export function checkHostSessions(c: Config, sink: IssueSink): void {
+  c.l3vnis.forEach((v, i) => {
+    const hs = v.hostSession;
+    if (!hs || typeof hs.hostASN !== 'number' || hs.hostASN !== hs.asn) return;
+    const from = v.hostSession && hs.asn === c.underlay?.asn ? 'hostSession.asn, by default underlay.asn' : 'hostSession.asn';
+    sink.error(['l3vnis', i, 'hostSession', 'hostASN'], `${hs.hostASN} is the router side's own ASN (${from}): for an iBGP host session write hostType: internal instead`);
   });
 }

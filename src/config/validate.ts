@@ -9,7 +9,7 @@ import { CONFIG_SCHEMA } from './schema.js';
 import type { Config } from './types.js';
 import { checkNames } from './validate-names.js';
 import { checkNodeFit, checkOverlaps } from './validate-net.js';
-import { checkNeighbors, checkPrimary, checkReferences, checkUnique } from './validate-refs.js';
+import { checkHostSessions, checkNeighbors, checkPrimary, checkReferences, checkUnique } from './validate-refs.js';
 import { checkStructure } from './validate-structure.js';
 import { checkUnderlayNics } from './validate-underlay.js';
 
@@ -43,6 +43,7 @@ export function validateSemantics(c: Config, sink: IssueSink): void {
   checkReferences(c, sink);
   checkPrimary(c, sink);
   checkNeighbors(c, sink);
+  checkHostSessions(c, sink);
   checkUnderlayNics(c, sink);
   checkNames(c, sink);
 }

@@ -13,6 +13,7 @@ import { addrOf } from '../config/derive.js';
 import { canonicalIp, parseIfaceCidr, parseIp } from '../config/ipaddr.js';
 import type {
   FrrAddressFamily,
+  FrrAfNeighbor,
   FrrBfdProfile,
   FrrEvpnVni,
   FrrModel,
@@ -33,6 +34,16 @@ export const FRR_DEFAULTS = {
   ebgpMultihop: 1,
 } as const;
 
+/**
+ * As-path list of the routes this node originates itself (an empty AS path). With several ToRs
+ * it filters what the underlay announces in IPv4 unicast: a node that passed on the VTEPs it
+ * learned from one ToR to the other would offer itself as a transit path between them (it
+ * accepts other nodes' VTEPs because of allowas-in, and the other ToR's best path to a node
+ * whose own link to it failed could then run through a server). EVPN needs no such filter: its
+ * routes keep the originating VTEP as next hop, so a re-advertised one carries no traffic through us.
+ */
+export const OWN_ROUTES_LIST = 'evpn-node-own';
+
 export function buildFrrModel(config: Config, derived: Derived, secrets: ReadonlyMap<number, string>): FrrModel {
   const asn = config.underlay.asn;
   const bfdProfiles: FrrBfdProfile[] = [];
@@ -41,24 +52,41 @@ export function buildFrrModel(config: Config, derived: Derived, secrets: Readonl
     if (profile) bfdProfiles.push(profile);
     return underlayNeighbor(n, i, asn, secrets, profile?.name ?? null);
   });
-  const peers = neighbors.map((n) => n.peer);
+  // Shared ASN: every node of the fleet may use the same underlay ASN, so an eBGP session with
+  // a ToR must accept routes a node of our ASN originated (OpenPERouter renders allowas-in on
+  // eBGP underlay sessions for the same reason). `origin` accepts our ASN only as the origin:
+  // another node's VTEP and EVPN routes, not a path that went through our ASN and back out.
+  const allowasIn = config.underlay.neighbors.map((n) => !isInternal(n, asn) && n.allowASIn !== false);
+  const af = (filterListOut: string | null) => (n: FrrNeighbor, i: number): FrrAfNeighbor => ({
+    peer: n.peer,
+    allowasInOrigin: allowasIn[i] ?? false,
+    filterListOut,
+    nextHopSelfForce: false,
+  });
   const evpnVnis = config.l2vnis
     .map((l2): FrrEvpnVni => {
       const auto = autoRouteTarget(asn, l2.vni);
       return { vni: l2.vni, routeTargets: { import: l2RouteTargets(l2.importRTs, auto), export: l2RouteTargets(l2.exportRTs, auto) } };
     })
     .filter((v) => v.routeTargets.import.length > 0 || v.routeTargets.export.length > 0);
+  const ownOnly = derived.ecmp ? OWN_ROUTES_LIST : null;
   return {
     logLevel: config.frr.logLevel === FRR_DEFAULTS.logLevel ? null : config.frr.logLevel,
     vrfs: config.l3vnis.map((l3) => ({ vrf: l3.vrf, vni: l3.vni })),
     bfdProfiles,
+    ownRoutesList: ownOnly,
     underlay: {
       asn,
       routerId: derived.routerId,
+      // ECMP across ToRs: BGP multipath needs equal AS paths, and two ToRs usually have two
+      // ASNs (one per ToR, RFC 7938): "64512 64514" and "64513 64514" only count as equal
+      // with multipath-relax (das-schiff-network-operator renders it too). maximum-paths is
+      // left at FRR's default (64), which a rendered value would only repeat.
+      multipathRelax: derived.ecmp,
       neighbors,
       // Every ToR session carries the VTEP /32 (IPv4 unicast: the VXLAN underlay) and EVPN.
-      unicast: [{ family: 'ipv4', networks: [`${derived.vtep}/32`], activate: peers }],
-      evpn: { activate: peers, vnis: evpnVnis },
+      unicast: [{ family: 'ipv4', networks: [`${derived.vtep}/32`], activate: neighbors.map(af(ownOnly)) }],
+      evpn: { activate: neighbors.map(af(null)), vnis: evpnVnis },
     },
     vrfRouters: derived.l3.map((l3) => vrfRouter(config, derived, l3)),
     rawConfig: rawConfigOf(config.frr.rawConfig),
@@ -97,7 +125,7 @@ function underlayNeighbor(
 ): FrrNeighbor {
   const peer = neighborPeer(n, index);
   const remoteAs = remoteAsOf(n.asn, n.type, `underlay.neighbors[${index}]`);
-  const internal = n.type === 'internal' || n.asn === localAsn;
+  const internal = isInternal(n, localAsn);
   const password = secrets.get(index) ?? null;
   // A configured but unresolved secret would silently drop TCP-MD5 on the session: refuse.
   if (password === null && (n.password !== undefined || n.passwordFile !== undefined)) {
@@ -121,6 +149,9 @@ function underlayNeighbor(
     extendedNexthop: n.address !== undefined && parseIp(n.address)?.family === 6,
   };
 }
+
+/** An iBGP session: `type: internal`, or the neighbor's ASN is ours. */
+export const isInternal = (n: Pick<NeighborConfig, 'type' | 'asn'>, localAsn: number): boolean => n.type === 'internal' || n.asn === localAsn;
 
 /** Canonical address (FRR prints IPv6 compressed and lower case), or the interface name. */
 function neighborPeer(n: NeighborConfig, index: number): string {
@@ -174,13 +205,22 @@ function vrfRouter(config: Config, derived: Derived, l3: DerivedL3): FrrVrfRoute
     { family: 'ipv4' as const, addrs: l3.v4, hostLen: 32 },
     { family: 'ipv6' as const, addrs: l3.v6, hostLen: 128 },
   ];
+  // iBGP with the host: routes imported from EVPN keep the remote VTEP as next hop, which the
+  // host cannot reach; `next-hop-self` makes it this router (the host's gateway). `force`,
+  // because with an iBGP ToR the imported routes count as iBGP-learned, which plain
+  // next-hop-self leaves alone (OpenPERouter renders `next-hop-self force` for the same reason).
+  const ibgpHost = session !== undefined && (session.hostType === 'internal' || session.hostASN === session.asn);
   for (const { family, addrs, hostLen } of sides) {
     if (!session || !addrs) continue;
     const host = addrOf(addrs.host);
     neighbors.push(hostNeighbor(host, remoteAsOf(session.hostASN, session.hostType, field)));
     // The node's own host-side address, as a host route, so remote sites reach the node on
     // this L3VNI (type-5) even when the host announces nothing over its session.
-    unicast.push({ family, networks: [`${host}/${hostLen}`], activate: [host] });
+    unicast.push({
+      family,
+      networks: [`${host}/${hostLen}`],
+      activate: [{ peer: host, allowasInOrigin: false, filterListOut: null, nextHopSelfForce: ibgpHost }],
+    });
   }
   return {
     vrf: l3.cfg.vrf,

@@ -29,13 +29,26 @@ export interface FrrNeighbor {
   extendedNexthop: boolean;
 }
 
+/** One neighbor activated in an address family, with its per-family settings. */
+export interface FrrAfNeighbor {
+  /** FrrNeighbor.peer. */
+  peer: string;
+  /** `allowas-in origin`: accept routes another node of our (shared) ASN originated. */
+  allowasInOrigin: boolean;
+  /** `filter-list <name> out`: announce only what passes this as-path list. */
+  filterListOut: string | null;
+  /** `next-hop-self force`: an iBGP peer gets this router as next hop for every route. */
+  nextHopSelfForce: boolean;
+}
+
 export interface FrrAddressFamily {
   family: FrrUnicastFamily;
   /** Prefixes originated with `network` (a /32 or /128 each). */
   networks: string[];
-  /** Peers (FrrNeighbor.peer) activated in this family. */
-  activate: string[];
+  /** Neighbors activated in this family. */
+  activate: FrrAfNeighbor[];
 }
+
 
 export interface FrrRouteTargets {
   import: string[];
@@ -52,9 +65,11 @@ export interface FrrEvpnVni {
 export interface FrrUnderlayRouter {
   asn: number;
   routerId: string;
+  /** `bgp bestpath as-path multipath-relax`: ECMP over ToRs of different ASNs. */
+  multipathRelax: boolean;
   neighbors: FrrNeighbor[];
   unicast: FrrAddressFamily[];
-  evpn: { activate: string[]; vnis: FrrEvpnVni[] };
+  evpn: { activate: FrrAfNeighbor[]; vnis: FrrEvpnVni[] };
 }
 
 /** `router bgp <asn> vrf <vrf>`: one per L3VNI, with the host session if there is one. */
@@ -87,6 +102,8 @@ export interface FrrModel {
   logLevel: FrrLogLevel | null;
   vrfs: FrrVrfVni[];
   bfdProfiles: FrrBfdProfile[];
+  /** Name of the as-path list that matches only this router's own routes (`permit ^$`), when used. */
+  ownRoutesList: string | null;
   underlay: FrrUnderlayRouter;
   vrfRouters: FrrVrfRouter[];
   /** frr.rawConfig, appended verbatim (not checked: the operator's own FRR syntax). */

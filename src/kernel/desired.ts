@@ -86,6 +86,11 @@ export function desiredKernel(c: Config, d: Derived): DesiredKernel {
   const sysctls: DesiredSysctl[] = [
     { ns: 'router', key: 'net.ipv4.ip_forward', value: '1' },
     { ns: 'router', key: 'net.ipv6.conf.all.forwarding', value: '1' },
+    // ECMP across ToRs: hash multipath routes on L4 too (policy 1). VXLAN puts a hash of the
+    // inner flow into the outer UDP source port, so flows between two VTEPs spread over both
+    // ToRs; with the default L3 hash (src, dst) all of them would take one (das-schiff sets the
+    // same). Per netns: it only changes the router's forwarding, not the host's.
+    ...(d.ecmp ? [{ ns: 'router' as const, key: 'net.ipv4.fib_multipath_hash_policy', value: '1' }] : []),
   ];
 
   return {

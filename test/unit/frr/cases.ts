@@ -74,6 +74,30 @@ export const CASES: FrrCase[] = [
       ],
     }),
   ),
+  // The fleet layout: two NICs, one unnumbered eBGP session with BFD on each ToR, the ASN shared
+  // by every node (allowas-in origin), ECMP across the ToRs, only our own routes announced.
+  plain(
+    'dual-tor-unnumbered',
+    nodeConfig({
+      underlay: { nics: [{ name: 'eth1' }, { name: 'eth2' }] },
+      neighbors: [
+        { interface: 'eth1', type: 'external', bfd: { receiveInterval: 100, transmitInterval: 100 } },
+        { interface: 'eth2', type: 'external', bfd: { receiveInterval: 100, transmitInterval: 100 } },
+      ],
+      l2vnis: [l2vni(110)],
+    }),
+  ),
+  // allowas-in turned off on one session (and not rendered on the iBGP one, where it means nothing).
+  plain(
+    'allowas-in-off',
+    nodeConfig({
+      neighbors: [
+        { address: TOR, asn: 64512, allowASIn: false },
+        { address: '192.168.12.2', asn: 64513 },
+        { address: '192.168.13.2', type: 'internal' },
+      ],
+    }),
+  ),
   plain('l2vni', nodeConfig({ l2vnis: [l2vni(110)] })),
   plain(
     'l2vni-rts',
