@@ -26,10 +26,10 @@ export function addressForIndex(cidr: string, index: number, offset = 0): string
 }
 
 export const vtepFor = (c: Pick<Config, 'node' | 'underlay'>): string | undefined =>
-  c.node.vtepIP ?? addressForIndex(c.underlay.vtepCIDR, c.node.index);
+  c.node.vtepIP ?? (c.node.index === undefined ? undefined : addressForIndex(c.underlay.vtepCIDR, c.node.index));
 
 export const routerIdFor = (c: Pick<Config, 'node' | 'underlay'>): string | undefined =>
-  c.node.routerID ?? addressForIndex(c.underlay.routerIDCIDR, c.node.index);
+  c.node.routerID ?? (c.node.index === undefined ? undefined : addressForIndex(c.underlay.routerIDCIDR, c.node.index));
 
 /** Router side and host side of a host session in one family, as interface CIDRs. */
 export interface SessionAddrs {
@@ -116,10 +116,12 @@ export interface Derived {
 }
 
 export function deriveNode(c: Config): Derived {
+  const index = c.node.index;
+  // node.indexFrom is resolved on the node (loadConfig) before anything derives from it.
+  if (index === undefined) throw new Error('derive: the node index is not known (node.indexFrom not resolved)');
   const vtep = vtepFor(c);
   const routerId = routerIdFor(c);
   if (!vtep || !routerId) throw new Error('derive: node.index does not fit the VTEP/router-id CIDRs');
-  const index = c.node.index;
   const l3 = c.l3vnis.map((cfg): DerivedL3 => {
     const s = cfg.hostSession?.localCIDR;
     return {

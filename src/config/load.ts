@@ -11,6 +11,10 @@ import { positionsOf, type Positions } from './positions.js';
 import { checkSecretFiles } from './secrets.js';
 import type { Config } from './types.js';
 import { validateConfig } from './validate.js';
+import { IssueSink } from './issue-sink.js';
+import { checkNodeFit } from './validate-net.js';
+import { deriveIndex, type IdentityFacts } from './identity.js';
+import { readIdentityFacts, type IdentityProbe } from './identity-facts.js';
 
 export interface LoadResult {
   /** The validated config with defaults; present only when `ok`. */
@@ -27,6 +31,10 @@ export interface LoadResult {
   positions: Positions;
   /** The texts read, as they were when read (what `validate` quotes under its issues). */
   sources: ConfigText[];
+  /** node.indexFrom resolved on this node: the index and where it came from. */
+  identity?: { index: number; from: string };
+  /** node.indexFrom could not be resolved on this node (yet): why. The daemon waits on it. */
+  identityProblem?: string;
 }
 
 export interface ConfigText {
@@ -86,6 +94,8 @@ export interface LoadOptions {
    * modes, and anything read from its interfaces. `validate --offline` (CI, GitOps).
    */
   offline?: boolean;
+  /** How node.indexFrom reads the node (default: this host). */
+  identityProbe?: IdentityProbe;
 }
 
 /** Reads `mainPath` and its sibling config.d/*.yaml, validates, checks passwordFiles. */
@@ -106,12 +116,37 @@ export async function loadConfig(mainPath: string, opts: LoadOptions = {}): Prom
       readIssues.push(fileIssue(path, `cannot read drop-in (${describeErrno(e)})`));
     }
   }
-  const r = loadConfigTexts(texts);
+  const loaded = loadConfigTexts(texts);
+  const r = loaded.config?.node.indexFrom && !opts.offline ? resolveIdentity(loaded, await readIdentityFacts(loaded.config.node.indexFrom, opts.identityProbe)) : loaded;
   const secretIssues = r.config && !opts.offline ? await checkSecretFiles(r.config, r.positions) : [];
   const issues = sortIssues([...readIssues, ...r.issues, ...secretIssues], [mainPath, ...paths]);
   const ok = !hasErrors(issues);
   const { config, ...rest } = r;
   return { ...rest, ...(ok && config ? { config } : {}), issues, ok };
+}
+
+/**
+ * Pure: a valid config with node.indexFrom, and what the node says -> the config with its index,
+ * or an error at node.indexFrom saying why it cannot be derived (the daemon waits on it). A
+ * derived index is checked against the CIDRs like a written one.
+ */
+export function resolveIdentity(r: LoadResult, facts: IdentityFacts): LoadResult {
+  const from = r.config?.node.indexFrom;
+  if (!r.config || !from) return r;
+  const at = ['node', 'indexFrom'];
+  const d = deriveIndex(from, facts);
+  const sink = new IssueSink(r.positions);
+  if (!d.ok) {
+    sink.error(at, `cannot derive the node index: ${d.reason}`, 'key');
+    const { config: _dropped, ...rest } = r;
+    return { ...rest, ok: false, issues: [...r.issues, ...sink.issues], identityProblem: d.reason };
+  }
+  const config = { ...r.config, node: { ...r.config.node, index: d.index } };
+  checkNodeFit(config, sink, at, d.from);
+  const issues = [...r.issues, ...sink.issues];
+  const ok = !hasErrors(issues);
+  const { config: _unused, ...rest } = r;
+  return { ...rest, ...(ok ? { config } : {}), issues, ok, identity: { index: d.index, from: d.from } };
 }
 
 /** config.d/*.yaml in lexical (byte) order; a missing directory is no drop-ins. */

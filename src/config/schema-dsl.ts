@@ -7,6 +7,7 @@ export type StringFormat =
   | 'ip' // IPv4 or IPv6 address
   | 'cidr4' // IPv4 network prefix, host bits zero
   | 'cidr6' // IPv6 network prefix, host bits zero
+  | 'cidr' // IPv4 or IPv6 network prefix, host bits zero
   | 'ifaceCidr' // address with prefix length, 192.170.10.1/24 (IPv4 or IPv6)
   | 'routeTarget' // ASN:NN or A.B.C.D:NN
   | 'absPath'

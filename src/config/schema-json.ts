@@ -32,6 +32,7 @@ const FORMAT_PATTERNS: Record<StringFormat, string> = {
   ip: '^[0-9a-fA-F:.]+$',
   cidr4: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$',
   cidr6: '^[0-9a-fA-F:.]+/[0-9]{1,3}$',
+  cidr: '^[0-9a-fA-F:.]+/[0-9]{1,3}$',
   ifaceCidr: '^[0-9a-fA-F:.]+/[0-9]{1,3}$',
   routeTarget: '^([0-9]+|[0-9]{1,3}(\\.[0-9]{1,3}){3}):[0-9]+$',
   absPath: '^/[^\\s!#]*$',

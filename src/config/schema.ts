@@ -14,6 +14,7 @@ import { arr, bool, int, intRanges, obj, oneOf, str, stringOrMap, type Schema, t
 
 export const MAX_ASN = 4294967295;
 export const MAX_VNI = 16777215;
+export const MAX_NODE_INDEX = 16777215;
 
 /** Kernel interface names: IFNAMSIZ - 1 characters of a safe alphabet. */
 const ifname = (description: string): StringSchema =>
@@ -171,11 +172,26 @@ export const CONFIG_SCHEMA = obj(
   {
     node: obj(
       {
-        index: int(0, 16777215, { description: '0-based, unique per node; drives the per-node addresses.' }),
+        index: int(0, MAX_NODE_INDEX, { description: '0-based, unique per node; drives the per-node addresses.' }),
+        indexFrom: obj(
+          {
+            interface: ifname("Derive the index from this host interface's first global IPv4 address: its host part within its prefix (10.1.0.23/24 -> 23)."),
+            cidr: str({ format: 'cidr', description: 'With interface: use its first address inside this prefix, and the host part within this prefix.' }),
+            hostname: str({
+              description: "Derive the index from the node's hostname: a regular expression with one capture group of digits, e.g. '^node-(\\d+)$'.",
+              minLength: 1,
+              maxLength: 256,
+            }),
+          },
+          {
+            description: 'Instead of index: derive it on the node, so one identical file serves every node.',
+            exactlyOne: [['interface', 'hostname']],
+          },
+        ),
         vtepIP: str({ format: 'ipv4', description: 'Explicit VTEP address instead of the derived one.' }),
         routerID: str({ format: 'ipv4', description: 'Explicit BGP router-id instead of the derived one.' }),
       },
-      { description: 'This node.', required: ['index'] },
+      { description: 'This node.', exactlyOne: [['index', 'indexFrom']] },
     ),
     underlay: obj(
       {

@@ -146,8 +146,25 @@ export interface MetricsConfig {
   listen?: string;
 }
 
+/** node.indexFrom: where the node index comes from when the file is the same on every node. */
+export interface IndexFromConfig {
+  /** A host interface: the host part of its first global IPv4 address (or of its first address in `cidr`). */
+  interface?: string;
+  cidr?: string;
+  /** A regular expression with one capture group of digits, matched against the hostname. */
+  hostname?: string;
+}
+
+export interface NodeConfig {
+  /** Given, or derived from indexFrom on the node (config/identity.ts) before anything uses it. */
+  index?: number;
+  indexFrom?: IndexFromConfig;
+  vtepIP?: string;
+  routerID?: string;
+}
+
 export interface Config {
-  node: { index: number; vtepIP?: string; routerID?: string };
+  node: NodeConfig;
   underlay: UnderlayConfig;
   l3vnis: L3VniConfig[];
   l2vnis: L2VniConfig[];

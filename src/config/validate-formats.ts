@@ -17,6 +17,10 @@ export function checkFormat(format: StringFormat, value: string): string | undef
       return checkPrefix(value, 4);
     case 'cidr6':
       return checkPrefix(value, 6);
+    case 'cidr': {
+      const family = parseIfaceCidr(value)?.ip.family;
+      return family ? checkPrefix(value, family) : 'must be a prefix like 10.1.0.0/24 or fd00::/64';
+    }
     case 'ifaceCidr':
       return parseIfaceCidr(value)
         ? undefined

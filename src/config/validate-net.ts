@@ -20,20 +20,24 @@ function room(cidr: string, reserved: number): bigint {
 
 const fitHint = (n: bigint): string => (n > 0n ? `node.index must be 0..${n - 1n}` : 'it has no room for any node');
 
-export function checkNodeFit(c: Config, sink: IssueSink): void {
-  const index = c.node?.index;
-  if (typeof index !== 'number') return;
-  const at: Path = ['node', 'index'];
+/**
+ * The index fits every CIDR it indexes into. A derived index (node.indexFrom) is checked on the
+ * node, once known: `at` then points at indexFrom and `what` says where the number came from.
+ */
+export function checkNodeFit(c: Config, sink: IssueSink, at: Path = ['node', 'index'], what = ''): void {
+  const given = c.node?.index;
+  if (typeof given !== 'number') return;
+  const shown = what ? `derived index ${given} (${what})` : `${given}`;
   const u = c.underlay ?? {};
-  if (!isStr(c.node.vtepIP) && isStr(u.vtepCIDR) && !addressForIndex(u.vtepCIDR, index)) {
-    sink.error(at, `${index} does not fit underlay.vtepCIDR ${u.vtepCIDR} (VTEP = first usable + index; ${fitHint(room(u.vtepCIDR, 0))})`);
+  if (!isStr(c.node.vtepIP) && isStr(u.vtepCIDR) && !addressForIndex(u.vtepCIDR, given)) {
+    sink.error(at, `${shown} does not fit underlay.vtepCIDR ${u.vtepCIDR} (VTEP = first usable + index; ${fitHint(room(u.vtepCIDR, 0))})`);
   }
-  if (!isStr(c.node.routerID) && isStr(u.routerIDCIDR) && !addressForIndex(u.routerIDCIDR, index)) {
-    sink.error(at, `${index} does not fit underlay.routerIDCIDR ${u.routerIDCIDR} (router-id = first usable + index; ${fitHint(room(u.routerIDCIDR, 0))})`);
+  if (!isStr(c.node.routerID) && isStr(u.routerIDCIDR) && !addressForIndex(u.routerIDCIDR, given)) {
+    sink.error(at, `${shown} does not fit underlay.routerIDCIDR ${u.routerIDCIDR} (router-id = first usable + index; ${fitHint(room(u.routerIDCIDR, 0))})`);
   }
   for (const [path, cidr] of sessionCidrs(c)) {
-    if (!sessionAddrs(cidr, index)) {
-      sink.error(at, `${index} does not fit ${formatPath(path)} ${cidr} (host side = first usable + 1 + index; ${fitHint(room(cidr, 1))})`);
+    if (!sessionAddrs(cidr, given)) {
+      sink.error(at, `${shown} does not fit ${formatPath(path)} ${cidr} (host side = first usable + 1 + index; ${fitHint(room(cidr, 1))})`);
     }
   }
 }

@@ -88,7 +88,11 @@ function walkObject(s: ObjectSchema, v: Record<string, unknown>, path: Path, out
     if (!has(key)) out.push({ path: [...path, key], message: 'is required', at: 'parent' });
   }
   for (const [a, b] of s.exactlyOne ?? []) {
-    if (!has(a) && !has(b)) out.push({ path, message: `needs one of "${a}" or "${b}"`, at: 'key' });
+    if (has(a) || has(b)) continue;
+    // `index:` written without a value: point at it rather than at its map.
+    const empty = [a, b].find((k) => k in v);
+    if (empty !== undefined) out.push({ path: [...path, empty], message: `needs a value (or set "${empty === a ? b : a}" instead)`, at: 'key' });
+    else out.push({ path, message: `needs one of "${a}" or "${b}"`, at: 'key' });
   }
   for (const [a, b] of [...(s.exactlyOne ?? []), ...(s.atMostOne ?? [])]) {
     if (has(a) && has(b)) {

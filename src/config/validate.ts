@@ -12,6 +12,7 @@ import { checkNodeFit, checkOverlaps } from './validate-net.js';
 import { checkHostSessions, checkNeighbors, checkPrimary, checkReferences, checkUnique } from './validate-refs.js';
 import { checkStructure } from './validate-structure.js';
 import { checkUnderlayNics } from './validate-underlay.js';
+import { checkIndexFrom } from './validate-identity.js';
 
 export interface ValidationResult {
   /** The config with defaults; only trustworthy when `issues` holds no error. */
@@ -45,5 +46,6 @@ export function validateSemantics(c: Config, sink: IssueSink): void {
   checkNeighbors(c, sink);
   checkHostSessions(c, sink);
   checkUnderlayNics(c, sink);
+  checkIndexFrom(c, sink);
   checkNames(c, sink);
 }

@@ -24,7 +24,15 @@ export interface LoadedConfig {
 
 export type DiskRead =
   | { ok: true; loaded: LoadedConfig }
-  | { ok: false; files: string[]; sha256: string; errors: ConfigIssue[]; firstError: string };
+  | {
+      ok: false;
+      files: string[];
+      sha256: string;
+      errors: ConfigIssue[];
+      firstError: string;
+      /** The config is fine, but node.indexFrom cannot be resolved on this node yet: why. */
+      identityProblem?: string;
+    };
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -61,7 +69,14 @@ async function fromLoad(r: LoadResult, source: ConfigSource): Promise<DiskRead> 
   const digest = sha256(r.mergedYaml);
   if (!r.ok || !r.config) {
     const errors = r.issues.filter((i) => i.severity === 'error');
-    return { ok: false, files: r.files, sha256: digest, errors, firstError: errors[0] ? formatIssue(errors[0]) : 'invalid config' };
+    return {
+      ok: false,
+      files: r.files,
+      sha256: digest,
+      errors,
+      firstError: errors[0] ? formatIssue(errors[0]) : 'invalid config',
+      ...(r.identityProblem !== undefined && errors.length === 1 ? { identityProblem: r.identityProblem } : {}),
+    };
   }
   try {
     const secrets = await readSecrets(r.config, r.positions);

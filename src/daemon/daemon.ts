@@ -78,6 +78,8 @@ export class Daemon {
   private candidate: LoadedConfig | undefined;
   private disk: ReconcileStatus['configOnDisk'];
   private diskProblem: string | undefined;
+  /** node.indexFrom of the config on disk cannot be resolved on this node yet: why. */
+  private identityProblem: string | undefined;
   private lastError: ReconcileStatus['lastError'];
   private last: LastConverge | undefined;
   private frr: Pick<RouterNetns, 'pid' | 'inode' | 'name'> | undefined;
@@ -183,11 +185,22 @@ export class Daemon {
     const why = [...reasons];
     if (!(await this.checkTry())) return this.publish();
     const tryEnded = this.state === 'try-in-progress';
-    const reread = tryEnded || reasons.has('boot') || reasons.has('config') || reasons.has('sighup') || reasons.has('try-ended') || (!this.inForce && !this.candidate);
+    const reread = tryEnded || reasons.has('boot') || reasons.has('config') || reasons.has('sighup') || reasons.has('try-ended') || (!this.inForce && !this.candidate) || this.identityProblem !== undefined;
     if (reread) await this.readConfig();
     // An edit that changes nothing in force (invalid, or the same config again) is reported
     // by readConfig and costs no reconcile.
     if (!this.candidate && this.inForce && why.every((r) => r === 'config') && this.state === 'converged') return this.publish();
+    if (this.identityProblem !== undefined) {
+      // The config is fine but this node cannot tell which node it is yet (its interface has
+      // no address, no hostname): waited for like a missing NIC, and read again with backoff.
+      // With a config in force (an edit), that one stays and the problem is the disk's.
+      this.retrySoon();
+      if (!this.inForce) {
+        this.setState('waiting-identity', this.identityProblem);
+        return this.publish();
+      }
+      this.diskProblem = `cannot derive the node index: ${this.identityProblem}`;
+    }
     const target = this.candidate ?? this.inForce;
     if (!target) {
       this.setState('waiting-config', this.diskProblem ?? 'no config');
@@ -261,6 +274,15 @@ export class Daemon {
   /** Re-read the files; a valid config that differs from the one in force becomes the candidate. */
   private async readConfig(): Promise<void> {
     const r = await readDiskConfig(this.opts.configPath);
+    const wasProblem = this.identityProblem;
+    this.identityProblem = r.ok ? undefined : r.identityProblem;
+    if (!r.ok && r.identityProblem !== undefined) {
+      this.candidate = undefined;
+      this.disk = { files: r.files, sha256: r.sha256, valid: true, error: r.firstError };
+      if (r.identityProblem !== wasProblem) this.log.warn({ why: r.identityProblem }, `cannot derive the node index from node.indexFrom yet: ${r.identityProblem}; waiting${this.inForce ? ' (the config in force stays)' : ''}`);
+      return;
+    }
+    if (wasProblem !== undefined && r.ok) this.log.info('node index derived from node.indexFrom');
     this.noteDisk(r);
     if (r.ok) {
       for (const w of r.loaded.inputs.warnings) this.log.warn({ file: w.file, line: w.line, col: w.col }, formatIssue(w));

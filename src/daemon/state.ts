@@ -9,6 +9,8 @@ export type DaemonState =
   | 'waiting-frr'
   /** The underlay NIC is not there (yet): a slow driver at boot. */
   | 'waiting-nic'
+  /** node.indexFrom cannot be resolved yet (no such interface, no address, hostname not set). */
+  | 'waiting-identity'
   | 'converged'
   /** Converged except for something in the way, or the last attempt failed: retrying. */
   | 'degraded'
@@ -41,6 +43,8 @@ export function statusText(f: StatusFacts): string {
         return `waiting for FRR${f.detail ? `: ${f.detail}` : ''}`;
       case 'waiting-nic':
         return `waiting for the underlay NIC${f.detail ? `: ${f.detail}` : ''}`;
+      case 'waiting-identity':
+        return `waiting for the node identity (node.indexFrom)${f.detail ? `: ${f.detail}` : ''}`;
       case 'try-in-progress':
         return `try in progress (pid ${f.tryPid ?? '?'})`;
       case 'degraded':

@@ -38,7 +38,9 @@ export interface TeardownReport {
 
 /** Runtime paths and NIC from the config; from its raw YAML when it does not validate. */
 export async function teardownTarget(configPath: string, log: Logger): Promise<TeardownTarget> {
-  const r = await loadConfig(configPath);
+  // Offline: teardown needs neither the passwords nor the node's identity (it must work when
+  // they are what is broken).
+  const r = await loadConfig(configPath, { offline: true });
   if (r.ok && r.config) return { runtime: r.config.runtime, underlayNics: r.config.underlay.nics.map((n) => n.name) };
   for (const i of r.issues.filter((x) => x.severity === 'error')) log.warn(formatIssue(i));
   log.warn('the config does not validate; tearing down with the runtime paths and NICs read from it as written');

@@ -92,7 +92,7 @@ describe('required and unknown keys', () => {
 
   test('a key without a value counts as absent and is reported at the key', () => {
     const r = single('node:\n  index:\nunderlay:\n  asn: 1\n  nic: eth1\n  vtepCIDR: 100.65.0.0/24\n');
-    expect(errorLines(r)).toEqual(['x.yaml:2:3: node.index: is required']);
+    expect(errorLines(r)).toEqual(['x.yaml:2:3: node.index: needs a value (or set "indexFrom" instead)']);
   });
 
   test('items of lists need their keys', () => {

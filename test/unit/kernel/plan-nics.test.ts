@@ -98,7 +98,7 @@ describe('two underlay NICs', () => {
 
 describe('ECMP across ToRs', () => {
   test('more than one underlay neighbor: the router netns hashes multipath routes on L4 (VXLAN source ports)', () => {
-    const two = desiredFor(config({}, { nics: [{ name: 'kp-eth1' }, { name: 'kp-eth2' }], neighbors: [{ interface: 'kp-eth1', type: 'external' }, { interface: 'kp-eth2', type: 'external' }] }));
+    const two = desiredFor(nodeConfig({ underlay: { nics: [{ name: 'kp-eth1' }, { name: 'kp-eth2' }] }, neighbors: [{ interface: 'kp-eth1', type: 'external' }, { interface: 'kp-eth2', type: 'external' }] }));
     expect(two.sysctls).toContainEqual({ ns: 'router', key: 'net.ipv4.fib_multipath_hash_policy', value: '1' });
     const plan = planKernel(two, { host: hostTwoNics(), router: routerWithLo() }, OPTS);
     expect(lines(plan.ops)).toContain('pre ip netns exec kp-router sysctl -w net.ipv4.fib_multipath_hash_policy=1');

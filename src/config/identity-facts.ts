@@ -1,0 +1,48 @@
+// IO: the facts node.indexFrom needs, read on the node: the hostname (the controller runs with
+// --uts=host, so it is the node's), or one host interface's addresses (`ip -j addr show dev X`
+// in the netns evpn-node runs in: the host's, network=host).
+
+import { hostname as osHostname } from 'node:os';
+import { runCaptured } from '../kernel/capture.js';
+import type { RunResult } from '../kernel/runner.js';
+import type { IdentityFacts, IfaceAddr } from './identity.js';
+import type { IndexFromConfig } from './types.js';
+
+export interface IdentityProbe {
+  hostname: () => string;
+  /** `ip args...` in the host netns. */
+  ip: (args: string[]) => Promise<RunResult>;
+}
+
+export const HOST_PROBE: IdentityProbe = { hostname: osHostname, ip: (args) => runCaptured('ip', args) };
+
+/** Never throws: a node that cannot be read is a fact too (`error`), reported like the others. */
+export async function readIdentityFacts(from: IndexFromConfig, probe: IdentityProbe = HOST_PROBE): Promise<IdentityFacts> {
+  try {
+    return await readFacts(from, probe);
+  } catch (e) {
+    return { error: `cannot read the node: ${(e as Error).message}` };
+  }
+}
+
+async function readFacts(from: IndexFromConfig, probe: IdentityProbe): Promise<IdentityFacts> {
+  if (from.hostname !== undefined) return { hostname: probe.hostname() };
+  if (from.interface === undefined) return {};
+  const r = await probe.ip(['-j', 'addr', 'show', 'dev', from.interface]);
+  // ip says `Device "eno1" does not exist.` and exits 1: the interface is not there (yet).
+  if (r.exitCode !== 0) {
+    if (/does not exist|Cannot find device/i.test(r.stderr)) return {};
+    throw new Error(`ip addr show dev ${from.interface}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+  }
+  return { addrs: parseAddrs(r.stdout) };
+}
+
+/** `ip -j addr show dev X` -> its addresses (scope global = usable for identity). */
+export function parseAddrs(json: string): IfaceAddr[] {
+  const links = JSON.parse(json || '[]') as Array<{ addr_info?: Array<{ local?: unknown; prefixlen?: unknown; scope?: unknown }> }>;
+  return links.flatMap((l) =>
+    (l.addr_info ?? []).flatMap((a) =>
+      typeof a.local === 'string' && typeof a.prefixlen === 'number' ? [{ local: a.local, prefixlen: a.prefixlen, global: a.scope === 'global' || a.scope === 0 || a.scope === '0' }] : [],
+    ),
+  );
+}
