@@ -121,3 +121,7 @@ test('ip -j addr show: addresses and their scope', () => {
   ]);
   expect(parseAddrs('')).toEqual([]);
 });
+
+test('a node that could not be read is a reason too, never an exception', () => {
+  expect(deriveIndex({ interface: 'eno1' }, { error: 'cannot read the node: ip: could not start' })).toEqual({ ok: false, reason: 'cannot read the node: ip: could not start' });
+});
