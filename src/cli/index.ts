@@ -72,9 +72,10 @@ export function buildProgram(): Command {
 
   program.command('validate').description('parse and validate the config and its drop-ins; print every error')
     .argument('[file]', 'main config file to check instead of --config ("-": read it from stdin, without drop-ins)')
-    .option('--offline', 'skip the checks that need this node (passwordFile contents, interfaces): for CI and GitOps', false)
-    .action(wrap(async (file: string | undefined, o: { offline: boolean }) =>
-      (await commands.validate()).runValidate(context(program), { ...(file !== undefined ? { file } : {}), offline: o.offline, readStdin })));
+    .option('--offline', 'skip the checks that need this node (passwordFile contents, interfaces, node.indexFrom): for CI and GitOps', false)
+    .option('--show-derived', 'also print the merged config and every value derived on this node (index, VTEP, router-id, names, tables, addresses)', false)
+    .action(wrap(async (file: string | undefined, o: { offline: boolean; showDerived: boolean }) =>
+      (await commands.validate()).runValidate(context(program), { ...(file !== undefined ? { file } : {}), offline: o.offline, showDerived: o.showDerived, readStdin })));
   program.command('render').description('print the frr.conf that would be written')
     .option('--show-secrets', 'print passwords instead of <redacted>', false)
     .action(wrap(async (o: { showSecrets: boolean }) => (await commands.render()).runRender(context(program), o)));

@@ -1,7 +1,10 @@
-// `evpn-node validate [FILE|-] [--offline]`: every error and warning, each as
+// `evpn-node validate [FILE|-] [--offline] [--show-derived]`: every error and warning, each as
 // file:line:col: path: message. `-` reads the main file from stdin (no drop-ins: there is no
-// directory beside it); --offline leaves out what only the node can check (CI, GitOps).
+// directory beside it); --offline leaves out what only the node can check (CI, GitOps);
+// --show-derived prints the merged config and every value this node derives from it.
+import { stringify } from 'yaml';
 import { loadConfig } from '../../config/load.js';
+import { derivedView } from '../../config/derived-view.js';
 import { formatIssues } from '../../config/errors.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../errors.js';
@@ -12,6 +15,7 @@ export interface ValidateOptions {
   offline: boolean;
   /** The text of stdin, read by the CLI when file is '-'. */
   readStdin: () => Promise<string>;
+  showDerived?: boolean;
 }
 
 /** How stdin is named in messages (`<stdin>:12:5: l3vnis[0].vni: ...`). */
@@ -25,9 +29,15 @@ export async function runValidate(ctx: CliContext, opts: ValidateOptions): Promi
     offline: opts.offline,
     ...(stdinText !== undefined ? { text: stdinText, dropInDir: null } : {}),
   });
+  const view = opts.showDerived ? derivedView(r.mergedYaml, r.config, r.identity) : undefined;
   if (ctx.json) {
-    ctx.out(JSON.stringify({ ok: r.ok, files: r.files, offline: opts.offline, issues: r.issues }, null, 2));
+    ctx.out(JSON.stringify({ ok: r.ok, files: r.files, offline: opts.offline, issues: r.issues, ...(view ?? {}) }, null, 2));
     return r.ok ? EXIT.ok : EXIT.invalid;
+  }
+  if (view) {
+    ctx.out(`# merged config (${r.files.join(', ')}; passwords redacted)\n${stringify(view.config)}`);
+    const none = r.ok ? 'nothing: the node index comes from node.indexFrom, which only the node resolves (not --offline)' : 'nothing: the config does not validate here';
+    ctx.out(view.derived ? `# derived on this node\n${stringify(view.derived)}` : `# derived on this node: ${none}`);
   }
   process.stderr.write(formatIssues(r.issues, r.sources));
   const errors = r.issues.filter((i) => i.severity === 'error').length;
@@ -36,7 +46,7 @@ export async function runValidate(ctx: CliContext, opts: ValidateOptions): Promi
     process.stderr.write(`${errors} error(s), ${warnings} warning(s) in ${r.files.join(', ') || path}\n`);
     return EXIT.invalid;
   }
-  const skipped = opts.offline ? ' (offline: passwordFiles and interfaces not checked)' : '';
+  const skipped = opts.offline ? ' (offline: passwordFiles, interfaces and node.indexFrom not checked)' : '';
   ctx.out(`${r.files.join(', ')}: valid${warnings ? ` (${warnings} warning(s))` : ''}${skipped}`);
   return EXIT.ok;
 }

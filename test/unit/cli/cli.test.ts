@@ -132,7 +132,7 @@ describe('validate - and --offline', () => {
   test('... and --offline leaves it out (CI, GitOps), still checking everything in the file', async () => {
     const c = ctx();
     expect(await runValidate(c, { file: '-', offline: true, readStdin: async () => VALID })).toBe(0);
-    expect(c.printed).toEqual(['<stdin>: valid (offline: passwordFiles and interfaces not checked)']);
+    expect(c.printed).toEqual(['<stdin>: valid (offline: passwordFiles, interfaces and node.indexFrom not checked)']);
     const bad = ctx();
     expect(await runValidate({ ...bad, json: true }, { file: '-', offline: true, readStdin: async () => VALID.replace('64512', '0') })).toBe(2);
     expect(bad.printed[0]).toContain('"line": 8');
