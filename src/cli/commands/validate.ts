@@ -4,7 +4,7 @@
 // --show-derived prints the merged config and every value this node derives from it.
 import { stringify } from 'yaml';
 import { loadConfig } from '../../config/load.js';
-import { derivedView } from '../../config/derived-view.js';
+import { derivedView } from '../../status/derived-view.js';
 import { formatIssues } from '../../config/errors.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../errors.js';

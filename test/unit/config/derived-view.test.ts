@@ -1,7 +1,7 @@
 // `validate --show-derived`: the merged config (passwords redacted) and every derived value.
 
 import { expect, test } from 'vitest';
-import { derivedView } from '../../../src/config/derived-view.js';
+import { derivedView } from '../../../src/status/derived-view.js';
 import { loadConfigTexts, resolveIdentity } from '../../../src/config/load.js';
 
 const text = `node:

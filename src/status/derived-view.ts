@@ -4,8 +4,8 @@
 
 import { parse } from 'yaml';
 import { REDACTED } from '../frr/render.js';
-import { deriveNode, kubeletEnv } from './derive.js';
-import type { Config } from './types.js';
+import { deriveNode, kubeletEnv } from '../config/derive.js';
+import type { Config } from '../config/types.js';
 
 export interface DerivedView {
   /** The merged config document as the files say it (passwords as <redacted>). */
