@@ -279,6 +279,8 @@ export class Daemon {
     if (!r.ok && r.identityProblem !== undefined) {
       this.candidate = undefined;
       this.disk = { files: r.files, sha256: r.sha256, valid: true, error: r.firstError };
+      // Where status.json goes, before any config is in force.
+      this.rt ??= await lenientRuntime(this.opts.configPath);
       if (r.identityProblem !== wasProblem) this.log.warn({ why: r.identityProblem }, `cannot derive the node index from node.indexFrom yet: ${r.identityProblem}; waiting${this.inForce ? ' (the config in force stays)' : ''}`);
       return;
     }

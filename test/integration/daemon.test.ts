@@ -297,4 +297,26 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
     expect(await stopDaemon()).toBe(0);
     await rm(`${f.runDir}/notify-c.sock`, { force: true });
   });
+
+  test('node.indexFrom that cannot be derived yet is waited for and said, then the node converges', async () => {
+    // The fleet form of the same config: the index comes from mgmt0, which has no address yet.
+    await f.writeConfig(config(f, { timeout: 300 }).replace('  index: 3\n', '  indexFrom: {interface: mgmt0}\n'));
+    const td = await f.cli('teardown');
+    expect(td.exitCode, td.stderr).toBe(0);
+    await execa('ip', ['-n', f.node, 'link', 'add', 'mgmt0', 'type', 'veth', 'peer', 'name', 'mgmt0p']);
+    n = await listenNotify(`${f.runDir}/notify-d.sock`);
+    d = startDaemon(f, n.socket);
+    await waitFor(async () => (await status().catch(() => undefined))?.state === 'waiting-identity', 60_000, 'state waiting-identity');
+    expect(n.messages.map(statusOf)).toContainEqual('waiting for the node identity (node.indexFrom): interface mgmt0 has no global IPv4 address (it has no global address)');
+    expect(d.logs.filter((l) => /cannot derive the node index from node.indexFrom yet/.test(l.msg))).toHaveLength(1);
+    expect(await ours(f.netns)).toEqual([]);
+    // DHCP (or the provisioning) gives mgmt0 its address: index 3, the same node as before.
+    await execa('ip', ['-n', f.node, 'addr', 'add', '10.1.0.3/24', 'dev', 'mgmt0']);
+    await waitFor(async () => n!.messages.some((m) => m.lines.includes('READY=1')), 90_000, 'READY=1 once the index is known');
+    expect(d.logs.some((l) => l.msg === 'node index derived from node.indexFrom')).toBe(true);
+    expect(await ours(f.netns)).toEqual(['br-pe-110', 'pe-110', 'vni110']);
+    expect(await stopDaemon()).toBe(0);
+    await execa('ip', ['-n', f.node, 'link', 'del', 'mgmt0']);
+    await rm(`${f.runDir}/notify-d.sock`, { force: true });
+  });
 });
