@@ -20,6 +20,7 @@ import type { FabricRuntime } from './config-gen.js';
 import { runSize, type SizeResult } from './run-size.js';
 import { measureIdle, type IdleResult } from './idle.js';
 import { formatReport, ratiosOf, targetsOf, type BenchResult } from './report.js';
+import { addSecondCable, runDualNic, type DualNicResult } from './dual-nic.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FABRIC = `${ROOT}scripts/fabric`;
@@ -90,6 +91,7 @@ async function orchestrate(o: Options): Promise<number> {
   try {
     say(`building fabric ${o.prefix}-{leaf,node,router,remote} (real FRR leaf and router, reloader)`);
     await execa(FABRIC, ['up', o.prefix]);
+    await addSecondCable(o.prefix);
     const f = await fabricEnv(o.prefix);
     if (stopping) return 130;
     child = execa('ip', ['netns', 'exec', f.node, process.execPath, ...process.execArgv, SELF, '--worker', JSON.stringify({ ...o, fabric: f })], { stdio: 'inherit', reject: false });
@@ -124,6 +126,9 @@ async function worker(o: Options & { fabric: FabricRuntime }): Promise<number> {
     sizes.push(await runSize({ n, runs, seedRuns: Math.min(runs, o.seedRuns[n] ?? runs), fabric: o.fabric, workDir, log, say, ...(sizes[0] ? { baseline: sizes[0].baseline } : {}) }));
   }
   const l3 = (await hasVrf()) ? 'not measured: this benchmark generates L2VNIs only' : 'skipped: kernel has no VRF';
+  const dualN = o.sizes.at(-1)!;
+  say(`dual-NIC node: N=${dualN}, nics [eth1, eth2], a session on each`);
+  const dual: DualNicResult = await runDualNic({ n: dualN, runs: Math.min(2, o.runs[dualN] ?? 2), fabric: o.fabric, workDir, log, say });
 
   const last = o.sizes.at(-1)!;
   say(`idle daemon: evpn-node run with the N=${last} config (after its first converge, FRR quiet and its first drift tick, ${o.idleSettleS} s settle, ${o.idleSampleS} s sampling)`);
@@ -143,9 +148,10 @@ async function worker(o: Options & { fabric: FabricRuntime }): Promise<number> {
     },
     sizes: sizes.map(({ baseline: _b, ...s }) => s) as SizeResult[],
     l3,
+    dual,
     idle,
     ratios: Object.fromEntries(sizes.map((s) => [String(s.n), ratiosOf(s)])),
-    targets: targetsOf(sizes, idle),
+    targets: targetsOf(sizes, idle, dual),
   };
   process.stdout.write(`\n${formatReport({ ...result, sizes })}\n\nload average at start ${load0.map((x) => x.toFixed(2)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${cpus().length} CPUs)\n`);
   await writeFile(o.out, `${JSON.stringify(result, null, 2)}\n`);

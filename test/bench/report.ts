@@ -2,12 +2,15 @@
 
 import type { SizeResult } from './run-size.js';
 import type { IdleResult } from './idle.js';
+import type { DualNicResult } from './dual-nic.js';
 import { formatTable, ms, ratio, round } from './stats.js';
 
 export interface BenchResult {
   meta: Record<string, unknown>;
   sizes: SizeResult[];
   l3: string;
+  /** The dual-NIC node at the largest N. */
+  dual?: DualNicResult;
   idle: IdleResult;
   ratios: Record<string, Ratios>;
   targets: Array<{ target: string; value: string; met: boolean | null }>;
@@ -33,7 +36,7 @@ export function ratiosOf(r: SizeResult): Ratios {
   };
 }
 
-export function targetsOf(sizes: SizeResult[], idle: IdleResult): BenchResult['targets'] {
+export function targetsOf(sizes: SizeResult[], idle: IdleResult, dualNic?: DualNicResult): BenchResult['targets'] {
   const big = sizes.find((s) => s.n === 1000);
   const out: BenchResult['targets'] = [];
   if (big) {
@@ -43,6 +46,7 @@ export function targetsOf(sizes: SizeResult[], idle: IdleResult): BenchResult['t
     out.push({ target: 'N=1000 one-process-per-command >= 20x slower than evpn-node kernel path', value: Number.isFinite(r.seedOverKernelPath) ? `${r.seedOverKernelPath}x` : 'not run', met: Number.isFinite(r.seedOverKernelPath) ? r.seedOverKernelPath >= 20 : null });
     out.push({ target: 'N=1000 no-op reconcile < 300 ms, zero kernel writes, no FRR reload', value: `${round(m.noopMs ?? NaN, 0)} ms (CPU ${round(m.noopCpuMs ?? NaN, 0)} ms)`, met: (m.noopMs ?? Infinity) < 300 });
   } else out.push({ target: 'N=1000 targets', value: 'N=1000 not run', met: null });
+  if (dualNic && dualNic.n === 1000) out.push({ target: 'N=1000 dual-NIC no-op reconcile < 300 ms, zero kernel writes, no FRR reload', value: `${round(dualNic.medians.dualNoopMs ?? NaN, 0)} ms`, met: (dualNic.medians.dualNoopMs ?? Infinity) < 300 });
   if (idle.measured) out.push({ target: 'idle daemon < 120 MB RSS and ~0 % CPU', value: `${idle.rssMB} MB, ${idle.cpuPercent} % CPU`, met: idle.rssMB < 120 && idle.cpuPercent < 1 });
   else out.push({ target: 'idle daemon < 120 MB RSS and ~0 % CPU', value: `not measured: ${idle.reason}`, met: null });
   return out;
@@ -96,6 +100,11 @@ export function formatReport(b: BenchResult): string {
     row('  -1 VNI: converge total', m('delOneMs')),
     row('  -1 VNI: kernel apply', m('delOneKernelMs')),
     row('  -1 VNI: FRR reloaded? / FRR step', (s) => `${s.medians.delOneReloaded ? 'yes' : 'no'} / ${ms(s.medians.delOneFrrReloadMs)}`),
+    ['#dual-NIC node: nics [eth1, eth2], a session on each (ECMP on); largest N only'],
+    row('  apply from scratch (both NICs moved): converge total', dual(b, (d) => ms(d.medians.dualApplyMs))),
+    row('  kernel ops (from scratch)', dual(b, (d) => String(d.medians.dualApplyOps))),
+    row('  no-op reconcile, FRR quiet', dual(b, (d) => ms(d.medians.dualNoopMs))),
+    row('  no-op observe', dual(b, (d) => ms(d.medians.dualNoopObserveMs))),
   ];
   const idle = b.idle.measured ? `${b.idle.rssMB} MB RSS (max ${b.idle.rssMaxMB} MB; its ${b.idle.children} child process(es): ${b.idle.childRssMB} MB more), ${b.idle.cpuPercent} % CPU with its children over ${b.idle.sampleS} s, ${b.idle.settleS} s after FRR was quiet and the daemon's first drift tick (first converge ${b.idle.convergedAfterS} s, settled ${b.idle.settledAfterS} s after start); kernel looks in the window: ${b.idle.looks.length ? b.idle.looks.join('; ') : 'none'}` : `not measured: ${b.idle.reason}`;
   return [
@@ -108,3 +117,6 @@ export function formatReport(b: BenchResult): string {
     ...b.targets.map((t) => `  [${t.met === null ? ' -- ' : t.met ? ' met' : 'MISS'}] ${t.target}: ${t.value}`),
   ].join('\n');
 }
+
+/** A cell of the dual-NIC rows: the measured N's column, '-' in the others. */
+const dual = (b: BenchResult, f: (d: DualNicResult) => string) => (s: SizeResult): string => (b.dual && b.dual.n === s.n ? f(b.dual) : '-');
