@@ -55,7 +55,7 @@ export function applyDefaults(raw: unknown): Config {
   const underlayAsn = u.asn as number;
   const primary = r.primary === undefined ? undefined : map(r.primary);
   return defined({
-    node: defined({ ...node }) as Config['node'],
+    node: defined({ ...node }),
     underlay: defined({
       ...u,
       nics: underlayNics(u),
