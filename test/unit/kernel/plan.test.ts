@@ -12,8 +12,9 @@ const argsOf = (o: Op) => (o.kind === 'ip' ? o.args.join(' ') : `sysctl ${o.key}
 
 /**
  * Golden plans, as frr-k8s keeps golden frr.conf files: the ops, one a line with their phase and
- * why, compared with golden/<this test's name>.plan.txt (`npx vitest -u test/unit/kernel/plan.test.ts`
- * rewrites them; review the diff).
+ * why, compared with golden/<this test's name>.plan.txt. To rewrite them, then review the diff:
+ * `npx vitest run --update=all test/unit/kernel/plan.test.ts` (`-u` takes a value: `-u FILE`
+ * would run every test file).
  */
 async function expectGolden(ops: readonly Op[]): Promise<void> {
   const name = (expect.getState().currentTestName ?? '').split(' > ').at(-1) ?? '';

@@ -1,4 +1,4 @@
-// Unit generation: golden files per format (refresh with `npx vitest run -u test/unit/units`),
+// Unit generation: golden files per format (refresh with `npx vitest run --update=all test/unit/units`),
 // and the checks that keep anything a unit file would interpret out of it.
 import { describe, expect, test } from 'vitest';
 import { basename } from 'node:path';
