@@ -3,6 +3,7 @@
 
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { createInterface } from 'node:readline/promises';
+import { fstatSync } from 'node:fs';
 import { ConfigError, formatIssue } from '../config/errors.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { EXIT, RuntimeFailure, UsageError } from './errors.js';
@@ -34,15 +35,21 @@ const DEFAULT_CONFIG = '/etc/evpn-node/config.yaml';
 /** Error names (classes in netns/, kernel/, reconcile/, frr/) that are operational failures. */
 const OPERATIONAL = new Set(['NetnsError', 'ApplyError', 'ConvergeError', 'ReloaderUnavailableError', 'ReloaderError']);
 
+export const LOG_FORMATS = ['auto', 'journal', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 /**
  * One-shot commands log readable lines to stderr (stdout carries their output). The daemon
- * (`run`) logs JSON lines to stdout for journald, warnings and errors to stderr, readable on a TTY.
+ * (`run`) logs to stdout (warnings and errors to stderr, except in the journal form, which is
+ * one stream): pretty on a terminal, journal lines when stdout is systemd's journal stream,
+ * JSON lines otherwise (see log.ts).
  */
-function context(program: Command, kind: 'oneshot' | 'daemon' = 'oneshot'): CliContext {
+function context(program: Command, kind: 'oneshot' | 'daemon' = 'oneshot', logFormat: LogFormat = 'auto'): CliContext {
   const o = program.opts<{ config: string; logLevel: LogLevel; json: boolean }>();
+  const format = logFormat === 'auto' ? autoLogFormat() : logFormat;
   const log =
     kind === 'daemon'
-      ? createLogger({ level: o.logLevel, infoStream: process.stdout, pretty: process.stdout.isTTY === true })
+      ? createLogger({ level: o.logLevel, infoStream: process.stdout, pretty: format === 'pretty', journal: format === 'journal' })
       : createLogger({ level: o.logLevel, infoStream: process.stderr, pretty: true });
   return {
     configPath: o.config,
@@ -91,7 +98,8 @@ export function buildProgram(): Command {
   program.command('run').description('the daemon: apply, watch config and FRR, reconcile on change, tell systemd when ready')
     .option('--drift-interval <seconds>', 'periodic drift check interval (0: off)', '30')
     .option('--debounce <ms>', 'wait this long after the last config edit before reconciling', '500')
-    .action(wrap(async (o: RunOptions) => (await commands.run()).runDaemon(context(program, 'daemon'), o)));
+    .addOption(new Option('--log-format <format>', 'log lines: journal (syslog priority prefixes), json, pretty; auto: pretty on a terminal, journal when stdout is the journal ($JOURNAL_STREAM), else json').choices(LOG_FORMATS).default('auto'))
+    .action(wrap(async (o: RunOptions & { logFormat: LogFormat }) => (await commands.run()).runDaemon(context(program, 'daemon', o.logFormat), o)));
   program.command('status').description('units, netns, managed interfaces, BGP sessions, last reconcile; exit 0 only when converged and healthy, else 3')
     .option('--diff', 'print the config in force against the config on disk as a unified diff (exit 3 when they differ)', false)
     .action(wrap(async (o: { diff: boolean }) => (await commands.status()).runStatus(context(program), o)));
@@ -127,6 +135,25 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return reportError(e);
   }
+}
+
+/**
+ * systemd sets JOURNAL_STREAM=<dev>:<inode> of the stream it connects a service's stdout to; a
+ * match with our stdout means we write to the journal (the controller's unit passes it into
+ * the container, whose stdout is that same stream with podman's passthrough log driver).
+ */
+function autoLogFormat(): 'journal' | 'json' | 'pretty' {
+  if (process.stdout.isTTY) return 'pretty';
+  const want = process.env.JOURNAL_STREAM;
+  if (want) {
+    try {
+      const st = fstatSync(1);
+      if (want === `${st.dev}:${st.ino}`) return 'journal';
+    } catch {
+      /* no stdout: not the journal */
+    }
+  }
+  return 'json';
 }
 
 /** All of stdin (`validate -`). */
