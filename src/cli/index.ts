@@ -13,6 +13,7 @@ import type { TryOptions } from './commands/try.js';
 import type { UnitsOptions } from './commands/units.js';
 import { SHELLS, type Shell } from './completion.js';
 import { versionText } from '../version.js';
+import { KUBELET_LAYOUTS, PREFIXES } from '../systemd/unit-options.js';
 
 // Commands are imported when they run, not at start-up: `health` runs every few seconds as the
 // podman health check and should not pay for the daemon's modules (about half a second).
@@ -117,6 +118,8 @@ export function buildProgram(): Command {
     .option('--controller-image <ref>', 'controller image', 'localhost/evpn-node:latest')
     .option('--frr-image <ref>', 'FRR image', 'quay.io/frrouting/frr:10.3.1')
     .option('--podman-version <x.y>', 'quadlet: the podman the files are for (default: the installed one)')
+    .addOption(new Option('--prefix <dir>', 'install root: /etc (a node set up by hand) or /usr (vendor paths, for an OS image)').choices(PREFIXES).default('/etc'))
+    .addOption(new Option('--kubelet <layout>', 'how kubelet gets the node IP: env, kubeadm, openshift, k3s, rke2; auto: detected on this machine').choices(['auto', ...KUBELET_LAYOUTS]).default('auto'))
     .action(wrap(async (o: UnitsOptions) => (await commands.units()).runUnits(context(program), o)));
 
   program.command('completion').description('print a shell completion script (bash: source it; zsh: put it in $fpath as _evpn-node)')

@@ -186,11 +186,18 @@ function derivePrimary(c: Config, l3: DerivedL3[], l2: DerivedL2[]): DerivedPrim
 export function kubeletEnv(d: Derived): string | undefined {
   const p = d.primary;
   if (!p) return undefined;
-  // NODE_IP is what kubelet's --node-ip takes: IPv4 when there is one, else IPv6.
+  // NODE_IP is what kubelet's --node-ip takes: IPv4 when there is one, else IPv6. NODE_IPS is
+  // both, comma-separated (k3s/RKE2 node-ip); KUBELET_NODE_IP(S) are the names OpenShift's
+  // kubelet unit reads (`evpn-node units --kubelet` says which layout uses what).
   const nodeIP = p.nodeIPv4 ?? p.nodeIPv6;
+  if (!nodeIP) return undefined;
+  const all = [p.nodeIPv4, p.nodeIPv6].filter((a): a is string => a !== undefined).join(',');
   const lines = [
-    ...(nodeIP ? [`NODE_IP=${nodeIP}`] : []),
+    `NODE_IP=${nodeIP}`,
     ...(p.nodeIPv6 ? [`NODE_IPV6=${p.nodeIPv6}`] : []),
+    `NODE_IPS=${all}`,
+    `KUBELET_NODE_IP=${nodeIP}`,
+    `KUBELET_NODE_IPS=${all}`,
   ];
-  return lines.length ? `${lines.join('\n')}\n` : undefined;
+  return `${lines.join('\n')}\n`;
 }

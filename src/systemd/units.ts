@@ -9,10 +9,21 @@ import { DEFAULT_RUNTIME } from '../config/defaults.js';
 
 export type UnitFormat = 'systemd' | 'quadlet';
 
+export { KUBELET_LAYOUTS, PREFIXES, type KubeletLayout, type Prefix } from './unit-options.js';
+import { KUBELET_LAYOUTS, PREFIXES, type KubeletLayout, type Prefix } from './unit-options.js';
+
 export interface UnitsSpec {
   format: UnitFormat;
   controllerImage: string;
   frrImage: string;
+  /** Default /etc. */
+  prefix?: Prefix;
+  /** Default env. */
+  kubelet?: KubeletLayout;
+  /** "evpn-node 0.1.0 (rev)": stamped in every file's header, read back by `units`. */
+  generator?: string;
+  /** metrics.textfileDir of the config: the controller container needs it mounted. */
+  metricsTextfileDir?: string;
   /**
    * Quadlet only: the podman version the files are for. 5.3 adds `[Quadlet]
    * DefaultDependencies=false`, which older generators reject as an unknown key.
@@ -37,15 +48,32 @@ export const UNIT_NAMES = {
   frr: 'evpn-node-frr.service',
   reloader: 'evpn-node-reloader.service',
   controller: 'evpn-node-controller.service',
+  images: 'evpn-node-images.service',
 } as const;
 
-/** Where each kind of file goes on the host. */
+/** Where each kind of file goes on the host: administrator paths, or an OS image's vendor paths. */
 export const INSTALL_DIRS = {
-  systemd: '/etc/systemd/system',
-  quadlet: '/etc/containers/systemd',
-  networkd: '/etc/systemd/networkd.conf.d',
-  networkManager: '/etc/NetworkManager/conf.d',
+  '/etc': {
+    systemd: '/etc/systemd/system',
+    quadlet: '/etc/containers/systemd',
+    networkd: '/etc/systemd/networkd.conf.d',
+    networkManager: '/etc/NetworkManager/conf.d',
+    preset: undefined,
+    images: '/var/lib/evpn-node/images',
+  },
+  '/usr': {
+    systemd: '/usr/lib/systemd/system',
+    quadlet: '/usr/share/containers/systemd',
+    networkd: '/usr/lib/systemd/networkd.conf.d',
+    networkManager: '/usr/lib/NetworkManager/conf.d',
+    // An OS image has no `systemctl enable` step: a preset enables the target at first boot.
+    preset: '/usr/lib/systemd/system-preset',
+    images: '/usr/share/evpn-node/images',
+  },
 } as const;
+
+/** The image archives the images unit loads when an image is missing (`podman save` output). */
+export const IMAGE_ARCHIVES = { controller: 'evpn-node.tar', frr: 'frr.tar' } as const;
 
 /** Lowest podman each format is for (SPEC); quadlet `.pod` files appeared in 5.0. */
 export const MIN_PODMAN = { systemd: '4.4', quadlet: '5.0' } as const;
@@ -53,20 +81,52 @@ export const MIN_PODMAN = { systemd: '4.4', quadlet: '5.0' } as const;
 export function renderUnits(spec: UnitsSpec): UnitFile[] {
   const model = buildModel(spec);
   const t = templates();
-  const sd = INSTALL_DIRS.systemd;
+  const dirs = INSTALL_DIRS[model.prefix];
+  const sd = dirs.systemd;
   const common: UnitFile[] = [
     { path: `${sd}/${UNIT_NAMES.target}`, content: t('common/evpn-node.target', model) },
-    { path: `${sd}/kubelet.service.d/10-evpn-node.conf`, content: t('common/kubelet-dropin.conf', model) },
-    { path: `${INSTALL_DIRS.networkd}/evpn-node.conf`, content: t('common/networkd.conf', model) },
-    { path: `${INSTALL_DIRS.networkManager}/evpn-node.conf`, content: t('common/networkmanager.conf', model) },
+    { path: `${sd}/${UNIT_NAMES.images}`, content: t('common/evpn-node-images.service', model) },
+    ...kubeletDropIns(model).map((d) => ({ path: `${sd}/${d.unit}.d/${d.file}`, content: t(`kubelet/${d.template}`, { ...model, ...d.vars }) })),
+    { path: `${dirs.networkd}/evpn-node.conf`, content: t('common/networkd.conf', model) },
+    { path: `${dirs.networkManager}/evpn-node.conf`, content: t('common/networkmanager.conf', model) },
+    ...(dirs.preset ? [{ path: `${dirs.preset}/50-evpn-node.preset`, content: t('common/evpn-node.preset', model) }] : []),
   ];
   if (spec.format === 'systemd') {
     const units = [UNIT_NAMES.routerPod, UNIT_NAMES.frr, UNIT_NAMES.reloader, UNIT_NAMES.controller];
     return [...units.map((u) => ({ path: `${sd}/${u}`, content: t(`systemd/${u}`, model) })), ...common];
   }
-  const q = INSTALL_DIRS.quadlet;
+  const q = dirs.quadlet;
   const files = ['evpn-node-router.pod', 'evpn-node-frr.container', 'evpn-node-reloader.container', 'evpn-node-controller.container'];
   return [...files.map((f) => ({ path: `${q}/${f}`, content: t(`quadlet/${f}`, model) })), ...common];
+}
+
+interface KubeletDropIn {
+  /** The unit it extends. */
+  unit: string;
+  file: string;
+  template: string;
+  vars?: Record<string, string>;
+}
+
+/**
+ * The kubelet side of each layout. kubeadm's drop-in is 20-: drop-ins apply in lexical order and
+ * its ExecStart must come after 10-kubeadm.conf's, which resets ExecStart too.
+ */
+function kubeletDropIns(m: UnitsModel): KubeletDropIn[] {
+  switch (m.kubeletLayout) {
+    case 'env':
+      return [{ unit: 'kubelet.service', file: '10-evpn-node.conf', template: 'env.conf' }];
+    case 'kubeadm':
+      return [{ unit: 'kubelet.service', file: '20-evpn-node.conf', template: 'kubeadm.conf' }];
+    case 'openshift':
+      return [{ unit: 'kubelet.service', file: '20-evpn-node.conf', template: 'openshift.conf' }];
+    case 'k3s':
+    case 'rke2': {
+      const dir = `/etc/rancher/${m.kubeletLayout}/config.yaml.d`;
+      const units = m.kubeletLayout === 'k3s' ? ['k3s.service', 'k3s-agent.service'] : ['rke2-server.service', 'rke2-agent.service'];
+      return units.map((unit) => ({ unit, file: '20-evpn-node.conf', template: 'rancher.conf', vars: { rancherConfigDir: dir } }));
+    }
+  }
 }
 
 /** An OCI image reference (registry/path:tag@digest), nothing a unit file would interpret. */
@@ -131,10 +191,25 @@ export interface UnitsModel {
   quadletDefaultDependencies: boolean;
   quadletReloadSignal: boolean;
   podmanVersion: string;
+  prefix: Prefix;
+  generator: string;
+  kubeletLayout: KubeletLayout;
+  /** The units kubelet runs as in this layout (what evpn-node.target orders itself before). */
+  kubeletUnits: string;
+  openshift: boolean;
+  imagesDir: string;
+  controllerArchive: string;
+  frrArchive: string;
+  metricsTextfileDir: string | false;
 }
 
 export function buildModel(spec: UnitsSpec): UnitsModel {
   const rt = DEFAULT_RUNTIME;
+  const prefix = spec.prefix ?? '/etc';
+  if (!PREFIXES.includes(prefix)) throw new UnitsError(`prefix ${JSON.stringify(prefix)}: must be /etc (a node set up by hand) or /usr (an OS image's vendor paths)`);
+  const kubelet = spec.kubelet ?? 'env';
+  if (!KUBELET_LAYOUTS.includes(kubelet)) throw new UnitsError(`kubelet layout ${JSON.stringify(kubelet)}: must be one of ${KUBELET_LAYOUTS.join(', ')}`);
+  const imagesDir = INSTALL_DIRS[prefix].images;
   const version = spec.format === 'quadlet' ? parsePodmanVersion(spec.podmanVersion ?? MIN_PODMAN.quadlet) : undefined;
   if (version && !atLeast(version, parsePodmanVersion(MIN_PODMAN.quadlet))) {
     throw new UnitsError(`quadlet .pod files need podman >= ${MIN_PODMAN.quadlet} (got ${spec.podmanVersion}); use --format systemd`);
@@ -160,7 +235,43 @@ export function buildModel(spec: UnitsSpec): UnitsModel {
     quadletDefaultDependencies: version !== undefined && atLeast(version, [5, 3]),
     quadletReloadSignal: version !== undefined && atLeast(version, [5, 5]),
     podmanVersion: version ? version.join('.') : MIN_PODMAN.systemd,
+    prefix,
+    generator: checkGenerator(spec.generator ?? 'evpn-node'),
+    kubeletLayout: kubelet,
+    kubeletUnits: KUBELET_UNITS[kubelet],
+    openshift: kubelet === 'openshift',
+    imagesDir,
+    controllerArchive: `${imagesDir}/${IMAGE_ARCHIVES.controller}`,
+    frrArchive: `${imagesDir}/${IMAGE_ARCHIVES.frr}`,
+    metricsTextfileDir: spec.metricsTextfileDir === undefined ? false : checkHostPath(spec.metricsTextfileDir, 'metrics.textfileDir'),
   };
+}
+
+const KUBELET_UNITS: Record<KubeletLayout, string> = {
+  env: 'kubelet.service kubelet-dependencies.target',
+  kubeadm: 'kubelet.service kubelet-dependencies.target',
+  openshift: 'kubelet.service kubelet-dependencies.target',
+  k3s: 'k3s.service k3s-agent.service',
+  rke2: 'rke2-server.service rke2-agent.service',
+};
+
+/** The generator text of the header: "evpn-node 0.1.0 (abc123)", nothing a unit would interpret. */
+function checkGenerator(g: string): string {
+  if (!/^evpn-node(?: [0-9A-Za-z.+~-]+(?: \([0-9A-Za-z._-]+\))?)?$/.test(g)) throw new UnitsError(`generator ${JSON.stringify(g)} is not "evpn-node VERSION (REVISION)"`);
+  return g;
+}
+
+/** A host path that goes into a --volume= argument: absolute, and no character a unit or podman reads. */
+function checkHostPath(p: string, what: string): string {
+  if (!/^\/[A-Za-z0-9._/-]*$/.test(p) || p.split('/').includes('..')) throw new UnitsError(`${what} ${JSON.stringify(p)} cannot be mounted by the units (absolute, [A-Za-z0-9._/-] only)`);
+  return p.replace(/\/+$/, '') || '/';
+}
+
+/** The header line `units` stamps, parsed back: who generated an installed file. */
+export function generatorOf(content: string): { version: string; revision?: string } | undefined {
+  const m = /^# Generated by evpn-node (\d[^\s]*)(?: \(([^)]+)\))?/m.exec(content);
+  if (!m?.[1]) return undefined;
+  return { version: m[1], ...(m[2] ? { revision: m[2] } : {}) };
 }
 
 // `src/systemd/` under vitest and `dist/systemd/` compiled are both two levels below the root.

@@ -78,7 +78,7 @@ describe.skipIf(!ready)('evpn-node on a network-namespace fabric with a real FRR
 
     // Files: frr.conf 0600, kubelet.env, last-good.yaml.
     expect((await stat(`${f.frrConfigDir}/frr.conf`)).mode & 0o777).toBe(0o600);
-    expect(await readFile(`${f.runDir}/kubelet.env`, 'utf8')).toBe('NODE_IP=192.170.10.20\n');
+    expect(await readFile(`${f.runDir}/kubelet.env`, 'utf8')).toBe('NODE_IP=192.170.10.20\nNODE_IPS=192.170.10.20\nKUBELET_NODE_IP=192.170.10.20\nKUBELET_NODE_IPS=192.170.10.20\n');
     expect(existsSync(`${f.runDir}/state/last-good.yaml`)).toBe(true);
   });
 

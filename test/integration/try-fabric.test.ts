@@ -93,7 +93,7 @@ describe.skipIf(!ready)('try on the fabric', { timeout: 180_000 }, () => {
     const t0 = performance.now();
     const p = startTry(candidate, '--timeout', '5');
     // kubelet.env is the last thing converge writes: once it names .21, the candidate is in force.
-    await waitFor(async () => (await kubeletEnv()) === 'NODE_IP=192.170.10.21\n', 20_000, 'the candidate in kubelet.env');
+    await waitFor(async () => /^NODE_IP=192\.170\.10\.21$/m.test((await kubeletEnv()) ?? ''), 20_000, 'the candidate in kubelet.env');
     expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
     expect(JSON.parse(await readFile(tryFile(), 'utf8'))).toMatchObject({ pid: expect.any(Number), deadline: expect.any(String), candidate });
     const r = await p;
@@ -102,7 +102,7 @@ describe.skipIf(!ready)('try on the fabric', { timeout: 180_000 }, () => {
     expect(r.stderr).toMatch(/Keeping it only if confirmed within 5 s \(`evpn-node try --confirm`, or kill -USR1 \d+\); otherwise rolling back\./);
     expect(r.stderr).toMatch(/evpn-node: rolled back to the last good config: not confirmed within 5 s/);
     expect(await hostAddrs()).toEqual(['192.170.10.20/24']);
-    expect(await kubeletEnv()).toBe('NODE_IP=192.170.10.20\n');
+    expect(await kubeletEnv()).toMatch(/^NODE_IP=192\.170\.10\.20$/m);
     expect(await readFile(f.configPath, 'utf8')).toBe(conf);
     expect(await lastGood()).toBe(lg);
     expect(existsSync(tryFile())).toBe(false);

@@ -52,19 +52,38 @@ afterAll(async () => {
 describe('plain units under systemd-analyze verify', () => {
   test.skipIf(!hasPodman)('every unit and the kubelet drop-in verify clean (needs /usr/bin/podman: scripts/setup installs it)', async () => {
     const dir = join(root, 'plain');
-    const units = await writeUnits(dir, renderUnits({ format: 'systemd', ...images }), INSTALL_DIRS.systemd);
+    const units = await writeUnits(dir, renderUnits({ format: 'systemd', ...images }), INSTALL_DIRS['/etc'].systemd);
     // A stand-in kubelet.service, so that the drop-in is loaded and its ordering checked.
     await writeFile(join(dir, 'kubelet.service'), '[Unit]\nDescription=stand-in kubelet\n[Service]\nExecStart=/bin/true\n');
     const r = await verify(dir, [...units, 'kubelet.service']);
     expect(r.complaints).toEqual([]);
     expect(r.exitCode).toBe(0);
-    expect(units.sort()).toEqual(['evpn-node-controller.service', 'evpn-node-frr.service', 'evpn-node-reloader.service',
+    expect(units.sort()).toEqual(['evpn-node-controller.service', 'evpn-node-frr.service', 'evpn-node-images.service', 'evpn-node-reloader.service',
       'evpn-node-router-pod.service', 'evpn-node.target']);
+  });
+
+  // The kubelet units as each distribution ships them, so that our drop-in is read on top.
+  const KUBEADM_KUBELET = '[Unit]\nDescription=kubelet: The Kubernetes Node Agent\nWants=network-online.target\nAfter=network-online.target\n[Service]\nExecStart=/usr/bin/kubelet\nRestart=always\n[Install]\nWantedBy=multi-user.target\n';
+  const KUBEADM_DROPIN = '[Service]\nEnvironment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"\nEnvironment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"\nEnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\nEnvironmentFile=-/etc/default/kubelet\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS\n';
+
+  test.skipIf(!hasPodman)('each kubelet layout and the vendor prefix verify clean with their kubelet units (kubeadm: on top of 10-kubeadm.conf)', async () => {
+    for (const kubelet of ['kubeadm', 'openshift', 'k3s', 'rke2'] as const) {
+      for (const prefix of ['/etc', '/usr'] as const) {
+        const dir = join(root, `layout-${kubelet}-${prefix.slice(1)}`);
+        const units = await writeUnits(dir, renderUnits({ format: 'systemd', ...images, kubelet, prefix }), INSTALL_DIRS[prefix].systemd);
+        const stubs = kubelet === 'k3s' ? ['k3s.service', 'k3s-agent.service'] : kubelet === 'rke2' ? ['rke2-server.service', 'rke2-agent.service'] : ['kubelet.service'];
+        for (const u of stubs) await writeFile(join(dir, u), kubelet === 'kubeadm' ? KUBEADM_KUBELET : '[Unit]\nDescription=stand-in\n[Service]\nExecStart=/bin/true\n');
+        if (kubelet === 'kubeadm') await writeFile(join(dir, 'kubelet.service.d', '10-kubeadm.conf'), KUBEADM_DROPIN);
+        const r = await verify(dir, [...units, ...stubs]);
+        expect(r.complaints, `${kubelet} ${prefix}`).toEqual([]);
+        expect(r.exitCode).toBe(0);
+      }
+    }
   });
 
   test.skipIf(!hasPodman)('verify does complain about a broken unit (the check above can fail)', async () => {
     const dir = join(root, 'broken');
-    const units = await writeUnits(dir, renderUnits({ format: 'systemd', ...images }), INSTALL_DIRS.systemd);
+    const units = await writeUnits(dir, renderUnits({ format: 'systemd', ...images }), INSTALL_DIRS['/etc'].systemd);
     const ctl = join(dir, 'evpn-node-controller.service');
     await writeFile(ctl, (await readFile(ctl, 'utf8')).replace('Type=notify', 'Type=notify\nNotifyAcess=all'));
     // The drop-in is read (a typo in it shows), and an ordering cycle with kubelet is caught:
@@ -86,7 +105,7 @@ describe('quadlet files under the podman generator', () => {
   /** Generate for `podmanVersion`, run the generator's --dryrun; the services by name. */
   async function dryrun(podmanVersion: string): Promise<Map<string, string>> {
     const dir = join(root, `quadlet-${podmanVersion}`);
-    await writeUnits(dir, renderUnits({ format: 'quadlet', ...images, podmanVersion }), INSTALL_DIRS.quadlet);
+    await writeUnits(dir, renderUnits({ format: 'quadlet', ...images, podmanVersion }), INSTALL_DIRS['/etc'].quadlet);
     const r = await execa(quadlet!, ['--dryrun'], { reject: false, env: { QUADLET_UNIT_DIRS: dir } });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/error|unsupported|unknown key/i);
@@ -113,7 +132,7 @@ describe('quadlet files under the podman generator', () => {
     const out = join(root, 'quadlet-5.4-out');
     await mkdir(out, { recursive: true });
     for (const [name, text] of services) await writeFile(join(out, name), text);
-    await writeUnits(out, renderUnits({ format: 'quadlet', ...images, podmanVersion: '5.4' }), INSTALL_DIRS.systemd);
+    await writeUnits(out, renderUnits({ format: 'quadlet', ...images, podmanVersion: '5.4' }), INSTALL_DIRS['/etc'].systemd);
     const r = await verify(out, [...SERVICES, 'evpn-node.target']);
     expect(r.complaints).toEqual([]);
   });

@@ -49,7 +49,7 @@ describe('per-node values (SPEC examples)', () => {
   test('primary on an L3VNI: node IP = host side, gateway = router side', () => {
     const d = deriveNode(base({ l3vnis: [red], primary: { l3vni: 'red', defaultRoute: true } }));
     expect(d.primary).toEqual({ dev: 'host-100', nodeIPv4: '192.169.10.5', gatewayV4: '192.169.10.1', nodeIPv6: 'fd00:10::5', gatewayV6: 'fd00:10::1' });
-    expect(kubeletEnv(d)).toBe('NODE_IP=192.169.10.5\nNODE_IPV6=fd00:10::5\n');
+    expect(kubeletEnv(d)).toBe('NODE_IP=192.169.10.5\nNODE_IPV6=fd00:10::5\nNODE_IPS=192.169.10.5,fd00:10::5\nKUBELET_NODE_IP=192.169.10.5\nKUBELET_NODE_IPS=192.169.10.5,fd00:10::5\n');
   });
 
   test('primary on an L2VNI: node IP = hostAddress, gateway = first gatewayIP of that family', () => {

@@ -31,6 +31,7 @@ describe('evpn-node units', () => {
       '# file: /etc/systemd/system/evpn-node-reloader.service',
       '# file: /etc/systemd/system/evpn-node-controller.service',
       '# file: /etc/systemd/system/evpn-node.target',
+      '# file: /etc/systemd/system/evpn-node-images.service',
       '# file: /etc/systemd/system/kubelet.service.d/10-evpn-node.conf',
       '# file: /etc/systemd/networkd.conf.d/evpn-node.conf',
       '# file: /etc/NetworkManager/conf.d/evpn-node.conf',
