@@ -1,5 +1,5 @@
 // Pure: the evpn-node(1) man page (roff, man macros) from the command tree, generated at build
-// time (scripts/build-man writes dist/man/evpn-node.1; the image installs it).
+// time (scripts/build-docs writes dist/man/evpn-node.1; the image installs it).
 
 import type { CommandSpec, OptionSpec, ProgramSpec } from './command-tree.js';
 
@@ -12,7 +12,7 @@ export interface ManPageInfo {
 export function manPage(p: ProgramSpec, info: ManPageInfo): string {
   const name = p.name;
   const out: string[] = [
-    `.\\" Generated from the ${name} command tree by scripts/build-man; do not edit.`,
+    `.\\" Generated from the ${name} command tree by scripts/build-docs; do not edit.`,
     `.TH ${name.toUpperCase()} 1 "${info.date}" "${name} ${esc(info.version)}" "User Commands"`,
     '.SH NAME',
     `${name} \\- ${esc(p.description)}`,
