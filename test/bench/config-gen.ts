@@ -17,7 +17,7 @@ export const MAX_VNIS = 4096;
 export const benchVni = (i: number): number => FIRST_VNI + i;
 
 /** The config with VNIs index `from` .. `from + n - 1` (a one-VNI change shifts or extends this range). */
-export function benchConfigYaml(n: number, rt: FabricRuntime, opts: { l3?: boolean; from?: number } = {}): string {
+export function benchConfigYaml(n: number, rt: FabricRuntime, opts: { l3?: boolean; from?: number; metrics?: boolean } = {}): string {
   const from = opts.from ?? 0;
   if (n < 0 || from + n > MAX_VNIS) throw new Error(`bench config: N=${n} from ${from} exceeds ${MAX_VNIS} VNIs`);
   const lines = [
@@ -42,6 +42,8 @@ export function benchConfigYaml(n: number, rt: FabricRuntime, opts: { l3?: boole
       lines.push(`  - vni: ${v}`, `    hostMaster: {name: br-hs-${v}, managed: true}`, `    hostAddress: 172.${16 + (i >> 8)}.${i & 255}.20/24`);
     }
   }
+  // Both outputs: the textfile (a write per pass and per 30 s) and GET /metrics (idle unless scraped).
+  if (opts.metrics) lines.push('metrics:', `  textfileDir: ${rt.runDir}/metrics`, '  listen: "127.0.0.1:9479"');
   lines.push(
     'runtime:',
     `  netns: ${rt.netns}`,

@@ -34,14 +34,16 @@ interface Options {
   out: string;
   idleSettleS: number;
   idleSampleS: number;
+  /** Configs with a metrics block (textfile and GET /metrics): the idle cost of collecting. */
+  metrics: boolean;
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--sizes 10,100,1000] [--runs 10=5,100=5,1000=3]
                       [--seed-runs 100=3,1000=1] [--out bench-results.json] [--prefix bn]
-                      [--idle 10,20 (settle s, sample s)]`;
+                      [--idle 10,20 (settle s, sample s)] [--metrics]`;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { prefix: 'bn', sizes: [10, 100, 1000], runs: { 10: 5, 100: 5, 1000: 3 }, seedRuns: { 100: 3, 1000: 1 }, out: `${ROOT}bench-results.json`, idleSettleS: 10, idleSampleS: 20 };
+  const o: Options = { prefix: 'bn', sizes: [10, 100, 1000], runs: { 10: 5, 100: 5, 1000: 3 }, seedRuns: { 100: 3, 1000: 1 }, out: `${ROOT}bench-results.json`, idleSettleS: 10, idleSampleS: 20, metrics: false };
   const map = (v: string): Record<number, number> => Object.fromEntries(v.split(',').map((kv) => kv.split('=').map(Number) as [number, number]));
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -56,6 +58,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--seed-runs') o.seedRuns = { ...o.seedRuns, ...map(v()) };
     else if (a === '--out') o.out = v();
     else if (a === '--prefix') o.prefix = v();
+    else if (a === '--metrics') o.metrics = true;
     else if (a === '--idle') [o.idleSettleS, o.idleSampleS] = v().split(',').map(Number) as [number, number];
     else if (a === '--help' || a === '-h') {
       process.stdout.write(`${USAGE}\n`);
@@ -123,7 +126,7 @@ async function worker(o: Options & { fabric: FabricRuntime }): Promise<number> {
   for (const n of o.sizes) {
     const runs = o.runs[n] ?? 3;
     say(`N=${n}: ${runs} run(s)`);
-    sizes.push(await runSize({ n, runs, seedRuns: Math.min(runs, o.seedRuns[n] ?? runs), fabric: o.fabric, workDir, log, say, ...(sizes[0] ? { baseline: sizes[0].baseline } : {}) }));
+    sizes.push(await runSize({ n, runs, seedRuns: Math.min(runs, o.seedRuns[n] ?? runs), fabric: o.fabric, workDir, log, say, metrics: o.metrics, ...(sizes[0] ? { baseline: sizes[0].baseline } : {}) }));
   }
   const l3 = (await hasVrf()) ? 'not measured: this benchmark generates L2VNIs only' : 'skipped: kernel has no VRF';
   const dualN = o.sizes.at(-1)!;

@@ -43,6 +43,8 @@ export interface SizeOptions {
   seedRuns: number;
   fabric: FabricRuntime;
   workDir: string;
+  /** Configs carry a metrics block (--metrics). */
+  metrics?: boolean;
   log: Logger;
   /** Progress lines. */
   say: (text: string) => void;
@@ -70,7 +72,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 async function inputsFor(n: number, o: SizeOptions, name: string, from = 0): Promise<NodeInputs> {
   const path = `${o.workDir}/${name}.yaml`;
-  await writeFile(path, benchConfigYaml(n, o.fabric, { from }));
+  await writeFile(path, benchConfigYaml(n, o.fabric, { from, metrics: o.metrics === true }));
   return loadInputs(path);
 }
 
