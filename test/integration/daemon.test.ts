@@ -279,7 +279,7 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
 
   test('a missing underlay NIC at start is waited for, then the node converges', async () => {
     await f.writeConfig(config(f, { timeout: 300 }));
-    const td = await f.cli('teardown');
+    const td = await f.cli('teardown', '--yes');
     expect(td.exitCode, td.stderr).toBe(0);
     await execa('ip', ['-n', f.node, 'link', 'set', 'eth1', 'down']);
     await execa('ip', ['-n', f.node, 'link', 'set', 'eth1', 'name', 'eth1late']);

@@ -154,7 +154,7 @@ describe.skipIf(!ready)('evpn-node on a network-namespace fabric with a real FRR
   });
 
   test('teardown gives eth1 back with its address and removes everything evpn-node created', async () => {
-    const r = await f.cli('teardown');
+    const r = await f.cli('teardown', '--yes');
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
     const naddr = await ipJson<AddrLink[]>(f.node, 'addr', 'show', 'dev', 'eth1');
     expect(naddr[0]?.addr_info.map((a) => `${a.local}/${a.prefixlen}`)).toContain('192.168.11.3/24');
