@@ -99,14 +99,15 @@ export function journalLine(line: string): string {
   const { level, time: _time, msg, ...rest } = o;
   const priority = PRIORITY[level as number] ?? 6;
   const fields = Object.entries(rest).map(([k, v]) => `${k}=${logfmtValue(v)}`);
-  const text = String(msg ?? '').replace(/\r?\n/g, '\\n');
+  const text = (typeof msg === 'string' ? msg : msg === undefined ? '' : JSON.stringify(msg)).replace(/\r?\n/g, '\\n');
   return `<${priority}>${[text, ...fields].join(' ')}`;
 }
 
 /** A logfmt value: bare when it is one plain token, else a JSON string (quotes, escapes). */
 function logfmtValue(v: unknown): string {
   const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
-  return /^[^\s"=\\\x00-\x1f]+$/.test(s) ? s : JSON.stringify(s);
+  const control = [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+  return !control && /^[^\s"=\\]+$/.test(s) ? s : JSON.stringify(s);
 }
 
 export function prettyLine(line: string): string {

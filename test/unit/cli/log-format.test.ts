@@ -31,6 +31,8 @@ describe('journal lines', () => {
     const line = journalLine(JSON.stringify({ level: 50, time: 'T', msg: 'FRR refused\n% Unknown command', err: 'line one\nline two' }));
     expect(line).toBe('<3>FRR refused\\n% Unknown command err="line one\\nline two"');
     expect(line).not.toContain('\n');
+    // Other control characters are quoted too: a field is one token or a JSON string.
+    expect(journalLine(JSON.stringify({ level: 30, msg: 'm', x: 'a\u0007b' }))).toBe('<6>m x="a\\u0007b"');
   });
 
   test('createLogger({journal}): every level on the one stream, in order, each with its prefix', () => {
