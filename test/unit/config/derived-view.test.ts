@@ -38,7 +38,7 @@ test('every derived value, with where the index came from; no password', () => {
     ],
     l2vnis: [{ vni: 110, bridge: 'br-pe-110', vxlan: 'vni110', routerLeg: 'pe-110', hostLeg: 'host-110', gatewayMAC: '02:65:76:00:00:6e', vrf: 'red' }],
     primary: { dev: 'host-100', nodeIPv4: '192.169.10.9', gatewayV4: '192.169.10.1' },
-    kubeletEnv: ['NODE_IP=192.169.10.9'],
+    kubeletEnv: ['NODE_IP=192.169.10.9', 'NODE_IPS=192.169.10.9', 'KUBELET_NODE_IP=192.169.10.9', 'KUBELET_NODE_IPS=192.169.10.9'],
   });
 });
 
