@@ -5,6 +5,9 @@
 
 LAB_D=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_REPO=$(cd "$LAB_D/../.." && pwd)
+# Everything that runs inside the guest: baked into the image (lab-agent*, frr/) or installed by
+# a scenario from the checkout at /opt/evpn-node (the rest).
+LAB_GUEST=$LAB_REPO/test/lab/guest
 LAB_CACHE=${EVPN_LAB_CACHE:-/var/cache/evpn-node-lab}
 LAB_RUN=$LAB_CACHE/run
 : "${LAB_T0:=$(date +%s)}"
@@ -54,7 +57,9 @@ lab_image_key() {
   {
     lab_tree_key vm; lab_tree_key ctr-frr; lab_tree_key ctr-base
     cat "$LAB_D/build-image" "$LAB_D/configure-rootfs" "$LAB_D/docker-archive" "$LAB_D/build-images"
-    find "$LAB_D/guest" -type f | LC_ALL=C sort | xargs cat
+    # Only the guest files baked into the image: the ones scenarios install do not need a new one.
+    find "$LAB_GUEST/frr" -type f | LC_ALL=C sort | xargs cat
+    cat "$LAB_GUEST/lab-agent" "$LAB_GUEST/lab-agent.service"
   } | hash16
 }
 
