@@ -85,6 +85,10 @@ export class Daemon {
   private frr: Pick<RouterNetns, 'pid' | 'inode' | 'name'> | undefined;
   private convergedOnce = false;
   private ready = false;
+  /** The readiness loop has seen an underlay session Established (during or after the first converge). */
+  private underlayUpSeen = false;
+  /** Ends the readiness loop's wait at once: a converge just finished. */
+  private wakeReadiness: (() => void) | undefined;
   private underlayTimeoutLogged = false;
   private tryPid: number | undefined;
   private tryPollPending = false;
@@ -402,6 +406,7 @@ export class Daemon {
     }
     this.convergedOnce = true;
     this.setState('converged');
+    this.wakeReadiness?.();
   }
 
   private convergeFailed(target: LoadedConfig, e: unknown, seconds: number): void {
@@ -459,16 +464,21 @@ export class Daemon {
 
   /** READY=1 once converged and (when configured) an underlay session is Established. */
   private async readinessLoop(): Promise<void> {
-    // Every poll asks FRR (two vtysh runs in the reloader): 500 ms keeps READY=1 within ~1 s of
-    // the first Established session even on an emulated CPU (the lab measures it, < 2 s).
+    // Every poll asks FRR (two vtysh runs in the reloader), every 500 ms. FRR is asked while the
+    // first converge still runs too: the session usually comes up during it, right after FRR
+    // gets its config, and READY=1 then follows the converge at once instead of a poll later
+    // (the lab holds READY=1 to < 2 s after the first Established session, on an emulated CPU).
     const poll = this.opts.readinessPollMs ?? 500;
     let lastStatusAt = 0;
     while (!this.stopping && !this.ready) {
+      const target = this.inForce ?? this.candidate;
+      if (target?.inputs.config.readiness.underlayEstablished && !this.underlayUpSeen) {
+        this.underlayUpSeen = await checkUnderlay(new ReloaderClient(target.inputs.config.runtime.reloaderSocket, { queryTimeoutMs: 10_000 }));
+        if (this.stopping) return;
+      }
       if (this.convergedOnce && this.inForce) {
         const rd = this.inForce.inputs.config.readiness;
-        const up = !rd.underlayEstablished || (await checkUnderlay(new ReloaderClient(this.inForce.inputs.config.runtime.reloaderSocket, { queryTimeoutMs: 10_000 })));
-        if (this.stopping) return;
-        if (up) {
+        if (!rd.underlayEstablished || this.underlayUpSeen) {
           this.ready = true;
           this.log.info({ afterSeconds: Math.round((Date.now() - this.startedAt) / 1000), underlayEstablished: rd.underlayEstablished }, 'ready');
           await this.opts.notifier.ready(this.statusLine());
@@ -486,7 +496,11 @@ export class Daemon {
           await this.publish();
         }
       }
-      await this.sleep(poll);
+      await new Promise<void>((r) => {
+        this.wakeReadiness = r;
+        this.later(poll, r);
+      });
+      this.wakeReadiness = undefined;
     }
   }
 
