@@ -5,9 +5,11 @@
 #   boot 1  install: controller image (podman load of the host-built archive), units, config, a
 #           stand-in kubelet ordered after evpn-node; enable; reboot (nothing started by hand)
 #   boot 2  after boot: units active, BGP Established, VRF red real, type-5 both ways, default
-#           route via the router leg, kubelet found the remote host at its start; reboot
+#           route via the router leg, kubelet found the remote host at its start; the time from
+#           the first Established underlay session to READY=1 printed; reboot
 #   boot 3  the same again; then reload with an L2VNI added (appears, traffic, nothing flaps),
-#           `podman kill` of FRR, removal of the router pod, a broken edit plus reload
+#           `podman kill`, `podman restart` of FRR and removal of the router pod, each with 50 ms
+#           pings over both VNIs (losses and deletions printed); a broken edit plus reload
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -45,6 +47,12 @@ l3vnis:
 primary:
   l3vni: red
   defaultRoute: true
+frr:
+  # Session changes in the journal with their time: the boot check below measures from them.
+  rawConfig: |
+    router bgp 64514
+     bgp log-neighbor-changes
+    exit
 readiness:
   underlayEstablished: true
   timeoutSeconds: 300
@@ -97,6 +105,59 @@ failed_units() { systemctl --failed --plain --no-legend | awk '{print $1}' | gre
 all_active() { systemctl is-active "${UNITS[@]}" lab-leaf.service lab-underlay.service kubelet.service; }
 kubelet_line() { grep "boot=$(cat /proc/sys/kernel/random/boot_id)" /var/lib/lab/kubelet-start.txt; }
 
+# Boot: from the router's first Established underlay session to READY=1, both on the boot's
+# monotonic clock: bgpd's `%ADJCHANGE: neighbor 192.168.11.2 … Up` as journald received it
+# (`bgp log-neighbor-changes` in the lab config's rawConfig; FRR's own peer uptime counts whole
+# seconds), and systemd's time of the controller going active (READY=1). Exit 1 past 2000 ms.
+ready_gap() {
+  local ready up
+  ready=$(systemctl show -p ActiveEnterTimestampMonotonic --value evpn-node-controller.service)
+  up=$(journalctl -b -o json SYSLOG_IDENTIFIER=bgpd |
+    jq -r 'select(.MESSAGE | test("ADJCHANGE: neighbor 192\\.168\\.11\\.2.* Up")) | .__MONOTONIC_TIMESTAMP' | head -1)
+  [[ -n $up && $ready -gt 0 ]] || { echo "no ADJCHANGE Up line from bgpd in this boot's journal, or no READY"; return 1; }
+  echo "first underlay session Established -> READY=1: $(((ready - up) / 1000)) ms"
+  (((ready - up) / 1000 < 2000))
+}
+# Reported, not checked: under TCG the session comes up while the first converge is still
+# running (right after FRR gets its config) and READY=1 waits for the rest of it (kernel post
+# phase, verify, L3VNI check): 2.3-3.3 s measured, above the 2 s target (notes/hitless.md).
+report_ready_gap() { # label
+  echo "# $1: $(ready_gap 2>&1)"
+}
+
+# Traffic during FRR restarts: 50 ms pings from the host over the L3VNI (10.200.0.10, behind the
+# leaf in VRF red) and the L2VNI (remote110's 192.170.10.30), and `ip monitor` in the router netns
+# and the leaf, from before the disruption until the trains end (TRAIN pings each).
+TRAIN=700
+TRAIN_PINGS=() TRAIN_MONITORS=()
+start_trains() { # label
+  ping -n -c $TRAIN -i 0.05 -W 1 10.200.0.10 >"/tmp/train-$1-l3.txt" 2>&1 &
+  TRAIN_PINGS=($!)
+  ping -n -c $TRAIN -i 0.05 -W 1 192.170.10.30 >"/tmp/train-$1-l2.txt" 2>&1 &
+  TRAIN_PINGS+=($!)
+  ip -n evpn-node monitor route neigh >"/tmp/train-$1-router.txt" 2>&1 &
+  TRAIN_MONITORS=($!)
+  ip -n leaf monitor route neigh >"/tmp/train-$1-leaf.txt" 2>&1 &
+  TRAIN_MONITORS+=($!)
+  sleep 1
+}
+# After the disruption's own checks: wait for the pings, stop the monitors, print what was lost
+# and what was deleted (`#` lines, reported, not checked: the lab's leaf is FRR 10.3, which has
+# no graceful restart for EVPN routes, so traffic stops until FRR is back; README "Hitless FRR
+# restarts"; test/integration/hitless.test.ts holds an EVPN-GR leaf to 100 ms).
+FORWARDING_DELETED='^Deleted .*(proto |dev vni| extern_learn|NOARP)'
+end_trains() { # label
+  local l=$1
+  wait "${TRAIN_PINGS[@]}" 2>/dev/null
+  kill "${TRAIN_MONITORS[@]}" 2>/dev/null
+  wait "${TRAIN_MONITORS[@]}" 2>/dev/null
+  lost() { echo $((TRAIN - $(grep -c 'bytes from' "$1"))); }
+  echo "# $l: lost L3VNI $(lost "/tmp/train-$l-l3.txt")/$TRAIN, L2VNI $(lost "/tmp/train-$l-l2.txt")/$TRAIN pings" \
+    "(50 ms each); the leaf deleted $(grep -cE "$FORWARDING_DELETED" "/tmp/train-$l-leaf.txt") routes/FDB entries," \
+    "the router netns $(grep -cE "$FORWARDING_DELETED" "/tmp/train-$l-router.txt")"
+  grep -E "$FORWARDING_DELETED" "/tmp/train-$l-router.txt" | sed 's/^/#   router netns: /'
+}
+
 # Printed (as # lines) when a boot's checks failed: what the next person needs to see.
 dump_state() {
   {
@@ -135,6 +196,7 @@ after_boot_checks() { # label
   check_out "$b: none of evpn-node's units failed, nor kubelet" '^$' failed_units
 }
 
+
 # --- boot 1: install ------------------------------------------------------------------------
 if ((LAB_BOOT == 1)); then
   check_out "controller image: podman load of the host-built archive" 'loaded in' load_controller
@@ -158,6 +220,7 @@ fi
 
 if ((LAB_BOOT == 2)); then
   after_boot_checks "boot 2"
+  report_ready_gap "boot 2"
   ((LAB_FAILED)) && dump_state
   journalctl -b -u evpn-node-controller.service --no-pager | tail -n 20 | sed 's/^/# /'
   lab_reboot
@@ -165,6 +228,7 @@ fi
 
 # --- boot 3: the same after `systemctl reboot`, then changes and failures --------------------
 after_boot_checks "boot 3 (after systemctl reboot)"
+report_ready_gap "boot 3"
 ((LAB_FAILED)) && dump_state
 
 # What must not flap on a reload: the BGP session, the links, the containers.
@@ -207,6 +271,7 @@ check "the remote host is still reachable" remote_ok
 
 # 2. podman kill of the FRR container.
 old_pid=$(cat /run/evpn-node/frr.pid 2>/dev/null)
+start_trains kill
 check "podman kill evpn-node-frr" podman kill evpn-node-frr
 check "FRR comes back (new pidfile)" wait_until 180 bash -c "p=\$(cat /run/evpn-node/frr.pid) && [[ \$p != '$old_pid' ]]"
 check "after the FRR kill: BGP Established again" wait_until 180 established
@@ -215,9 +280,22 @@ check "after the FRR kill: the L2VNI still there (VNI 110 in FRR)" wait_until 60
   bash -c "podman exec evpn-node-frr vtysh -c 'show evpn vni 110' | grep -q 'VNI: 110'"
 check "after the FRR kill: the remote host reachable" wait_until 120 remote_ok
 check "after the FRR kill: the daemon converged" wait_until 120 converged
+end_trains kill
+
+# 2b. podman restart of FRR (what an image upgrade does too): stopped with SIGKILL, started again.
+old_pid=$(cat /run/evpn-node/frr.pid 2>/dev/null)
+start_trains restart
+# The unit sees its conmon exit and restarts FRR itself too: what counts is that FRR comes back.
+echo "# podman restart evpn-node-frr: $(podman restart evpn-node-frr 2>&1 | tail -1)"
+check "after podman restart: FRR has a new pid" wait_until 120 bash -c "p=\$(cat /run/evpn-node/frr.pid) && [[ \$p != '$old_pid' ]]"
+check "after podman restart: BGP Established again" wait_until 180 established
+check "after podman restart: the remote host reachable" wait_until 120 remote_ok
+check "after podman restart: the daemon converged" wait_until 120 converged
+end_trains restart
 
 # 3. removal of the router pod.
 failed_before_pod=$LAB_FAILED
+start_trains podrm
 check "podman pod rm -f evpn-node-router" podman pod rm -f evpn-node-router
 check "after the pod removal: the router pod unit is active again" wait_until 240 \
   systemctl is-active -q evpn-node-router-pod.service evpn-node-frr.service evpn-node-reloader.service
@@ -226,10 +304,12 @@ if ((LAB_FAILED == failed_before_pod)); then
   check "after the pod removal: the remote host reachable" wait_until 120 remote_ok
   check "after the pod removal: the daemon converged" wait_until 120 converged
   check "after the pod removal: evpn-node.target still active" systemctl is-active -q evpn-node.target
-else
+  end_trains podrm
+  else
   # Not back: the checks that need the pod would only time out. Show why instead.
   systemctl status --no-pager -n 15 evpn-node-router-pod.service evpn-node-frr.service \
     evpn-node-reloader.service 2>&1 | sed 's/^/# /'
+  end_trains podrm
   # Put it back by hand so the broken-edit part below still has a node to test.
   systemctl start evpn-node-router-pod.service evpn-node-frr.service evpn-node-reloader.service
   wait_until 240 established
