@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
-import { buildCli, fabricUp, ipJson, type Fabric } from '../helpers/fabric.js';
+import { buildCli, fabricUp, ipJson, nodeConfigYaml, type Fabric } from '../helpers/fabric.js';
 import { haveFrr, waitFor } from '../helpers/frr.js';
 import { startReloader } from '../helpers/reloader.js';
 
@@ -21,18 +21,8 @@ describe.skipIf(!ready)('apply interrupted half-way is finished by the next appl
   beforeAll(async () => {
     await buildCli();
     f = await fabricUp('mw');
-    await f.writeConfig(`
-node: {index: 3}
-underlay:
-  asn: 64514
-  nic: eth1
-  vtepCIDR: 100.65.0.0/24
-  neighbors: [{address: 192.168.11.2, asn: 64512}]
-l2vnis:
-  - vni: 110
-    hostMaster: {name: br-hs-110, managed: true}
-    hostAddress: 192.170.10.20/24
-${f.runtimeYaml}`);
+    // The fabric's node with L2VNI 110, without `primary`.
+    await f.writeConfig(nodeConfigYaml(f, { primary: false }));
     // Take the fabric's reloader down: the router pod's sidecar is not up yet.
     const pid = Number((await readFile(`${f.runDir}/reloader.pid`, 'utf8')).trim());
     process.kill(pid, 'SIGTERM');
