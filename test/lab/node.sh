@@ -2,14 +2,20 @@
 # Node scenario: evpn-node installed as the units generate it, on a VM whose underlay NIC is a
 # real virtio NIC, against a leaf FRR (L3VNI VRF red with a remote host behind it, an L2VNI 110)
 # built in netns inside the guest (test/lab/guest/lab-world, started at boot by lab-leaf.service).
-#   boot 1  install: controller image (podman load of the host-built archive), units, config, a
-#           stand-in kubelet ordered after evpn-node; enable; reboot (nothing started by hand)
-#   boot 2  after boot: units active, BGP Established, VRF red real, type-5 both ways, default
-#           route via the router leg, kubelet found the remote host at its start; the time from
-#           the first Established underlay session to READY=1 printed; reboot
+#   boot 1  lab helpers and a kubeadm-shaped stand-in kubelet (kubelet.service + 10-kubeadm.conf,
+#           /etc/default/kubelet with an extra argument of the user's); the node's provisioning
+#           seeded for cloud-init (NoCloud): etc/provision/cloud-init.yaml with the lab's config,
+#           checked by `cloud-init schema`; reboot
+#   boot 2  cloud-init provisioned it at boot: config, image archives (file:// here), units from
+#           the controller image, evpn-node.target enabled and started, then kubelet (standing
+#           in for kubeadm join). Units active, BGP Established, VRF red real, type-5 both ways,
+#           default route via the router leg, kubelet found the remote host at its start and ran
+#           with --node-ip=<primary IP>, metrics served; the time from the first Established
+#           underlay session to READY=1 printed; reboot
 #   boot 3  the same again; then reload with an L2VNI added (appears, traffic, nothing flaps),
 #           `podman kill`, `podman restart` of FRR and removal of the router pod, each with 50 ms
-#           pings over both VNIs (losses and deletions printed); a broken edit plus reload
+#           pings over both VNIs (losses and deletions printed); a broken edit plus reload; the
+#           controller's journal filed by priority (journalctl -p warning)
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -23,9 +29,10 @@ evpn() { node "$LAB_PRODUCT/bin/evpn-node" "$@"; }
 leaf() { vtysh -N leaf "$@"; }
 router() { podman exec evpn-node-frr vtysh "$@"; }
 
-write_config() { # [extra yaml appended]
-  mkdir -p /etc/evpn-node
-  cat >"$CONF.tmp" <<'EOF'
+write_config() { # [extra yaml appended] [file, default $CONF]
+  local conf=${2:-$CONF}
+  mkdir -p "$(dirname "$conf")"
+  cat >"$conf.tmp" <<'EOF'
 # The lab node (test/lab/node.sh): index 3, underlay eth1 192.168.11.3/24 to the leaf.
 node:
   index: 3
@@ -56,9 +63,12 @@ frr:
 readiness:
   underlayEstablished: true
   timeoutSeconds: 300
+metrics:
+  textfileDir: /var/lib/prometheus/node-exporter   # Debian's node_exporter reads this directory
+  listen: "127.0.0.1:9479"
 EOF
-  [[ -n ${1:-} ]] && printf '%s\n' "$1" >>"$CONF.tmp"
-  mv "$CONF.tmp" "$CONF"
+  [[ -n ${1:-} ]] && printf '%s\n' "$1" >>"$conf.tmp"
+  mv "$conf.tmp" "$conf"
 }
 
 L2VNI_YAML='l2vnis:
@@ -72,16 +82,28 @@ BROKEN_YAML='l2vnis:
     l3vni: blue
     gatewayIPs: [192.170.10.1/24]'
 
-load_controller() {
-  local t0=$SECONDS
-  podman load -q -i "$LAB_PRODUCT/.lab-images/evpn-node.tar" && echo "loaded in $((SECONDS - t0)) s"
-}
-
+# kubelet as the kubeadm packages install it (the stand-in binary records its argv), and a user's
+# own KUBELET_EXTRA_ARGS, which must survive evpn-node's drop-in.
 install_helpers() {
   install -D -m 0755 "$GUEST/lab-world" /usr/local/lib/lab/lab-world &&
-    install -D -m 0755 "$GUEST/kubelet-start" /usr/local/lib/lab/kubelet-start &&
+    install -m 0755 "$GUEST/kubelet-start" /usr/bin/kubelet &&
     install -m 0644 "$GUEST/lab-leaf.service" "$GUEST/lab-underlay.service" "$GUEST/kubelet.service" \
-      /etc/systemd/system/ && systemctl daemon-reload
+      /etc/systemd/system/ &&
+    install -D -m 0644 "$GUEST/kubeadm-10.conf" /etc/systemd/system/kubelet.service.d/10-kubeadm.conf &&
+    echo 'KUBELET_EXTRA_ARGS=--v=2' >/etc/default/kubelet && systemctl daemon-reload
+}
+
+# The provisioning: the recipe with the lab's config, images from the product disk, and the
+# lab's FRR image (already in the VM's storage, so no archive is fetched for it).
+SEED=/var/lib/cloud/seed/nocloud
+seed_cloud_init() {
+  mkdir -p "$SEED" /var/lib/lab &&
+    write_config "" /var/lib/lab/config.yaml &&
+    "$GUEST/render-user-data" "$LAB_PRODUCT/etc/provision/cloud-init.yaml" /var/lib/lab/config.yaml \
+      IMAGES_URL="file://$LAB_PRODUCT/.lab-images" CONTROLLER_IMAGE="$CTRL_IMAGE" FRR_IMAGE="$FRR_IMAGE" KUBELET=kubeadm \
+      >"$SEED/user-data" &&
+    printf 'instance-id: evpn-lab-%s\nlocal-hostname: evpn-lab\n' "$(cat /proc/sys/kernel/random/boot_id)" >"$SEED/meta-data" &&
+    rm -f /etc/cloud/cloud-init.disabled
 }
 
 leaf_up() { leaf -c 'show bgp vrf red summary json' >/dev/null; }
@@ -103,7 +125,8 @@ router_vrf_route() { ip -n evpn-node route show vrf red "$1" | grep .; }
 # which fail whenever one check does, e.g. during the start period.
 failed_units() { systemctl --failed --plain --no-legend | awk '{print $1}' | grep -Ev '^[0-9a-f]{64}-[0-9a-f]+\.(service|timer)$' || true; }
 all_active() { systemctl is-active "${UNITS[@]}" lab-leaf.service lab-underlay.service kubelet.service; }
-kubelet_line() { grep "boot=$(cat /proc/sys/kernel/random/boot_id)" /var/lib/lab/kubelet-start.txt; }
+kubelet_line() { grep "boot=$(cat /proc/sys/kernel/random/boot_id)" /var/lib/lab/kubelet-start.txt | tail -1; }
+metric() { curl -fsS http://127.0.0.1:9479/metrics | grep -E "^$1 "; }
 
 # Boot: from the router's first Established underlay session to READY=1, both on the boot's
 # monotonic clock: bgpd's `%ADJCHANGE: neighbor 192.168.11.2 … Up` as journald received it
@@ -190,7 +213,15 @@ after_boot_checks() { # label
   check "$b: the host reaches the remote host 10.200.0.10 over the L3VNI" ping -c 3 -i 0.5 -W 3 10.200.0.10
   check_out "$b: kubelet started after evpn-node and found the remote host reachable" \
     'remote=reachable .*target=active' kubelet_line
-  check_out "$b: kubelet got NODE_IP from kubelet.env" 'NODE_IP=192\.169\.10\.5' kubelet_line
+  # kubeadm's kubelet.service + 10-kubeadm.conf + evpn-node's 20- drop-in: the argv kubelet
+  # really ran with has the primary IP (not the literal ${NODE_IP}) and keeps the user's argument.
+  check_out "$b: kubelet (kubeadm layout) ran with --node-ip=192.169.10.5 and the user's --v=2" \
+    'argv=--bootstrap-kubeconfig=[^ ]+ --kubeconfig=[^ ]+ --config=[^ ]+ --v=2 --node-ip=192\.169\.10\.5$' kubelet_line
+  check "$b: metrics: GET /metrics (network=host) says ready" wait_until 120 bash -c 'curl -fsS http://127.0.0.1:9479/metrics | grep -qx "evpn_node_ready 1"'
+  # node_exporter (Debian's, textfile collector on its default directory) scraped as Prometheus would.
+  check_out "$b: metrics: node_exporter serves the textfile: the underlay session up" \
+    'evpn_node_bgp_session_up\{afi="ipv4",peer="192\.168\.11\.2",vrf="default"\} 1' \
+    curl -fsS http://127.0.0.1:9100/metrics
   # One check is a podman exec plus a Node start: 10-30 s under TCG.
   check "$b: the controller's podman health check passes" wait_until 240 podman healthcheck run evpn-node-controller
   check_out "$b: none of evpn-node's units failed, nor kubelet" '^$' failed_units
@@ -199,19 +230,11 @@ after_boot_checks() { # label
 
 # --- boot 1: install ------------------------------------------------------------------------
 if ((LAB_BOOT == 1)); then
-  check_out "controller image: podman load of the host-built archive" 'loaded in' load_controller
-  check_out "the image runs evpn-node" 'Usage: evpn-node' podman run --rm --network=none "$CTRL_IMAGE" --help
-  check "lab helpers installed (lab-leaf, lab-underlay, stand-in kubelet)" install_helpers
-  check "config written: $CONF" write_config
-  check "evpn-node validate $CONF" evpn validate --config "$CONF"
-  check "evpn-node units --output / (lab images)" evpn units --output / --frr-image "$FRR_IMAGE" \
-    --controller-image "$CTRL_IMAGE"
-  check "kubelet drop-in installed" test -f /etc/systemd/system/kubelet.service.d/10-evpn-node.conf
-  check "daemon-reload" systemctl daemon-reload
-  check "enable lab-leaf, lab-underlay, evpn-node.target, kubelet" \
-    systemctl enable lab-leaf.service lab-underlay.service evpn-node.target kubelet.service
-  check_out "kubelet is ordered after evpn-node.target" 'evpn-node\.target' \
-    systemctl show -p After kubelet.service
+  check "lab helpers installed (lab-leaf, lab-underlay, kubeadm-shaped stand-in kubelet)" install_helpers
+  check "enable lab-leaf, lab-underlay (kubelet: started by the provisioning, as kubeadm join does)" \
+    systemctl enable lab-leaf.service lab-underlay.service
+  check "cloud-init seeded with etc/provision/cloud-init.yaml (the lab's config, images, FRR image)" seed_cloud_init
+  check_out "cloud-init schema accepts the user-data" 'Valid schema' cloud-init schema --config-file "$SEED/user-data"
   # The outside world alone, now, to fail early and clearly if it is broken.
   check "lab-leaf starts (leaf FRR, remote hosts)" systemctl start lab-leaf.service
   check "the leaf's FRR answers vtysh -N leaf" wait_until 90 leaf_up
@@ -219,6 +242,16 @@ if ((LAB_BOOT == 1)); then
 fi
 
 if ((LAB_BOOT == 2)); then
+  check_out "cloud-init ran the provisioning without an error" 'status: done' cloud-init status --wait
+  check_out "the units were generated by the controller image's evpn-node (version stamped)" \
+    "^# Generated by evpn-node $(node -p "require('$LAB_PRODUCT/package.json').version") " head -1 /etc/systemd/system/evpn-node.target
+  check_out "kubelet is ordered after evpn-node.target (the kubeadm-layout drop-in)" 'evpn-node\.target' \
+    systemctl show -p After kubelet.service
+  check_out "the controller image carries its version, revision and source (OCI labels)" \
+    '^[0-9]+\.[0-9]+\.[0-9]+ [0-9a-f]{7,}[^ ]* https?://[^ ]+$' podman image inspect --format \
+    '{{index .Labels "org.opencontainers.image.version"}} {{index .Labels "org.opencontainers.image.revision"}} {{index .Labels "org.opencontainers.image.source"}}' "$CTRL_IMAGE"
+  check_out "the image's evpn-node --version says the same" '^evpn-node [0-9]+\.[0-9]+\.[0-9]+ \(' \
+    podman run --rm --network=none "$CTRL_IMAGE" --version
   after_boot_checks "boot 2"
   report_ready_gap "boot 2"
   ((LAB_FAILED)) && dump_state
@@ -337,5 +370,15 @@ check "the L2VNI of the last good config is still there" ip -n evpn-node link sh
 check "the remote host is still reachable" remote_ok
 check "config fixed (the L2VNI config again)" write_config "$L2VNI_YAML"
 check "systemctl reload with the fixed config" systemctl reload evpn-node-controller.service
+# The controller's journal is filed by priority (passthrough log driver, "<N>" prefixes): the
+# invalid edit above is an error, `-p warning` shows it and none of the info lines.
+jprio() { journalctl -b -u evpn-node-controller.service -o json | jq -r --arg re "$1" 'select(.MESSAGE | test($re)) | .PRIORITY' | tail -1; }
+warnings() { journalctl -b -u evpn-node-controller.service --no-pager -o cat -p warning; }
+info_among_warnings() { warnings | grep -cE '^converged( |$)' || true; }
+priorities() { echo "$(jprio '^the config on disk is invalid') $(jprio '^converged( |$)')"; }
+check_out "journalctl -p warning -u evpn-node-controller: the invalid config, as an error" \
+  'the config on disk is invalid' warnings
+check_out "... and no info line among them (a converge is info)" '^0$' info_among_warnings
+check_out "... PRIORITY 3 for the invalid config, 6 for a converge (one priority per message)" '^3 6$' priorities
 check "the complaint is gone" wait_until 120 bash -c '! systemctl status --no-pager -n 0 evpn-node-controller.service | grep -q "not applied" && systemctl status --no-pager -n 0 evpn-node-controller.service | grep -q "Status: \"converged\""'
 lab_done
