@@ -125,7 +125,8 @@ text = open(sys.argv[1]).read().replace('\\\n', ' ')
 cmd = re.search(r'^ExecStart=(.*)$', text, re.M).group(1)
 argv = shlex.split(cmd.replace('%t', '/run/lab-units').replace('%n', 'caps'))[:-2]  # image, `run`
 drop = sys.argv[2]
-argv = [a for a in argv if a != '-d' and a != drop and not a.startswith(('--sdnotify', '--health', '--cidfile', '--name'))]
+# --cgroups=split needs the delegated cgroup of the unit, which this shell does not have.
+argv = [a for a in argv if a != '-d' and a != drop and not a.startswith(('--sdnotify', '--health', '--cidfile', '--name', '--cgroups'))]
 test = ('set -e; pid=$(cat /run/evpn-node/frr.pid); ip netns identify $pid | grep -qx evpn-node; '
         'ip -n evpn-node link add caps-a type veth peer name caps-b; ip -n evpn-node link del caps-a; '
         'ip netns exec evpn-node sysctl -q -w net.ipv4.ip_forward=1; touch /var/lib/evpn-node/frr/.caps; '
