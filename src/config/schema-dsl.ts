@@ -54,6 +54,11 @@ export interface StringSchema extends Common {
   text?: boolean;
   /** Never echo the value (passwords). */
   secret?: boolean;
+  /**
+   * The value names a device in `ip` commands: words ip reads as its keywords (`up`, `help`, any
+   * abbreviation of `nomaster` such as `n`) are refused (model/names.ts ipKeywordClash).
+   */
+  deviceName?: boolean;
 }
 
 export interface IntSchema extends Common {

@@ -24,6 +24,7 @@ const ifname = (description: string): StringSchema =>
     patternHint: 'may only contain [a-zA-Z0-9._-]',
     minLength: 1,
     maxLength: 15,
+    deviceName: true,
   });
 
 const vlan = (description: string): Schema =>
@@ -120,6 +121,7 @@ const l3vni = obj(
       patternHint: 'must start with a letter and contain only [a-zA-Z0-9_-]',
       minLength: 1,
       maxLength: 15,
+      deviceName: true,
     }),
     vni: vni('VXLAN network identifier, unique across l3vnis and l2vnis.'),
     table: intRanges([[1, 252], [256, MAX_ASN]], {

@@ -7,6 +7,7 @@ import type { Path } from './positions.js';
 import { describeRanges, type ObjectSchema, type Schema, type StringSchema } from './schema-dsl.js';
 import { didYouMean } from './suggest.js';
 import { checkFormat } from './validate-formats.js';
+import { ipKeywordClash } from '../model/names.js';
 
 export interface StructureIssue {
   path: Path;
@@ -130,6 +131,10 @@ export function checkString(s: StringSchema, v: string): string | undefined {
     return `must be at most ${s.maxLength} characters${s.maxLength === 15 ? ' (kernel interface name limit)' : ''}`;
   }
   if (s.pattern && !new RegExp(s.pattern, 'u').test(v)) return s.patternHint ?? `must match ${s.pattern}`;
+  if (s.deviceName) {
+    const clash = ipKeywordClash(v);
+    if (clash) return `cannot be a device name: ${clash}`;
+  }
   if (s.format) return checkFormat(s.format, v);
   return undefined;
 }

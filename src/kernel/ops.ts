@@ -67,9 +67,15 @@ const aliasOp = (ns: NsId, name: string, why: string, noLinkLocal = false): IpOp
 /** Why a link goes without an IPv6 link-local, in plan output. */
 export const NO_LINK_LOCAL_WHY = 'no IPv6 on it: a bridge port, or a bridge that does not route';
 
+// Every device name is written after `name`, `dev`, `link`, `master` or `peer name`, never
+// bare: ip reads a bare argument as a keyword when it is one (`link add up type vrf` brings up a
+// VRF the kernel names itself; `n` is an abbreviation of `nomaster`). Validation refuses such
+// names too (model/names.ts ipKeywordClash), and test/unit/kernel/plan.test.ts checks every
+// line the planner emits.
+
 /** Bridge, VXLAN or VRF, created admin down with every attribute it can take at creation. */
 export function linkAdd(l: DesiredLink, withMaster: boolean, why: string): IpOp[] {
-  const args = ['link', 'add', l.name, ...common(l), ...(withMaster && l.master ? ['master', l.master] : []), ...typeArgs(l)];
+  const args = ['link', 'add', 'name', l.name, ...common(l), ...(withMaster && l.master ? ['master', l.master] : []), ...typeArgs(l)];
   return [ip(l.ns, 'pre', args, why), aliasOp(l.ns, l.name, `mark ${l.name} as evpn-node's`, l.ipv6LinkLocal === false)];
 }
 
@@ -88,7 +94,7 @@ const common = (l: Pick<DesiredLink, 'mtu' | 'mac'>): string[] => [
  * plan-links.ts markBlocked).
  */
 export function vethAdd(hostLeg: DesiredLink, routerLeg: DesiredLink, routerNetns: string, withHostMaster: boolean, why: string): IpOp[] {
-  const args = ['link', 'add', hostLeg.name, ...common(hostLeg), ...(withHostMaster && hostLeg.master ? ['master', hostLeg.master] : []), 'type', 'veth', 'peer', 'name', routerLeg.name, ...common(routerLeg), 'netns', routerNetns];
+  const args = ['link', 'add', 'name', hostLeg.name, ...common(hostLeg), ...(withHostMaster && hostLeg.master ? ['master', hostLeg.master] : []), 'type', 'veth', 'peer', 'name', routerLeg.name, ...common(routerLeg), 'netns', routerNetns];
   return [ip('host', 'pre', args, why), aliasOp('host', hostLeg.name, `mark ${hostLeg.name} as evpn-node's`, hostLeg.ipv6LinkLocal === false)];
 }
 

@@ -1,6 +1,8 @@
 // Every kernel name evpn-node creates, both ways: vni -> name and name -> vni.
 // A name that does not parse is not ours and is never touched. Names are part of the SPEC.
 
+import { IP_EXACT_KEYWORDS, IP_PREFIX_KEYWORDS } from './ip-keywords.js';
+
 /** Kernel limit: IFNAMSIZ - 1. */
 export const MAX_IFNAME = 15;
 
@@ -42,3 +44,17 @@ export const vniFromVxlanName = (name: string): number | undefined => {
   const p = parseName(name);
   return p?.role === 'vxlan' ? p.vni : undefined;
 };
+
+/**
+ * Why `name` cannot be a device name: ip would read it as one of its keywords where it takes a
+ * name without `dev`/`name` in front (`ip link add NAME`, `ip link show NAME`, `ip addr show
+ * NAME`): `up` as "bring the link up", `n` as "nomaster", `help` as "print the usage and exit".
+ * undefined when it is not a keyword.
+ */
+export function ipKeywordClash(name: string): string | undefined {
+  if (IP_EXACT_KEYWORDS.has(name) || IP_PREFIX_KEYWORDS.includes(name)) return `"${name}" is an ip keyword`;
+  const longer = IP_PREFIX_KEYWORDS.filter((k) => k.startsWith(name));
+  if (longer.length === 0) return undefined;
+  const shown = longer.length > 3 ? `${longer.slice(0, 3).join(', ')}, ...` : longer.join(', ');
+  return `ip reads "${name}" as an abbreviation of its keyword${longer.length > 1 ? 's' : ''} ${shown}`;
+}

@@ -187,7 +187,7 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
     const plan = await planNow(desired);
     expect(plan.ops.every((o) => o.kind === 'ip' && o.args.includes('vni120'))).toBe(true);
     expect(plan.ops.map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual([
-      'link add vni120 mtu 8950 master br-pe-120 type vxlan id 120 local 100.65.0.4 dstport 4789 nolearning',
+      'link add name vni120 mtu 8950 master br-pe-120 type vxlan id 120 local 100.65.0.4 dstport 4789 nolearning',
       'link set dev vni120 alias evpn-node addrgenmode none',
       'link set dev vni120 type bridge_slave neigh_suppress on learning off',
       'link set dev vni120 up',
@@ -212,7 +212,7 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
     // vni999 would be enslaved to it and pe-999 too, so the pair goes as well; br-hs-999 does not depend on it.
     const touching = plan.ops.filter((o) => o.kind === 'ip' && o.args.some((a) => ['br-pe-999', 'vni999', 'pe-999', 'host-999'].includes(a)));
     expect(touching).toEqual([]);
-    expect(plan.ops.map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual(['link add br-hs-999 type bridge', 'link set dev br-hs-999 alias evpn-node addrgenmode none', 'link set dev br-hs-999 up']);
+    expect(plan.ops.map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual(['link add name br-hs-999 type bridge', 'link set dev br-hs-999 alias evpn-node addrgenmode none', 'link set dev br-hs-999 up']);
     await applyAll(plan);
     const br = (await ipJson<any[]>('-n', ROUTER, 'link', 'show', 'br-pe-999'))[0];
     expect(br.ifalias).toBeUndefined();

@@ -153,6 +153,29 @@ describe('interface names and other names', () => {
     expect(dropInErrors(dropIn)).toContain(expected);
   });
 
+  // ip reads a bare `up` as "bring it up", `n` as an abbreviation of nomaster/node_guid/...,
+  // `help` as "print the usage": a VRF named `up` made `link add up type vrf`, which creates a
+  // VRF named vrf0 by the kernel, up (seen on iproute2 6.1). Keywords of ip link/address/route,
+  // and their abbreviations ip accepts, are refused wherever a name reaches ip.
+  test.each([
+    ['l3vnis:\n  - {vrf: up, vni: 1}\n', 'd.yaml:2:11: l3vnis[0].vrf: cannot be a device name: "up" is an ip keyword'],
+    ['l3vnis:\n  - {vrf: n, vni: 1}\n', 'd.yaml:2:11: l3vnis[0].vrf: cannot be a device name: ip reads "n" as an abbreviation of its keywords node_guid, nomaster, notify, ...'],
+    ['l3vnis:\n  - {vrf: help, vni: 1}\n', 'd.yaml:2:11: l3vnis[0].vrf: cannot be a device name: "help" is an ip keyword'],
+    ['l3vnis:\n  - {vrf: tab, vni: 1}\n', 'd.yaml:2:11: l3vnis[0].vrf: cannot be a device name: ip reads "tab" as an abbreviation of its keyword table'],
+    ['l2vnis:\n  - {vni: 1, hostMaster: {name: help}}\n', 'd.yaml:2:33: l2vnis[0].hostMaster.name: cannot be a device name: "help" is an ip keyword'],
+    ['underlay:\n  nic: dev\n', 'd.yaml:2:8: underlay.nic: cannot be a device name: "dev" is an ip keyword'],
+    ['underlay:\n  nics: [eth1, down]\n', 'd.yaml:2:16: underlay.nics[1]: cannot be a device name: "down" is an ip keyword'],
+    ['underlay:\n  nic: eth1.5\n  vlan: {parent: master, id: 5}\n', 'd.yaml:3:18: underlay.vlan.parent: cannot be a device name: "master" is an ip keyword'],
+  ])('an ip keyword as a name: %j', (dropIn, expected) => {
+    expect(dropInErrors(dropIn)).toContain(expected);
+  });
+
+  test('names that merely start like a keyword, or contain one, are fine', () => {
+    for (const name of ['linkA', 'uplink', 'helpdesk', 'eth0', 'br0', 'red', 'mgmt', 'vrf1', 'lo0']) {
+      expect(dropInErrors(`l2vnis:\n  - {vni: 1, hostMaster: {name: ${name}}}\n`), name).toEqual([]);
+    }
+  });
+
   test('15 characters is the limit, not 14', () => {
     expect(dropInErrors('underlay:\n  nic: eth123456789ab\n')).toEqual([]);
   });

@@ -7,7 +7,7 @@ import { fixture } from './fixtures.js';
 describe('renderBatch', () => {
   test('one line per op, args joined by a space', () => {
     const ops = linkAdd({ ns: 'router', name: 'br-pe-5', kind: 'bridge', mac: '02:65:76:00:00:05' }, false, 'create');
-    expect(renderBatch(ops)).toBe('link add br-pe-5 address 02:65:76:00:00:05 type bridge\nlink set dev br-pe-5 alias evpn-node\n');
+    expect(renderBatch(ops)).toBe('link add name br-pe-5 address 02:65:76:00:00:05 type bridge\nlink set dev br-pe-5 alias evpn-node\n');
   });
 
   test('an argument that could smuggle batch syntax is refused, naming it and the op', () => {

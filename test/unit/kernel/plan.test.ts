@@ -71,8 +71,8 @@ describe('planKernel: from nothing', () => {
     await expectGolden(plan.ops);
     // Order facts the golden file shows, asserted so a refresh cannot hide them.
     const ix = (re: RegExp) => plan.ops.findIndex((o) => re.test(argsOf(o)));
-    expect(ix(/^link add red .*type vrf table 1100/)).toBeLessThan(ix(/^link add br-pe-100 .*master red/));
-    expect(ix(/^link add br-pe-100/)).toBeLessThan(ix(/^link add vni100 .*master br-pe-100/));
+    expect(ix(/^link add name red .*type vrf table 1100/)).toBeLessThan(ix(/^link add name br-pe-100 .*master red/));
+    expect(ix(/^link add name br-pe-100/)).toBeLessThan(ix(/^link add name vni100 .*master br-pe-100/));
     expect(ix(/^rule add pref 32765/)).toBeLessThan(ix(/^rule del pref 0/));
     expect(ix(/^-6 rule add pref 32765/)).toBeLessThan(ix(/^-6 rule del pref 0/));
     const route = plan.ops.find((o) => /^route add default/.test(argsOf(o)));
@@ -304,7 +304,7 @@ describe('planKernel: underlay', () => {
     obs.host.links = obs.host.links.filter((l) => l.name !== 'kp-eth1');
     const plan = planKernel(l2Desired([110]), obs, OPTS);
     expect(plan.conflicts).toEqual(['underlay NIC kp-eth1 not found in the host or router netns (waiting?)']);
-    expect(plan.ops.some((o) => argsOf(o).startsWith('link add vni110'))).toBe(true);
+    expect(plan.ops.some((o) => argsOf(o).startsWith('link add name vni110'))).toBe(true);
   });
 
   test('NIC already in the router netns but down: brought up; lo down: brought up first', async () => {
