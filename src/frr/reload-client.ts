@@ -3,6 +3,7 @@
 // reloader could not be asked (not there, timed out, or answered something we cannot read).
 
 import { request } from 'node:http';
+import { redactFrrText } from './redact.js';
 
 export interface ReloadResult {
   ok: boolean;
@@ -62,7 +63,9 @@ export class ReloaderClient {
   async reload(): Promise<ReloadResult> {
     const { status, body } = await this.call('POST', '/reload', this.timeoutMs);
     if ((status === 200 || status === 500) && isReloadResult(body)) {
-      return { ok: body.ok, phase: body.phase, output: body.output, durationMs: body.durationMs };
+      // The reloader redacts its output; redacted here again, because whatever a client keeps
+      // of it ends up in logs and the world-readable status.json.
+      return { ok: body.ok, phase: body.phase, output: redactFrrText(body.output), durationMs: body.durationMs };
     }
     throw new ReloaderError(`POST /reload on ${this.socketPath}: unexpected HTTP ${status}: ${brief(body)}`, status);
   }
@@ -123,7 +126,7 @@ export class ReloaderClient {
           try {
             resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
           } catch {
-            reject(new ReloaderError(`${method} ${path} on ${this.socketPath}: HTTP ${res.statusCode}, body is not JSON: ${text.slice(0, 200)}`, res.statusCode));
+            reject(new ReloaderError(`${method} ${path} on ${this.socketPath}: HTTP ${res.statusCode}, body is not JSON: ${redactFrrText(text).slice(0, 200)}`, res.statusCode));
           }
         });
       });
@@ -155,5 +158,5 @@ function isReloadResult(v: unknown): v is ReloadResult {
 }
 
 function brief(body: unknown): string {
-  return JSON.stringify(body).slice(0, 200);
+  return redactFrrText(JSON.stringify(body) ?? String(body)).slice(0, 200);
 }

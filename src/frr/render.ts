@@ -5,8 +5,9 @@ import Handlebars from 'handlebars';
 import { readFileSync, readdirSync } from 'node:fs';
 import type { FrrModel } from './model.js';
 import { assertSafeValues } from './safe-value.js';
+import { REDACTED, redactFrrText } from './redact.js';
 
-export const REDACTED = '<redacted>';
+export { REDACTED };
 
 export interface RenderOptions {
   /** Print every password as `<redacted>` (the `render` command's default). */
@@ -20,11 +21,16 @@ export function renderFrrConf(model: FrrModel, opts: RenderOptions = {}): string
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 
-/** A copy of the model with every password replaced (the original is left alone). */
+/**
+ * A copy of the model with every password replaced (the original is left alone), in the
+ * neighbors we render and in frr.rawConfig, which is the operator's verbatim FRR text and may
+ * hold `password` lines of its own.
+ */
 function redact(model: FrrModel): FrrModel {
   const hide = <T extends { password: string | null }>(n: T): T => ({ ...n, password: n.password === null ? null : REDACTED });
   return {
     ...model,
+    rawConfig: model.rawConfig === null ? null : redactFrrText(model.rawConfig),
     underlay: { ...model.underlay, neighbors: model.underlay.neighbors.map(hide) },
     vrfRouters: model.vrfRouters.map((r) => ({ ...r, neighbors: r.neighbors.map(hide) })),
   };

@@ -15,6 +15,7 @@ import { observeBoth, type ObservedBoth } from '../kernel/observe.js';
 import { planKernel, type KernelPlan } from '../kernel/plan.js';
 import { applyPhase } from '../kernel/apply.js';
 import { ReloaderClient } from '../frr/reload-client.js';
+import { redactFrrText, secretsIn } from '../frr/redact.js';
 import { ensureFrrRunsL3Vnis } from './frr-l3vni.js';
 import { rm } from 'node:fs/promises';
 import { ensureFrrSupportFiles, frrConfPath, readFrrConf, writeFrrConf } from './frr-files.js';
@@ -189,7 +190,9 @@ async function pushFrrConf(inputs: NodeInputs, log: Logger, force: boolean): Pro
     const back = await client.reload();
     log.warn({ ok: back.ok }, 'FRR reload failed half-way; re-applied the previous frr.conf');
   }
-  throw new ConvergeError(`FRR refused the new configuration (${result.phase} phase); the previous frr.conf stays in force:\n${result.output.trim()}`);
+  // Its own secrets (neighbor passwords, rawConfig's) are masked wherever they still appear.
+  const output = redactFrrText(result.output, secretsIn(inputs.frrConf)).trim();
+  throw new ConvergeError(`FRR refused the new configuration (${result.phase} phase); the previous frr.conf stays in force:\n${output}`);
 }
 
 /** The status.json record of a finished converge (the daemon adds its own fields to it). */

@@ -4,6 +4,7 @@
 // the fix is to unbind the VNI from its VRF and bind it again: zebra turns an L2VNI into an
 // L3VNI when the binding arrives. Each pass of this costs two reloads, and only when FRR is wrong.
 
+import { redactFrrText, secretsIn } from '../frr/redact.js';
 import type { Logger } from '../log.js';
 import type { NodeInputs } from './inputs.js';
 import { ReloaderClient } from '../frr/reload-client.js';
@@ -69,11 +70,11 @@ async function rebind(inputs: NodeInputs, client: ReloaderClient, vnis: number[]
   try {
     await writeFrrConf(dir, unbound);
     const r = await client.reload();
-    if (!r.ok) log.warn({ phase: r.phase, output: r.output.trim() }, 'FRR refused the config without the L3VNI binding(s)');
+    if (!r.ok) log.warn({ phase: r.phase, output: redactFrrText(r.output, secretsIn(inputs.frrConf)).trim() }, 'FRR refused the config without the L3VNI binding(s)');
   } finally {
     // Whatever happened, the file says what FRR must run (and loads on its next start).
     await writeFrrConf(dir, inputs.frrConf);
   }
   const r = await client.reload();
-  if (!r.ok) log.error({ phase: r.phase, output: r.output.trim() }, 'FRR refused its own config when binding the L3VNI(s) again');
+  if (!r.ok) log.error({ phase: r.phase, output: redactFrrText(r.output, secretsIn(inputs.frrConf)).trim() }, 'FRR refused its own config when binding the L3VNI(s) again');
 }
