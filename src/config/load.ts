@@ -1,7 +1,7 @@
 // Public entry points of the config layer: files -> parse -> merge -> validate -> defaults.
 // loadConfigTexts is pure (tests and `validate` on given texts); loadConfig does the IO.
 
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { hasErrors, sortIssues, unexpectedIssue, type ConfigIssue } from './errors.js';
@@ -15,6 +15,10 @@ import { IssueSink } from './issue-sink.js';
 import { checkNodeFit } from './validate-net.js';
 import { deriveIndex, type IdentityFacts } from './identity.js';
 import { readIdentityFacts, type IdentityProbe } from './identity-facts.js';
+import { FileReadError, MIB, readBoundedText } from '../io/bounded-read.js';
+
+/** A config file larger than this is refused unread (a 1000-VNI config is about 100 KiB). */
+export const MAX_CONFIG_BYTES = 4 * MIB;
 
 export interface LoadResult {
   /** The validated config with defaults; present only when `ok`. */
@@ -102,18 +106,18 @@ export interface LoadOptions {
 export async function loadConfig(mainPath: string, opts: LoadOptions = {}): Promise<LoadResult> {
   let main: string;
   try {
-    main = opts.text ?? (await readFile(mainPath, 'utf8'));
+    main = opts.text ?? (await readBoundedText(mainPath, { maxBytes: MAX_CONFIG_BYTES, what: 'config file' }));
   } catch (e) {
-    return fileProblem(mainPath, `cannot read the config file (${describeErrno(e)})`);
+    return fileProblem(mainPath, `cannot read the config file (${reasonOf(e)})`);
   }
   const dropInDir = opts.dropInDir === undefined ? join(dirname(mainPath), 'config.d') : opts.dropInDir;
   const texts: ConfigText[] = [{ path: mainPath, text: main }];
   const { paths, issues: readIssues } = dropInDir === null ? { paths: [], issues: [] as ConfigIssue[] } : await listDropIns(dropInDir);
   for (const path of paths) {
     try {
-      texts.push({ path, text: await readFile(path, 'utf8') });
+      texts.push({ path, text: await readBoundedText(path, { maxBytes: MAX_CONFIG_BYTES, what: 'drop-in' }) });
     } catch (e) {
-      readIssues.push(fileIssue(path, `cannot read drop-in (${describeErrno(e)})`));
+      readIssues.push(fileIssue(path, `cannot read drop-in (${reasonOf(e)})`));
     }
   }
   const loaded = loadConfigTexts(texts);
@@ -179,6 +183,9 @@ function fileProblem(file: string, message: string): LoadResult {
     sources: [],
   };
 }
+
+/** Why a file was not read: no such file, a FIFO, too large, a hung read. */
+const reasonOf = (e: unknown): string => (e instanceof FileReadError ? e.reason : describeErrno(e));
 
 const describeErrno = (e: unknown): string => {
   const code = (e as NodeJS.ErrnoException).code;

@@ -1,12 +1,12 @@
 // Neighbor passwords: inline or from a passwordFile. The only config code that reads secrets;
 // messages name the file and the rule, never the contents.
 
-import { readFile, stat } from 'node:fs/promises';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { formatPath, type Path, type Positions } from './positions.js';
 import { PASSWORD_SCHEMA } from './schema.js';
 import type { Config } from './types.js';
 import { checkString } from './validate-structure.js';
+import { FileReadError, KIB, readBounded } from '../io/bounded-read.js';
 
 /** Neighbor index -> password, for every neighbor that has one. Throws ConfigError. */
 export async function readSecrets(config: Config, positions?: Positions): Promise<Map<number, string>> {
@@ -38,30 +38,33 @@ export async function checkSecretFiles(config: Config, positions: Positions): Pr
       issues.push(issueAt(positions, at, r.problem, 'error'));
       continue;
     }
-    const mode = (await stat(n.passwordFile)).mode & 0o777;
-    if (mode & 0o044) {
+    if (r.mode & 0o044) {
       issues.push(
-        issueAt(positions, at, `${n.passwordFile} is readable by group or others (mode ${mode.toString(8).padStart(4, '0')}); chmod 600 it`, 'warning'),
+        issueAt(positions, at, `${n.passwordFile} is readable by group or others (mode ${r.mode.toString(8).padStart(4, '0')}); chmod 600 it`, 'warning'),
       );
     }
   }
   return issues;
 }
 
-type PasswordRead = { password: string } | { problem: string };
+type PasswordRead = { password: string; mode: number } | { problem: string };
 
+/**
+ * A passwordFile: a regular file (a FIFO would block, /dev/zero never ends) of at most 4 KiB
+ * (a TCP MD5 key is at most 80 characters), read within 10 s.
+ */
 async function readPasswordFile(path: string): Promise<PasswordRead> {
   let text: string;
+  let mode: number;
   try {
-    text = await readFile(path, 'utf8');
+    ({ text, mode } = await readBounded(path, { maxBytes: 4 * KIB, what: 'passwordFile' }));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    return { problem: `cannot read ${path} (${code})` };
+    return { problem: e instanceof FileReadError ? `cannot read ${path} (${e.reason})` : (e as Error).message };
   }
   // `echo secret > file` leaves one newline; more than that is in the password.
   const password = text.endsWith('\n') ? text.slice(0, -1) : text;
   const why = checkString(PASSWORD_SCHEMA, password);
-  return why ? { problem: `contents of ${path} ${why}` } : { password };
+  return why ? { problem: `contents of ${path} ${why}` } : { password, mode };
 }
 
 function issueAt(positions: Positions | undefined, path: Path, message: string, severity: ConfigIssue['severity']): ConfigIssue {

@@ -11,7 +11,8 @@
 
 import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
-import { readFile, readdir, readlink } from 'node:fs/promises';
+import { readdir, readlink } from 'node:fs/promises';
+import { MIB, readBoundedText } from '../io/bounded-read.js';
 
 /** Which netns a monitor follows: the current one (host) or a named one, by inode (a new netns under the same name is a new netns). */
 export interface MonitoredNs {
@@ -71,7 +72,7 @@ export async function subscribed(pid: number): Promise<boolean> {
       if (m?.[1]) inodes.add(m[1]);
     }
     // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
-    for (const line of (await readFile(`/proc/${pid}/net/netlink`, 'utf8')).split('\n').slice(1)) {
+    for (const line of (await readBoundedText(`/proc/${pid}/net/netlink`, { maxBytes: 16 * MIB, what: 'netlink socket table' })).split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
       if (f[1] === '0' && f[3] !== undefined && !/^0+$/.test(f[3]) && inodes.has(f[9] ?? '')) return true;
     }

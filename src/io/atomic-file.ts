@@ -2,7 +2,8 @@
 // atomically: temp file in the same directory, fsync, rename over, fsync the directory.
 // A crash leaves either the old or the new file, never half of one.
 
-import { open, mkdir, rename, readFile, rm } from 'node:fs/promises';
+import { open, mkdir, rename, rm } from 'node:fs/promises';
+import { FileReadError, MIB, readBoundedText } from './bounded-read.js';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -43,12 +44,16 @@ export async function writeFileAtomic(path: string, data: string, opts: WriteOpt
   }
 }
 
-/** The file's text, or undefined when it does not exist. */
-export async function readIfExists(path: string): Promise<string | undefined> {
+/**
+ * The file's text, or undefined when it does not exist. Only a regular file of at most
+ * `maxBytes` (default 64 MiB) is read (bounded-read.ts): what is read here is ours (frr.conf,
+ * last-good.yaml, status.json, try.json), but a path can be pointed elsewhere by a config.
+ */
+export async function readIfExists(path: string, maxBytes = 64 * MIB): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return await readBoundedText(path, { maxBytes });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (e instanceof FileReadError && e.code === 'ENOENT') return undefined;
     throw e;
   }
 }

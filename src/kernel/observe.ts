@@ -8,7 +8,7 @@ import { OBSERVE_BATCH, parseObservedBatch, parseRules6 } from './parse.js';
 import type { ObservedNs } from './observed.js';
 import { processRunner, nsLabel, type NsRef, type Runner } from './runner.js';
 import { TABLE_LOCAL } from './observed.js';
-import { readFile } from 'node:fs/promises';
+import { KIB, readBoundedText } from '../io/bounded-read.js';
 
 /** Reads /proc/sys/<key with dots as slashes> of the current netns; undefined when absent. */
 export type SysctlReader = (key: string) => Promise<string | undefined>;
@@ -101,7 +101,7 @@ export interface ObservedBoth {
 export const DEFAULT_ROUTER_SYSCTLS = ['net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding'];
 
 const readProcSys: SysctlReader = async (key) => {
-  return readFile(sysctlPath(key), 'utf8').then(
+  return readBoundedText(sysctlPath(key), { maxBytes: 4 * KIB, what: 'sysctl' }).then(
     (t) => t.trim(),
     () => undefined,
   );

@@ -3,7 +3,8 @@
 // (the router pod joins a named netns so plumbing survives FRR container restarts; when FRR
 // runs in an unnamed netns we attach a name to it).
 
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { FileReadError, KIB, readBoundedText } from '../io/bounded-read.js';
 import { execa } from 'execa';
 
 export interface RouterNetns {
@@ -52,11 +53,10 @@ async function nsId(path: string): Promise<NsId | undefined> {
 export async function readPidFile(pidFile: string): Promise<number> {
   let text: string;
   try {
-    text = await readFile(pidFile, 'utf8');
+    text = await readBoundedText(pidFile, { maxBytes: 4 * KIB, what: 'FRR pidfile' });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new NetnsError(`FRR pidfile ${pidFile} does not exist: is the router pod running?`);
-    throw new NetnsError(`cannot read FRR pidfile ${pidFile}: ${(e as Error).message}`);
+    if (e instanceof FileReadError && e.code === 'ENOENT') throw new NetnsError(`FRR pidfile ${pidFile} does not exist: is the router pod running?`);
+    throw new NetnsError((e as Error).message);
   }
   const pid = Number(text.trim());
   if (!Number.isInteger(pid) || pid <= 1) throw new NetnsError(`FRR pidfile ${pidFile} holds no valid pid: ${JSON.stringify(text.trim().slice(0, 40))}`);

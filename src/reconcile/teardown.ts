@@ -7,11 +7,12 @@
 
 import { existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { readBoundedText } from '../io/bounded-read.js';
 import type { Logger } from '../log.js';
 import type { RuntimeConfig } from '../config/types.js';
 import { DEFAULT_RUNTIME } from '../config/defaults.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, MAX_CONFIG_BYTES } from '../config/load.js';
 import { formatIssue } from '../config/errors.js';
 import { resolveRouterNetns, NetnsError } from '../netns/resolve.js';
 import { observe, observeBoth } from '../kernel/observe.js';
@@ -46,7 +47,7 @@ export async function teardownTarget(configPath: string, log: Logger): Promise<T
   log.warn('the config does not validate; tearing down with the runtime paths and NICs read from it as written');
   let raw: Record<string, unknown> = {};
   try {
-    raw = (parseYaml(await readFile(configPath, 'utf8')) as Record<string, unknown>) ?? {};
+    raw = (parseYaml(await readBoundedText(configPath, { maxBytes: MAX_CONFIG_BYTES, what: 'config file' })) as Record<string, unknown>) ?? {};
   } catch {
     /* unreadable: defaults */
   }

@@ -9,7 +9,9 @@
 // try.json stops the daemon from acting meanwhile; if this process is killed hard, the daemon
 // finds try.json with a dead pid and applies the files on disk — which still hold the old config.
 
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readBoundedText } from '../io/bounded-read.js';
+import { MAX_CONFIG_BYTES } from '../config/load.js';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from '../log.js';
 import type { RuntimeConfig } from '../config/types.js';
@@ -70,7 +72,7 @@ export async function runTryFlow(req: TryRequest, deps: TryDeps): Promise<TryRes
   // The candidate is the main file of --config: merged with the real config.d/ next to it.
   // Unreadable or invalid: ConfigError, exit 2 with file:line:col.
   const candidate = await loadInputs(candidatePath, { dropInDir: join(dirname(configPath), 'config.d') });
-  const candidateText = await readFile(candidatePath, 'utf8');
+  const candidateText = await readBoundedText(candidatePath, { maxBytes: MAX_CONFIG_BYTES, what: 'candidate config' });
   for (const w of candidate.warnings) deps.log.warn({ file: w.file, line: w.line, path: w.path }, w.message);
   if (!sameRuntime(candidate.config.runtime, rt)) {
     throw new TryRefused('the candidate changes runtime: paths; try cannot roll that back — use `evpn-node apply`');

@@ -224,7 +224,7 @@ describe('loadConfig (files on disk)', () => {
     await writeFile(join(d, 'config.d', 'y.yaml'), 'node: {index: -1}\n');
     const r = await loadConfig(join(d, 'config.yaml'));
     expect(lines(r)).toEqual([
-      `${join(d, 'config.d', 'x.yaml')}: cannot read drop-in (EISDIR)`,
+      `${join(d, 'config.d', 'x.yaml')}: cannot read drop-in (a directory, not a regular file)`,
       `${join(d, 'config.d', 'y.yaml')}:1:15: node.index: must be 0..16777215`,
     ]);
   });

@@ -51,7 +51,7 @@ describe('readSecrets', () => {
     const err = await readSecrets(r.config!, r.positions).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).issues.map(formatIssue)).toEqual([
-      `d.yaml:5:21: underlay.neighbors[1].passwordFile: cannot read ${missing} (ENOENT)`,
+      `d.yaml:5:21: underlay.neighbors[1].passwordFile: cannot read ${missing} (no such file)`,
     ]);
   });
 
