@@ -15,10 +15,9 @@ import { IssueSink } from './issue-sink.js';
 import { checkNodeFit } from './validate-net.js';
 import { deriveIndex, type IdentityFacts } from './identity.js';
 import { readIdentityFacts, type IdentityProbe } from './identity-facts.js';
-import { FileReadError, MIB, readBoundedText } from '../io/bounded-read.js';
+import { FileReadError, MAX_CONFIG_BYTES, readBoundedText } from '../io/bounded-read.js';
 
-/** A config file larger than this is refused unread (a 1000-VNI config is about 100 KiB). */
-export const MAX_CONFIG_BYTES = 4 * MIB;
+export { MAX_CONFIG_BYTES };
 
 export interface LoadResult {
   /** The validated config with defaults; present only when `ok`. */

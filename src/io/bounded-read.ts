@@ -36,6 +36,9 @@ export class FileReadError extends Error {
 export const KIB = 1024;
 export const MIB = 1024 * KIB;
 
+/** A config file larger than this is refused unread (a 1000-VNI config is about 100 KiB). */
+export const MAX_CONFIG_BYTES = 4 * MIB;
+
 /** The text of a regular file of at most `maxBytes`; throws FileReadError. */
 export async function readBoundedText(path: string, limits: ReadLimits): Promise<string> {
   return (await readBounded(path, limits)).text;

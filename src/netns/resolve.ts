@@ -34,6 +34,9 @@ export interface ResolveOptions {
   procDir?: string;
 }
 
+/** `ip netns attach` is one bind mount: seconds at most, even on a loaded machine. */
+const ATTACH_TIMEOUT_MS = 30_000;
+
 interface NsId {
   dev: number;
   ino: number;
@@ -89,7 +92,9 @@ export async function resolveRouterNetns(opts: ResolveOptions): Promise<RouterNe
   // The preferred name points at another netns (a pod recreated outside the named netns):
   // keep that one intact and give FRR's netns a name of its own.
   const name = preferredTaken ? `${opts.preferredName}-${pid}` : opts.preferredName;
-  const r = await execa('ip', ['netns', 'attach', name, String(pid)], { reject: false });
+  // Bounded like every process we start; it has no children, so killing it is enough.
+  const r = await execa('ip', ['netns', 'attach', name, String(pid)], { reject: false, timeout: ATTACH_TIMEOUT_MS, killSignal: 'SIGKILL' });
+  if (r.timedOut) throw new NetnsError(`ip netns attach ${name} ${pid} did not finish within ${ATTACH_TIMEOUT_MS / 1000} s: killed`);
   if (r.exitCode !== 0) throw new NetnsError(`cannot attach netns name ${name} to pid ${pid}: ${r.stderr.trim()}`);
   return { name, pid, inode: frrNs.ino, attached: true };
 }

@@ -14,6 +14,7 @@ import { resolveRouterNetns, type RouterNetns } from '../netns/resolve.js';
 import { observeBoth, type ObservedBoth } from '../kernel/observe.js';
 import { planKernel, type KernelPlan } from '../kernel/plan.js';
 import { applyPhase } from '../kernel/apply.js';
+import { processRunner, type Runner } from '../kernel/runner.js';
 import { ReloaderClient } from '../frr/reload-client.js';
 import { redactFrrText, secretsIn } from '../frr/redact.js';
 import { ensureFrrRunsL3Vnis } from './frr-l3vni.js';
@@ -34,6 +35,8 @@ export interface ConvergeDeps {
    * rendered (and proves the reloader works) instead of trusting a file it read at start.
    */
   forceFrrReload?: boolean;
+  /** Runs every ip and sysctl process (default: processRunner(), each bounded in time). */
+  runner?: Runner;
 }
 
 export interface PhaseTimings {
@@ -65,10 +68,10 @@ export class ConvergeError extends Error {
 const since = (t: number): number => Math.round(performance.now() - t);
 
 /** The plan for the current kernel state: what `plan` prints and `apply` runs. */
-export async function planNode(inputs: NodeInputs): Promise<{ netns: RouterNetns; observed: ObservedBoth; plan: KernelPlan }> {
+export async function planNode(inputs: NodeInputs, opts: { runner?: Runner } = {}): Promise<{ netns: RouterNetns; observed: ObservedBoth; plan: KernelPlan }> {
   const rt = inputs.config.runtime;
   const netns = await resolveRouterNetns({ pidFile: rt.pidFile, preferredName: rt.netns });
-  const observed = await observeBoth({ routerNetns: netns.name, desired: inputs.desired });
+  const observed = await observeBoth({ routerNetns: netns.name, desired: inputs.desired, ...opts });
   const plan = planKernel(inputs.desired, observed, { routerNetns: netns.name });
   return { netns, observed, plan };
 }
@@ -100,7 +103,8 @@ async function convergeSteps(inputs: NodeInputs, deps: ConvergeDeps, start: numb
 
   let t = performance.now();
   const netns = await resolveRouterNetns({ pidFile: rt.pidFile, preferredName: rt.netns });
-  const observed = await observeBoth({ routerNetns: netns.name, desired: inputs.desired });
+  const runner = deps.runner ?? processRunner();
+  const observed = await observeBoth({ routerNetns: netns.name, desired: inputs.desired, runner });
   timings.observeMs = since(t);
 
   t = performance.now();
@@ -109,7 +113,7 @@ async function convergeSteps(inputs: NodeInputs, deps: ConvergeDeps, start: numb
   for (const c of plan.conflicts) log.warn({ conflict: c }, 'not touching an object evpn-node does not own');
 
   t = performance.now();
-  await applyPhase(plan, 'pre', { routerNetns: netns.name });
+  await applyPhase(plan, 'pre', { routerNetns: netns.name, runner });
   timings.kernelMs += since(t);
 
   t = performance.now();
@@ -117,14 +121,14 @@ async function convergeSteps(inputs: NodeInputs, deps: ConvergeDeps, start: numb
   timings.frrMs = since(t);
 
   t = performance.now();
-  await applyPhase(plan, 'post', { routerNetns: netns.name });
+  await applyPhase(plan, 'post', { routerNetns: netns.name, runner });
   await syncKubeletEnv(rt, inputs.kubeletEnv);
   timings.kernelMs += since(t);
 
   // Verify only when something was written: a no-op reconcile stays one observe long.
   t = performance.now();
   if (plan.ops.length > 0) {
-    const again = planKernel(inputs.desired, await observeBoth({ routerNetns: netns.name, desired: inputs.desired }), { routerNetns: netns.name });
+    const again = planKernel(inputs.desired, await observeBoth({ routerNetns: netns.name, desired: inputs.desired, runner }), { routerNetns: netns.name });
     if (again.ops.length > 0) {
       const left = again.ops.map((o) => `  ${o.why}`).join('\n');
       throw new ConvergeError(`kernel did not converge: ${again.ops.length} change(s) still pending after apply:\n${left}`);

@@ -150,7 +150,9 @@ async function metricsTextfileDir(ctx: CliContext): Promise<string | undefined> 
 
 /** MAJOR.MINOR of the podman on PATH; the quadlet minimum when there is none (with a note). */
 async function installedPodman(ctx: CliContext): Promise<string> {
-  const r = await execa('podman', ['--version'], { reject: false });
+  // Bounded like every process we start (podman can hang on a broken storage setup).
+  const r = await execa('podman', ['--version'], { reject: false, timeout: 10_000, killSignal: 'SIGKILL' });
+  if (r.timedOut) ctx.log.warn('podman --version did not answer within 10 s');
   const m = /(\d+\.\d+)(?:\.\d+)?/.exec(r.exitCode === 0 ? r.stdout : '');
   if (m?.[1]) return m[1];
   ctx.log.warn(`no podman found: writing quadlet files for podman ${MIN_PODMAN.quadlet} (pass --podman-version for newer features)`);
