@@ -36,8 +36,13 @@ export interface Fabric {
   down(): Promise<void>;
 }
 
-/** Compile src/ to dist/ once per test file: the CLI runs from dist like the real binary. */
+/**
+ * Compile src/ to dist/ once per test file: the CLI runs from dist like the real binary. In the
+ * lab VM the host has built dist/ already (scripts/lab run) and tsc under TCG takes minutes:
+ * EVPN_DIST_PREBUILT=1 skips it.
+ */
 export async function buildCli(): Promise<void> {
+  if (process.env['EVPN_DIST_PREBUILT'] === '1') return;
   await execa('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT });
 }
 

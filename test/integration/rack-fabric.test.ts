@@ -1,0 +1,190 @@
+// A rack, not a node (issue 10): three nodes share ONE config file (same ASN, identity derived
+// from mgmt0), each dual-homed to two leaves with unnumbered eBGP and BFD, a border VTEP with a
+// host behind it. Proven with the real FRR, the real reloader and the CLI in each node netns:
+// node-to-node ping over the L2VNI, ping to the border host, ECMP in the router netns, a leaf's
+// cable cut and then its FRR killed with 50 ms pings (loss within the BFD bound), both paths
+// back once restored, and the same fabric with allowas-in off failing as documented.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { execa } from 'execa';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { buildCli } from '../helpers/fabric.js';
+import { haveFrr, startFrr, waitFor } from '../helpers/frr.js';
+import { BFD, pingFor, rackUp, txPackets, type Rack, type RackNode } from '../helpers/rack.js';
+
+const ready = process.getuid?.() === 0 && haveFrr();
+if (!ready) console.warn('rack-fabric: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
+
+/** etc/examples/fleet-dual-tor.yaml with the test's L2VNI: what every node of the rack reads. */
+const fleetYaml = (neighborExtra = ''): string => `# The same file on every node (etc/examples/fleet-dual-tor.yaml).
+node:
+  indexFrom: {interface: mgmt0}
+underlay:
+  asn: 64514
+  nics: [eth1, eth2]
+  vtepCIDR: 100.65.0.0/24
+  neighbors:
+    - {interface: eth1, type: external, bfd: {receiveInterval: 100, transmitInterval: 100}${neighborExtra}}
+    - {interface: eth2, type: external, bfd: {receiveInterval: 100, transmitInterval: 100}${neighborExtra}}
+l2vnis:
+  - vni: 110
+    hostMaster: {name: br-hs-110}
+`;
+
+/**
+ * BFD detection (100 ms x 3) plus one ping interval on each side of the outage: an outage of
+ * 300 ms can leave at most 300/50 + 1 requests unanswered (one in flight when it starts).
+ */
+const LOSS_BOUND_MS = BFD.intervalMs * BFD.multiplier + 50;
+
+type Route = { dst: string; dev?: string; nexthops?: Array<{ dev: string }> };
+
+/** The devices the router netns of `x` uses toward `dst` (one per ECMP next hop). */
+async function routeDevs(x: RackNode, dst: string): Promise<string[]> {
+  const { stdout } = await execa('ip', ['-n', x.router, '-j', 'route', 'show', dst]);
+  const r = (JSON.parse(stdout || '[]') as Route[])[0];
+  if (!r) return [];
+  return (r.nexthops?.map((h) => h.dev) ?? (r.dev ? [r.dev] : [])).sort();
+}
+
+/** Established underlay sessions of a node's router (peer names: eth1, eth2). */
+async function established(x: RackNode): Promise<string[]> {
+  const s = await x.frr.vtyshJson<{ ipv4Unicast?: { peers?: Record<string, { state: string }> } }>('show bgp summary json');
+  return Object.entries(s.ipv4Unicast?.peers ?? {}).filter(([, p]) => p.state === 'Established').map(([k]) => k).sort();
+}
+
+const sha = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+
+describe.skipIf(!ready)('a rack: three nodes, one config, dual ToRs with ECMP and BFD', () => {
+  let rack: Rack;
+  let n1: RackNode;
+  let n2: RackNode;
+  let n3: RackNode;
+
+  beforeAll(async () => {
+    await buildCli();
+    rack = await rackUp('rk', 3);
+    [n1, n2, n3] = rack.nodes as [RackNode, RackNode, RackNode];
+    await rack.writeFleetConfig(fleetYaml());
+  }, 120_000);
+  afterAll(async () => {
+    await rack?.down();
+  }, 60_000);
+
+  test('one identical file on every node; each derives its own index from mgmt0', async () => {
+    const digests = await Promise.all(rack.nodes.map((x) => sha(`${x.configDir}/config.yaml`)));
+    expect(new Set(digests).size).toBe(1);
+    for (const x of rack.nodes) {
+      const r = await x.cli('validate', '--show-derived', '--json');
+      expect(r.exitCode, r.stderr).toBe(0);
+      const d = JSON.parse(r.stdout) as { derived: { node: { index: number; vtep: string; indexSource: string } } };
+      expect(d.derived.node).toMatchObject({ index: x.n, vtep: x.vtep, indexSource: `10.1.0.${x.n}/24 on mgmt0, host part within 10.1.0.0/24` });
+    }
+  });
+
+  test('apply on every node: both NICs move with their link; sessions with both leaves come up', async () => {
+    for (const x of rack.nodes) {
+      const r = await x.cli('apply');
+      expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    }
+    const names = JSON.parse((await execa('ip', ['-n', n1.router, '-j', 'link', 'show'])).stdout).map((l: { ifname: string }) => l.ifname);
+    expect(names).toEqual(expect.arrayContaining(['eth1', 'eth2']));
+    const hash = await execa('ip', ['netns', 'exec', n1.router, 'sysctl', '-n', 'net.ipv4.fib_multipath_hash_policy']);
+    expect(hash.stdout.trim()).toBe('1');
+    for (const x of rack.nodes) await waitFor(async () => (await established(x)).length === 2, 60_000, `${x.ns}: sessions with both leaves`);
+    // A second apply on a converged node writes nothing and reloads nothing.
+    expect((await n1.cli('apply')).stdout).toContain('No changes.');
+  }, 120_000);
+
+  test('ECMP in the router netns: two next hops (one per ToR) to other nodes and to the border', async () => {
+    for (const dst of [n2.vtep, n3.vtep, '100.64.0.100']) {
+      await waitFor(async () => (await routeDevs(n1, dst)).length === 2, 30_000, `n1: ECMP route to ${dst}`);
+      expect(await routeDevs(n1, dst)).toEqual(['eth1', 'eth2']);
+    }
+  }, 60_000);
+
+  test('node to node over the L2VNI, and to the host behind the border VTEP; health says ready', async () => {
+    for (const [from, to] of [[n1, n2.hostIp], [n2, n3.hostIp], [n3, n1.hostIp], [n1, rack.bhost.ip], [n3, rack.bhost.ip]] as const) {
+      await waitFor(async () => (await execa('ip', ['netns', 'exec', from.ns, 'ping', '-c', '1', '-W', '1', to], { reject: false })).exitCode === 0, 30_000, `${from.ns} -> ${to}`);
+    }
+    const h = await n1.cli('health');
+    expect(h.exitCode, `${h.stdout}${h.stderr}`).toBe(0);
+  }, 90_000);
+
+  // The leaf whose cable and FRR fail: the one carrying n1 -> n2 (ECMP hashes a flow onto one).
+  let failing: 1 | 2 = 1;
+  const FLOW = 4242;
+
+  test("one leaf's cable cut: the flow moves to the other ToR within the BFD bound", async () => {
+    const before = await txPackets(n1.router);
+    await pingFor(n1.ns, n2.hostIp, 0.5, FLOW);
+    const after = await txPackets(n1.router);
+    failing = (after['eth2'] ?? 0) - (before['eth2'] ?? 0) > (after['eth1'] ?? 0) - (before['eth1'] ?? 0) ? 2 : 1;
+
+    const run = pingFor(n1.ns, n2.hostIp, 4, FLOW);
+    await new Promise((r) => setTimeout(r, 1500));
+    await rack.cable(1, failing, false);
+    const p = await run;
+    console.info(`rack-fabric: cable n1-leaf${failing} cut: ${p.received}/${p.transmitted} answered, longest outage ${p.longestGapMs} ms (bound ${LOSS_BOUND_MS} ms)`);
+    expect(p.longestGapMs).toBeLessThanOrEqual(LOSS_BOUND_MS);
+    expect(p.received).toBeGreaterThan(p.transmitted * 0.8);
+    const other = failing === 1 ? 'eth2' : 'eth1';
+    await waitFor(async () => (await routeDevs(n1, n2.vtep)).join() === other, 10_000, `n1: only ${other} left toward n2`);
+    // One ToR per family is enough for readiness.
+    expect((await n1.cli('health')).exitCode).toBe(0);
+  }, 60_000);
+
+  test("then that leaf's FRR killed: flows through it move within the BFD bound", async () => {
+    // A flow n2 -> n3 that crosses the failing leaf (its port toward n3 sends it).
+    const leafNs = `rk-leaf${failing}`;
+    let id = 0;
+    for (let candidate = 1; candidate <= 16 && id === 0; candidate++) {
+      const before = await txPackets(leafNs);
+      await pingFor(n2.ns, n3.hostIp, 0.3, 5000 + candidate);
+      const after = await txPackets(leafNs);
+      if ((after['swp3'] ?? 0) - (before['swp3'] ?? 0) >= 4) id = 5000 + candidate;
+    }
+    expect(id, `no n2 -> n3 flow took leaf${failing} in 16 tries`).toBeGreaterThan(0);
+
+    const run = pingFor(n2.ns, n3.hostIp, 5, id);
+    await new Promise((r) => setTimeout(r, 1500));
+    // A crash, not a stop: no Cease message, the kernel keeps its routes; the nodes learn it from BFD.
+    for (const d of ['watchfrr', 'zebra', 'bgpd', 'staticd', 'bfdd']) {
+      const pid = Number((await readFile(`/var/run/frr/${leafNs}/${d}.pid`, 'utf8').catch(() => '')).trim());
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+    }
+    const p = await run;
+    console.info(`rack-fabric: leaf${failing} FRR killed: ${p.received}/${p.transmitted} answered, longest outage ${p.longestGapMs} ms (bound ${LOSS_BOUND_MS} ms)`);
+    expect(p.longestGapMs).toBeLessThanOrEqual(LOSS_BOUND_MS);
+    // BFD took the sessions down on the nodes (the hold timer would take 180 s).
+    await waitFor(async () => (await established(n2)).length === 1, 5_000, 'n2: the session with the dead leaf down');
+  }, 120_000);
+
+  test('cable restored and the leaf back: both paths return', async () => {
+    await rack.cable(1, failing, true);
+    const leafNs = `rk-leaf${failing}`;
+    const conf = await readFile(`/etc/frr/${leafNs}/frr.conf`, 'utf8');
+    await startFrr(leafNs, conf);
+    for (const x of rack.nodes) await waitFor(async () => (await established(x)).length === 2, 60_000, `${x.ns}: both sessions back`);
+    await waitFor(async () => (await routeDevs(n1, n2.vtep)).length === 2, 30_000, 'n1: ECMP toward n2 again');
+    expect(await routeDevs(n1, n2.vtep)).toEqual(['eth1', 'eth2']);
+    const p = await pingFor(n1.ns, n2.hostIp, 0.5, FLOW);
+    expect(p.received).toBe(p.transmitted);
+  }, 120_000);
+
+  test('allowas-in off on the shared ASN: nodes drop each other as AS-path loops (the documented failure)', async () => {
+    await rack.writeFleetConfig(fleetYaml(', allowASIn: false'));
+    for (const x of rack.nodes) {
+      const r = await x.cli('apply');
+      expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    }
+    // Routes of another AS still arrive (the border VTEP); those of our own AS do not.
+    await waitFor(async () => (await routeDevs(n1, n2.vtep)).length === 0, 30_000, 'n1: the route to n2 gone');
+    expect(await routeDevs(n1, '100.64.0.100')).toEqual(['eth1', 'eth2']);
+    expect(await routeDevs(n1, n3.vtep)).toEqual([]);
+    const toNode = await pingFor(n1.ns, n2.hostIp, 1, 7001);
+    expect(toNode.received).toBe(0);
+    const toBorder = await pingFor(n1.ns, rack.bhost.ip, 0.5, 7002);
+    expect(toBorder.received).toBe(toBorder.transmitted);
+  }, 90_000);
+});
