@@ -91,6 +91,13 @@ export function desiredKernel(c: Config, d: Derived): DesiredKernel {
     // ToRs; with the default L3 hash (src, dst) all of them would take one (das-schiff sets the
     // same). Per netns: it only changes the router's forwarding, not the host's.
     ...(d.ecmp ? [{ ns: 'router' as const, key: 'net.ipv4.fib_multipath_hash_policy', value: '1' }] : []),
+    // Every node's host leg sits in the same localCIDR (router side .1 everywhere, host side
+    // .2 + index), so to a host another node's host address looks on-link: it ARPs for it on its
+    // leg instead of sending to the gateway. Proxy ARP on the router leg answers for every
+    // address the VRF routes elsewhere (the other nodes' /32s arrive as type-5 routes), so
+    // node-to-node traffic over the L3VNI works (Calico answers on its veths the same way).
+    // IPv6 has no such switch (proxy_ndp needs an entry per address): see the README.
+    ...d.l3.filter((l3) => l3.v4).map((l3) => ({ ns: 'router' as const, key: `net.ipv4.conf.${l3.routerLeg}.proxy_arp`, value: '1' })),
   ];
 
   return {
