@@ -72,6 +72,13 @@ export function buildFrrModel(config: Config, derived: Derived, secrets: Readonl
   const ownOnly = derived.ecmp ? OWN_ROUTES_LIST : null;
   return {
     logLevel: config.frr.logLevel === FRR_DEFAULTS.logLevel ? null : config.frr.logLevel,
+    // Several ToRs: zebra installs routes with their next hops inline, not through kernel
+    // nexthop objects. A ToR link going down makes the kernel drop the nexthop objects on it,
+    // and FRR before 9.1 keeps using their ids: once the link is back, the ECMP group of every
+    // route lost that member in the kernel while `show ip route` still listed both (seen in
+    // test/integration/rack-fabric.test.ts with FRR 8.4; FRR #14080, #12239). Inline next hops
+    // cannot go stale that way; a host router has few routes, so the objects save little.
+    kernelNexthopGroups: !derived.ecmp,
     vrfs: config.l3vnis.map((l3) => ({ vrf: l3.vrf, vni: l3.vni })),
     bfdProfiles,
     ownRoutesList: ownOnly,

@@ -100,6 +100,8 @@ export interface FrrBfdProfile {
 export interface FrrModel {
   /** null: FRR's default level (debugging), printed as a bare `log syslog`. */
   logLevel: FrrLogLevel | null;
+  /** false: `no zebra nexthop kernel enable` (routes carry their next hops, no kernel nexthop objects). */
+  kernelNexthopGroups: boolean;
   vrfs: FrrVrfVni[];
   bfdProfiles: FrrBfdProfile[];
   /** Name of the as-path list that matches only this router's own routes (`permit ^$`), when used. */

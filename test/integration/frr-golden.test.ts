@@ -9,6 +9,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { execa } from 'execa';
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { nodeConfig } from '../helpers/config.js';
+import { deriveNode } from '../../src/config/derive.js';
+import { buildFrrModel } from '../../src/frr/build.js';
+import { renderFrrConf } from '../../src/frr/render.js';
 import { FRR_BIN, haveFrr, netnsAdd, netnsDel, startFrr, stopFrrByName, waitFor, type FrrInstance } from '../helpers/frr.js';
 
 const NS = 'fg-frr';
@@ -81,6 +85,25 @@ describe.skipIf(Boolean(skipReason))(`real FRR (netns ${NS}) accepts every golde
     expect(second.exitCode).toBe(0);
     const running = await frr.vtysh('show running-config');
     expect(residualDelta(second.stdout), `delta after reload of ${file}:\n${second.stdout}\n--- running:\n${running}`).toEqual([]);
+  });
+
+  // A node that goes from two ToRs to one (a NIC taken out of underlay.nics) and back changes
+  // frr.conf both ways: the second neighbor, the ECMP lines, the own-routes filter and
+  // `no zebra nexthop kernel enable` must come and go through frr-reload.py, leaving nothing to change.
+  test('two ToRs -> one -> two: every transition reloads to exactly the rendered file', async () => {
+    const render = (ifs: string[]) => {
+      const c = nodeConfig({ underlay: { nics: ifs.map((name) => ({ name })) }, neighbors: ifs.map((i) => ({ interface: i, type: 'external' as const })) });
+      return renderFrrConf(buildFrrModel(c, deriveNode(c), new Map()));
+    };
+    frr = await startFrr(NS, '');
+    for (const text of [render(['eth1', 'eth2']), render(['eth1']), render(['eth1', 'eth2'])]) {
+      await writeFile(frr.confFile, text);
+      const reload = await frrReload('--reload', frr.confFile);
+      expect(reload.exitCode, reload.stderr.split('\n').filter((l) => /fail|error/i.test(l)).join('\n')).toBe(0);
+      await writeFile(frr.confFile, text);
+      const again = await frrReload('--test', frr.confFile);
+      expect(residualDelta(again.stdout), `after reloading to:\n${text}\n--- running:\n${await frr.vtysh('show running-config')}`).toEqual([]);
+    }
   });
 
   // Why build.ts renders `network <vtep>/32` as is but `no bgp network import-check` in each VRF

@@ -4,7 +4,7 @@
 // node-to-node ping over the L2VNI, ping to the border host, ECMP in the router netns, a leaf's
 // cable cut and then its FRR killed with 50 ms pings (loss within the BFD bound), both paths
 // back once restored, and the same fabric with allowas-in off failing as documented.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -69,6 +69,20 @@ describe.skipIf(!ready)('a rack: three nodes, one config, dual ToRs with ECMP an
   }, 120_000);
   afterAll(async () => {
     await rack?.down();
+  }, 60_000);
+  // On a failure, what BGP and the kernel say about n1 -> n2: the fastest way to see why.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail' || !rack) return;
+    const out: string[] = [];
+    const vty = async (ns: string, cmd: string) => out.push(`# ${ns}: ${cmd}`, (await execa('vtysh', ['-N', ns, '-c', cmd], { reject: false })).stdout);
+    for (const ns of [n1.router, 'rk-leaf1', 'rk-leaf2']) {
+      await vty(ns, 'show bgp summary');
+      await vty(ns, `show bgp ipv4 unicast ${n2.vtep}/32`);
+    }
+    await vty(n1.router, `show ip route ${n2.vtep}/32`);
+    await vty(n1.router, 'show bfd peers brief');
+    out.push(`# ${n1.router}: ip route/neigh`, (await execa('ip', ['-n', n1.router, 'route', 'show', n2.vtep], { reject: false })).stdout, (await execa('ip', ['-n', n1.router, 'neigh'], { reject: false })).stdout);
+    console.warn(out.join('\n'));
   }, 60_000);
 
   test('one identical file on every node; each derives its own index from mgmt0', async () => {
