@@ -301,7 +301,7 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
   test('node.indexFrom that cannot be derived yet is waited for and said, then the node converges', async () => {
     // The fleet form of the same config: the index comes from mgmt0, which has no address yet.
     await f.writeConfig(config(f, { timeout: 300 }).replace('  index: 3\n', '  indexFrom: {interface: mgmt0}\n'));
-    const td = await f.cli('teardown');
+    const td = await f.cli('teardown', '--yes');
     expect(td.exitCode, td.stderr).toBe(0);
     await execa('ip', ['-n', f.node, 'link', 'add', 'mgmt0', 'type', 'veth', 'peer', 'name', 'mgmt0p']);
     n = await listenNotify(`${f.runDir}/notify-d.sock`);
