@@ -4,12 +4,20 @@
 // the pid to signal here. A state file like those in state-files.ts, so it sits below all of its
 // readers. Created exclusively (link(2) of a fully written temp file), so two tries can never
 // both believe they own the node.
+//
+// The deadline is enforced by whoever survives: a try that is still alive well past its
+// deadline without having decided (stopped with Ctrl-Z, hung) is "expired", and the daemon or
+// the next command that takes the writer lock kills it and rolls back (see writer-lock.ts).
 
 import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { RuntimeConfig } from '../config/types.js';
 import { readIfExists, writeFileAtomic } from '../io/atomic-file.js';
+import { processAlive } from '../io/process-alive.js';
+
+/** applying the candidate, waiting for the decision, then confirming or rolling back. */
+export type TryPhase = 'applying' | 'waiting' | 'confirming' | 'rolling-back';
 
 export interface TryFile {
   pid: number;
@@ -18,12 +26,22 @@ export interface TryFile {
   deadline: string;
   /** The candidate config file being tried (for `status` and humans). */
   candidate?: string;
+  /** What the try is doing, and since when (ISO): how long it may take before it counts as hung. */
+  phase?: TryPhase;
+  phaseAt?: string;
 }
 
 export type TryFileState =
   | { state: 'none' }
   | { state: 'active'; file: TryFile }
+  /** Alive, but past its deadline without a decision (or hung deciding): to be killed and rolled back. */
+  | { state: 'expired'; file: TryFile; why: string }
   | { state: 'stale'; file?: TryFile; why: string };
+
+/** How long after its deadline a try that has not started deciding counts as expired. */
+export const DEADLINE_GRACE_MS = 10_000;
+/** How long a try may spend applying its candidate, or confirming / rolling back, before it counts as hung. */
+export const PHASE_LIMIT_MS = 10 * 60_000;
 
 export class TryBusyError extends Error {
   override name = 'TryBusyError';
@@ -31,8 +49,11 @@ export class TryBusyError extends Error {
 
 export const tryFilePath = (rt: RuntimeConfig): string => join(rt.runDir, 'try.json');
 
-/** Pure: what a try.json text says, given a liveness test for pids. */
-export function parseTryFile(text: string | undefined, alive: (pid: number) => boolean): TryFileState {
+/**
+ * Pure: what a try.json text says, given a liveness test for pids and, to judge the deadline,
+ * the time now (epoch ms; omitted: the deadline is not judged).
+ */
+export function parseTryFile(text: string | undefined, alive: (pid: number) => boolean, now?: number): TryFileState {
   if (text === undefined) return { state: 'none' };
   let o: unknown;
   try {
@@ -46,21 +67,31 @@ export function parseTryFile(text: string | undefined, alive: (pid: number) => b
   }
   const file: TryFile = { pid: f.pid, startedAt: String(f.startedAt ?? ''), deadline: String(f.deadline ?? '') };
   if (typeof f.candidate === 'string') file.candidate = f.candidate;
-  return alive(f.pid) ? { state: 'active', file } : { state: 'stale', file, why: `try process ${f.pid} is gone` };
+  if (f.phase === 'applying' || f.phase === 'waiting' || f.phase === 'confirming' || f.phase === 'rolling-back') file.phase = f.phase;
+  if (typeof f.phaseAt === 'string') file.phaseAt = f.phaseAt;
+  if (!alive(f.pid)) return { state: 'stale', file, why: `try process ${f.pid} is gone` };
+  const expired = now === undefined ? undefined : expiry(file, now);
+  return expired ? { state: 'expired', file, why: expired } : { state: 'active', file };
 }
 
-/** Signal 0 probes a pid: ESRCH = gone; EPERM = exists but not ours (alive). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+/** Why a live try has overstayed, or undefined when it has not. */
+function expiry(f: TryFile, now: number): string | undefined {
+  const phase = f.phase ?? 'waiting';
+  if (phase === 'waiting') {
+    const deadline = Date.parse(f.deadline);
+    if (Number.isFinite(deadline) && now > deadline + DEADLINE_GRACE_MS) return `try process ${f.pid} is still alive ${Math.round((now - deadline) / 1000)} s after its deadline ${f.deadline} without having rolled back (stopped with Ctrl-Z, or hung)`;
+    return undefined;
   }
+  const since = Date.parse(f.phaseAt ?? '');
+  if (Number.isFinite(since) && now > since + PHASE_LIMIT_MS) return `try process ${f.pid} has been ${phase} for ${Math.round((now - since) / 1000)} s (hung)`;
+  return undefined;
 }
 
-export async function readTryFile(rt: RuntimeConfig, alive: (pid: number) => boolean = pidAlive): Promise<TryFileState> {
-  return parseTryFile(await readIfExists(tryFilePath(rt)), alive);
+/** A live process, not a zombie, as /proc says (see io/process-alive.ts). */
+export const pidAlive = (pid: number): boolean => processAlive(pid);
+
+export async function readTryFile(rt: RuntimeConfig, alive: (pid: number) => boolean = pidAlive, now: number = Date.now()): Promise<TryFileState> {
+  return parseTryFile(await readIfExists(tryFilePath(rt)), alive, now);
 }
 
 /** Create try.json for us; TryBusyError when another live try holds it (a stale one is replaced). */
@@ -78,7 +109,7 @@ export async function claimTryFile(rt: RuntimeConfig, file: TryFile): Promise<vo
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
       }
       const held = await readTryFile(rt);
-      if (held.state === 'active') {
+      if (held.state === 'active' || held.state === 'expired') {
         throw new TryBusyError(`another try is in progress (pid ${held.file.pid}, rolls back at ${held.file.deadline}): confirm it with \`evpn-node try --confirm\` or wait`);
       }
       // Stale (its process died): the daemon rolls it back; we may take over the file.

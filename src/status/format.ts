@@ -41,7 +41,8 @@ export function formatStatus(r: StatusReport, now: Date): string {
   else head('In force', `sha256 ${short(c.inForce.sha256)} from ${c.inForce.source} — DIFFERS from on disk: ${disk}`);
 
   if (r.try.state === 'active') head('Try', `in progress: pid ${r.try.file.pid}, candidate ${r.try.file.candidate ?? '?'}, rolls back at ${r.try.file.deadline} unless confirmed`);
-  else if (r.try.state === 'stale') head('Try', `stale try.json (${r.try.why}): the daemon rolls it back`);
+  else if (r.try.state === 'expired') head('Try', `OVERDUE: ${r.try.why}; the daemon (or the next apply/teardown/try) kills it and rolls back`);
+  else if (r.try.state === 'stale') head('Try', `stale try.json (${r.try.why}): the daemon (or the next apply/teardown/try) rolls it back`);
 
   if (!r.interfaces.ok) head('Interfaces', `unavailable: ${r.interfaces.error}`);
   else {

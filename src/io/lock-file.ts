@@ -1,0 +1,117 @@
+// An exclusive lock as a file that names its holder: {pid, command, since, startTime}. Created
+// with link(2) of a fully written temp file, so it exists whole or not at all; held as long as
+// the holder lives (a SIGKILLed holder leaves a stale file that the next taker replaces: no
+// `rm` by hand after a crash). Node has no flock(2); a pid with its start time is what a
+// crashed holder leaves behind that can be told from a live one, pid reuse included.
+//
+// Taking over a stale file is rename-then-check: the file is renamed to a private name and,
+// should it turn out to be a live holder's (two takers raced), linked back.
+
+import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { procInfo, processAlive } from './process-alive.js';
+
+export interface LockHolder {
+  pid: number;
+  /** What the holder is doing, as the operator typed it: `run`, `apply`, `teardown`, `try`. */
+  command: string;
+  /** ISO time the lock was taken. */
+  since: string;
+  /** /proc start time of the pid (tells a reused pid apart). */
+  startTime?: string;
+}
+
+export type LockAttempt = { ok: true; lock: HeldLock } | { ok: false; holder: LockHolder };
+
+/** "`evpn-node apply` (pid 123) since 2026-…Z" */
+export const describeHolder = (h: LockHolder): string => `\`evpn-node ${h.command}\` (pid ${h.pid}) since ${h.since}`;
+
+/** Pure: the holder a lock file's text names, or undefined when it names none. */
+export function parseHolder(text: string): LockHolder | undefined {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const h = o as Partial<LockHolder> | null;
+  if (typeof h !== 'object' || h === null || typeof h.pid !== 'number' || !Number.isInteger(h.pid) || h.pid <= 1) return undefined;
+  return {
+    pid: h.pid,
+    command: typeof h.command === 'string' ? h.command : '?',
+    since: typeof h.since === 'string' ? h.since : '?',
+    ...(typeof h.startTime === 'string' ? { startTime: h.startTime } : {}),
+  };
+}
+
+export const holderAlive = (h: LockHolder): boolean => processAlive(h.pid, h.startTime);
+
+/** The live holder of the lock at `path`, if any. */
+export async function lockHolder(path: string): Promise<LockHolder | undefined> {
+  const h = await readHolderFile(path);
+  return h && holderAlive(h) ? h : undefined;
+}
+
+export class HeldLock {
+  constructor(
+    readonly path: string,
+    readonly holder: LockHolder,
+  ) {}
+
+  /** Remove the file if it still names us. */
+  async release(): Promise<void> {
+    const h = await readHolderFile(this.path);
+    if (h && h.pid === this.holder.pid && h.since === this.holder.since) await rm(this.path, { force: true });
+  }
+}
+
+/** Take the lock for `pid`, unless a live process holds it (then: who). */
+export async function tryLock(path: string, me: { pid: number; command: string }): Promise<LockAttempt> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  const info = procInfo(me.pid);
+  const holder: LockHolder = { pid: me.pid, command: me.command, since: new Date().toISOString(), ...(info ? { startTime: info.startTime } : {}) };
+  const tmp = join(dirname(path), `.${basename(path)}.${me.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await writeFile(tmp, `${JSON.stringify(holder)}\n`, { mode: 0o644 });
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await link(tmp, path);
+        return { ok: true, lock: new HeldLock(path, holder) };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      const text = await readFile(path, 'utf8').catch(() => undefined);
+      if (text === undefined) continue; // released meanwhile
+      const seen = parseHolder(text);
+      if (seen && holderAlive(seen)) return { ok: false, holder: seen };
+      await takeOverStale(path, text);
+    }
+    throw new Error(`cannot take the lock ${path}: it keeps changing hands`);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/** Move a stale lock file out of the way; put it back if what was moved is not what we judged. */
+async function takeOverStale(path: string, staleText: string): Promise<void> {
+  const aside = `${path}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(path, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => staleText);
+  if (moved !== staleText) await link(aside, path).catch(() => undefined);
+  await rm(aside, { force: true });
+}
+
+async function readHolderFile(path: string): Promise<LockHolder | undefined> {
+  try {
+    return parseHolder(await readFile(path, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
