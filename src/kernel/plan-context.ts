@@ -5,6 +5,7 @@ import type { DesiredKernel, DesiredLink, NsId } from '../model/desired.js';
 import type { ObservedLink, ObservedNs } from './observed.js';
 import type { Op } from './ops.js';
 import { OWNER_ALIAS } from '../model/names.js';
+import type { NicSnapshot } from '../model/nic-snapshot.js';
 
 export interface PlanOptions {
   /** FRR's named netns. */
@@ -16,6 +17,13 @@ export interface PlanOptions {
    * netns. planKernel never moves links out of the router netns; teardown does.
    */
   hostPid?: number;
+  /**
+   * The underlay NICs' snapshots on disk, by NIC name (reconcile/nic-snapshots.ts): what a NIC
+   * in the router netns must hold, and what a NIC the kernel handed back bare used to hold.
+   */
+  nicSnapshots?: ReadonlyMap<string, NicSnapshot>;
+  /** Links ("ns:name") a previous run was creating: adopted when they exist unmarked (adopt.ts). */
+  adopt?: ReadonlySet<string>;
 }
 
 export interface KernelPlan {
@@ -23,6 +31,8 @@ export interface KernelPlan {
   ops: Op[];
   /** Things evpn-node refuses to touch or cannot do yet, each naming the object, netns and the remedy. */
   conflicts: string[];
+  /** Links this plan creates ("ns:name"), when it creates any: converge journals them first (kernel/adopt.ts). */
+  created?: string[];
 }
 
 export interface ObservedPair {
@@ -36,6 +46,7 @@ export interface ObservedPair {
  * In 'post': stale routes, stale links, `up`, routes, rule restore.
  */
 export const STEP = {
+  adopt: 0,
   lo: 0,
   // The underlay NIC leaves the host as the LAST line of the host batch and gets its addresses
   // and routes back as the FIRST lines of the router batch: when any other line fails, the NIC
@@ -109,7 +120,7 @@ export class PlanContext {
 
   plan(): KernelPlan {
     const sorted = [...this.ranked].sort((a, b) => batchRank(a.op) - batchRank(b.op) || a.step - b.step || a.seq - b.seq);
-    return { ops: sorted.map((r) => r.op), conflicts: [...this.conflicts] };
+    return { ops: sorted.map((r) => r.op), conflicts: [...this.conflicts], ...(this.created.size ? { created: [...this.created] } : {}) };
   }
 }
 

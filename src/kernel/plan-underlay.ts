@@ -1,20 +1,20 @@
 // The underlay NICs: each moved from the host netns into the router netns, with its addresses
-// and routes copied (a netns move flushes both), and kept up there. Also: lo up in the router netns.
+// and routes carried (a netns move flushes both), and kept up there. Also: lo up in the router
+// netns.
+//
+// What is carried comes from each NIC's snapshot (nic-snapshot.ts): the one on disk merged with
+// what the host shows now, written by converge BEFORE the move. In the router netns, whatever
+// of the snapshot the NIC lacks is put back: a controller killed between the host batch (whose
+// last line moves the NIC) and the router batch (whose first lines re-add its addresses) leaves
+// exactly that, and so does a router batch failing early.
 
-import type { NsId, UnderlayNic } from '../model/desired.js';
-import type { ObservedLink, ObservedNs } from './observed.js';
-import { RTN_UNICAST, TABLE_LOCAL } from './observed.js';
+import type { ObservedNs } from './observed.js';
 import { addrAdd, linkMove, linkUp, routeAdd, vlanAdd, type NetnsTarget, type Phase } from './ops.js';
-import { isKernelMade } from './plan-addrs.js';
-import { PlanContext, STEP } from './plan-context.js';
-import { specOf } from './plan-routes.js';
+import type { NsId, UnderlayNic } from '../model/desired.js';
+import { PlanContext, STEP, isOurs, key } from './plan-context.js';
+import { mergeSnapshots, missingFrom, snapshotOf, type NicSnapshot } from './nic-snapshot.js';
 
-/**
- * Route protocols copied along with a NIC: boot (`ip route add`), static, dhcp. Not kernel/ra
- * (the kernel makes those again), not ours, and not a routing daemon's (FRR's bgp/zebra/...
- * routes in the router netns must never be cloned into the host).
- */
-export const COPIED_ROUTE_PROTOS = new Set([3, 4, 16]);
+export { COPIED_ROUTE_PROTOS } from './nic-snapshot.js';
 
 export function planUnderlay(ctx: PlanContext): void {
   const lo = ctx.link('router', 'lo');
@@ -27,16 +27,26 @@ export function planUnderlay(ctx: PlanContext): void {
 function planNic(ctx: PlanContext, u: UnderlayNic): void {
   const inRouter = ctx.link('router', u.name);
   const inHost = ctx.link('host', u.name);
+  const stored = ctx.opts.nicSnapshots?.get(u.name);
   if (inRouter) {
     if (u.vlan && inRouter.vlan && inRouter.vlan.id !== u.vlan.id) {
       ctx.conflict(`underlay ${u.name} in the router netns is VLAN ${inRouter.vlan.id}, config says ${u.vlan.id}: run teardown, then apply`);
     }
-    if (!inRouter.up) ctx.emit(STEP.underlay, linkUp('router', 'pre', u.name, `underlay ${u.name} is down`));
+    if (stored && !isOurs(inRouter)) {
+      const lacks = missingFrom(stored, inRouter.addrs, ctx.observed.router.routes);
+      restoreNic(ctx, { ...stored, ...lacks }, 'router', 'pre', !inRouter.up, 'missing');
+    } else if (!inRouter.up) ctx.emit(STEP.underlay, linkUp('router', 'pre', u.name, `underlay ${u.name} is down`));
+    return;
+  }
+  if (inHost && !isOurs(inHost)) {
+    ctx.emit(STEP.underlayMove, linkMove('host', 'pre', u.name, { name: ctx.opts.routerNetns }, `move underlay NIC ${u.name} into the router netns`));
+    restoreNic(ctx, nicSnapshotBeforeMove(stored, inHost.name, ctx.observed.host), 'router', 'pre', true, 'moved');
     return;
   }
   if (inHost) {
-    ctx.emit(STEP.underlayMove, linkMove('host', 'pre', u.name, { name: ctx.opts.routerNetns }, `move underlay NIC ${u.name} into the router netns`));
-    copyNicConfig(ctx, inHost, ctx.observed.host, 'router', 'pre');
+    // Our VLAN, created by a run that stopped before moving it.
+    ctx.emit(STEP.underlayMove, linkMove('host', 'pre', u.name, { name: ctx.opts.routerNetns }, `move underlay VLAN ${u.name} into the router netns`));
+    ctx.emit(STEP.underlayCopy, linkUp('router', 'pre', u.name, `bring up underlay ${u.name}`));
     return;
   }
   if (u.vlan) {
@@ -45,6 +55,7 @@ function planNic(ctx: PlanContext, u: UnderlayNic): void {
       return;
     }
     ctx.emit(STEP.underlayMove, ...vlanAdd(u.name, u.vlan.parent, u.vlan.id, `create underlay VLAN ${u.name} (id ${u.vlan.id} on ${u.vlan.parent})`));
+    ctx.created.add(key('host', u.name));
     ctx.emit(STEP.underlayMove, linkMove('host', 'pre', u.name, { name: ctx.opts.routerNetns }, `move underlay VLAN ${u.name} into the router netns`));
     ctx.emit(STEP.underlayCopy, linkUp('router', 'pre', u.name, `bring up underlay ${u.name}`));
     return;
@@ -53,20 +64,37 @@ function planNic(ctx: PlanContext, u: UnderlayNic): void {
 }
 
 /**
- * After a move into `to`: the NIC's global addresses, admin up, then its static routes (routes
- * need the addresses' connected routes and an up device). Read from `from`'s observation.
+ * The snapshot that must be on disk before a NIC in the host moves: the stored one (a NIC the
+ * kernel handed back bare still has it) with what the host shows now. converge writes it; the
+ * plan carries it. Undefined for a NIC that is not in the host, or is ours (a VLAN we create).
  */
-export function copyNicConfig(ctx: { emit: PlanContext['emit'] }, nic: ObservedLink, from: ObservedNs, to: NsId, phase: Phase): void {
-  for (const a of nic.addrs) {
-    if (isKernelMade(a) || a.scope === 254) continue;
-    // An IPv4 label must start with the device name: keep only "nic:something" labels.
-    const label = a.label?.startsWith(`${nic.name}:`) ? a.label : undefined;
-    ctx.emit(STEP.underlayCopy, addrAdd(to, phase, nic.name, `${a.local}/${a.prefixlen}`, `re-add ${a.local}/${a.prefixlen} to ${nic.name} (a netns move flushes addresses)`, label));
-  }
-  ctx.emit(STEP.underlayCopy, linkUp(to, phase, nic.name, `bring up ${nic.name} after the move`));
-  for (const r of from.routes) {
-    if (r.dev !== nic.name || r.multipath || r.type !== RTN_UNICAST || r.table === TABLE_LOCAL || !COPIED_ROUTE_PROTOS.has(r.protocol)) continue;
-    ctx.emit(STEP.underlayCopy, routeAdd(to, phase, specOf(r), `re-add route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} on ${nic.name} (a netns move flushes routes)`));
+export function nicSnapshotBeforeMove(stored: NicSnapshot | undefined, nic: string, host: ObservedNs): NicSnapshot {
+  const link = host.links.find((l) => l.name === nic);
+  return link ? mergeSnapshots(stored, snapshotOf(link, host.routes)) : (stored ?? { nic, addrs: [], routes: [] });
+}
+
+/** The underlay NICs a plan moves out of the host: the snapshots to write first. */
+export function snapshotsToWrite(ctx: { desired: PlanContext['desired']; observed: PlanContext['observed'] }, stored: ReadonlyMap<string, NicSnapshot>): NicSnapshot[] {
+  return ctx.desired.underlays.flatMap((u) => {
+    const inHost = ctx.observed.host.links.find((l) => l.name === u.name);
+    const inRouter = ctx.observed.router.links.find((l) => l.name === u.name);
+    if (!inHost || inRouter || isOurs(inHost)) return [];
+    return [nicSnapshotBeforeMove(stored.get(u.name), u.name, ctx.observed.host)];
+  });
+}
+
+/**
+ * Into `to`: the snapshot's addresses, admin up, then its routes (routes need the addresses'
+ * connected routes and an up device). `cause`: the NIC was just moved (all of it), or lacks
+ * these (a move or a batch cut short, a NIC handed back bare).
+ */
+export function restoreNic(ctx: { emit: PlanContext['emit'] }, s: Pick<NicSnapshot, 'nic' | 'addrs' | 'routes'>, to: NsId, phase: Phase, up: boolean, cause: 'moved' | 'missing'): void {
+  const why = (what: string): string => (cause === 'moved' ? `a netns move flushes ${what}` : 'missing, from its snapshot');
+  for (const a of s.addrs) ctx.emit(STEP.underlayCopy, addrAdd(to, phase, s.nic, a.cidr, `re-add ${a.cidr} to ${s.nic} (${why('addresses')})`, a.label));
+  if (up) ctx.emit(STEP.underlayCopy, linkUp(to, phase, s.nic, cause === 'moved' ? `bring up ${s.nic} after the move` : `bring up ${s.nic}`));
+  for (const r of s.routes) {
+    const { family: _family, ...spec } = r;
+    ctx.emit(STEP.underlayCopy, routeAdd(to, phase, spec, `re-add route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} on ${s.nic} (${why('routes')})`));
   }
 }
 

@@ -3,7 +3,10 @@
 //
 // 'pre' deletes (host first: a veth pair goes with its host end; then the router netns, whose
 // last lines move the NICs out); 'post' (host) re-adds the NICs' addresses and routes, which the
-// move flushed. Run with applyPlan(..., 'pre') then applyPlan(..., 'post').
+// move flushed: each NIC's snapshot taken before it left the host (nic-snapshot.ts), with
+// whatever it holds in the router netns. A NIC already back in the host (a teardown cut short
+// after the move, or handed back bare by the kernel when the router netns died) gets what it
+// lacks of its snapshot. Run with applyPlan(..., 'pre') then applyPlan(..., 'post').
 
 import type { NsId } from '../model/desired.js';
 import { ROUTE_PROTO, VTEP_LABEL } from '../model/names.js';
@@ -14,7 +17,9 @@ import { PlanContext, STEP, isOurs, type KernelPlan, type ObservedPair } from '.
 import { markDeleted } from './plan-links.js';
 import { specOf } from './plan-routes.js';
 import { routeDel } from './ops.js';
-import { copyNicConfig } from './plan-underlay.js';
+import { restoreNic } from './plan-underlay.js';
+import { adoptUnmarked } from './adopt.js';
+import { mergeSnapshots, missingFrom, snapshotOf, type NicSnapshot } from './nic-snapshot.js';
 
 export interface TeardownOptions {
   /** Every underlay NIC of the config (a VLAN one of ours is deleted, the others moved back). */
@@ -22,6 +27,10 @@ export interface TeardownOptions {
   routerNetns: string;
   /** Where the NIC goes back to: the host netns by name (tests) or by a pid in it (production). */
   hostTarget: NetnsTarget;
+  /** The NICs' snapshots from before they left the host, by name: those on disk. */
+  nicSnapshots?: ReadonlyMap<string, NicSnapshot>;
+  /** Links ("ns:name") a killed run created but did not mark: ours to delete (adopt.ts). */
+  adopt?: ReadonlySet<string>;
 }
 
 const DELETE_RANK: Record<string, number> = { vxlan: 0, veth: 1, vlan: 2, bridge: 4, vrf: 5 };
@@ -40,6 +49,8 @@ const GROUP_DELETE_MIN = 2;
 export function planTeardown(observed: ObservedPair, opts: TeardownOptions): KernelPlan {
   const nics = new Set(opts.underlayNics);
   const empty = { underlays: opts.underlayNics.map((name) => ({ name })), vtep: '', links: [], addrs: [], routes: [], rules: [], sysctls: [] };
+  // Unmarked links a killed run was creating are ours: deleted like the others (no mark needed).
+  observed = adoptUnmarked(observed, opts.adopt).observed;
   const ctx = new PlanContext(empty, observed, { routerNetns: opts.routerNetns });
   for (const ns of ['host', 'router'] as const) {
     removeRoutes(ctx, ns, observed[ns]);
@@ -92,7 +103,14 @@ function restoreLocalRule(ctx: PlanContext, r: ObservedNs): void {
 
 function underlayBack(ctx: PlanContext, observed: ObservedPair, name: string, opts: TeardownOptions): void {
   const nic = observed.router.links.find((l) => l.name === name);
-  if (!nic) return;
+  const snap = opts.nicSnapshots?.get(name);
+  if (!nic) {
+    const inHost = observed.host.links.find((l) => l.name === name);
+    if (!inHost || !snap || isOurs(inHost)) return;
+    const lacks = missingFrom(snap, inHost.addrs, observed.host.routes);
+    restoreNic(ctx, { ...snap, ...lacks }, 'host', 'post', !inHost.up, 'missing');
+    return;
+  }
   // Last line of the router batch: everything above may still route over it.
   const last = STEP.rules + 10;
   if (isOurs(nic)) {
@@ -100,5 +118,5 @@ function underlayBack(ctx: PlanContext, observed: ObservedPair, name: string, op
     return;
   }
   ctx.emit(last, linkMove('router', 'pre', nic.name, opts.hostTarget, `teardown: move underlay NIC ${nic.name} back to the host netns`));
-  copyNicConfig(ctx, nic, observed.router, 'host', 'post');
+  restoreNic(ctx, mergeSnapshots(snap, snapshotOf(nic, observed.router.routes)), 'host', 'post', true, 'moved');
 }
