@@ -12,6 +12,12 @@ export interface ReloadResult {
   durationMs: number;
 }
 
+/** What a reload would change: FRR runs the file exactly when both lists are empty. */
+export type FrrDiff =
+  | { ok: true; inSync: boolean; delete: string[]; add: string[]; durationMs: number }
+  /** frr-reload.py --test itself failed (e.g. the file does not parse): nothing is known. */
+  | { ok: false; output: string };
+
 export interface Health {
   ok: boolean;
   daemons?: string[];
@@ -68,6 +74,19 @@ export class ReloaderClient {
       return { ok: body.ok, phase: body.phase, output: redactFrrText(body.output), durationMs: body.durationMs };
     }
     throw new ReloaderError(`POST /reload on ${this.socketPath}: unexpected HTTP ${status}: ${brief(body)}`, status);
+  }
+
+  /**
+   * `frr-reload.py --test` alone (GET /diff): whether FRR's running config is the file's. Its
+   * budget is the reload's: it waits behind a reload in progress.
+   */
+  async diff(): Promise<FrrDiff> {
+    const { status, body } = await this.call('GET', '/diff', this.timeoutMs);
+    if (status === 200 && isObject(body) && body.ok === true && typeof body.inSync === 'boolean') {
+      return { ok: true, inSync: body.inSync, delete: strings(body.delete), add: strings(body.add), durationMs: typeof body.durationMs === 'number' ? body.durationMs : 0 };
+    }
+    if (status === 500 && isObject(body) && body.ok === false) return { ok: false, output: typeof body.output === 'string' ? body.output : brief(body) };
+    throw new ReloaderError(`GET /diff on ${this.socketPath}: unexpected HTTP ${status}: ${brief(body)}`, status);
   }
 
   /** 503 (FRR not answering, zebra or bgpd missing) is a result with ok: false and a reason. */
@@ -156,6 +175,8 @@ function isReloadResult(v: unknown): v is ReloadResult {
     typeof v.durationMs === 'number'
   );
 }
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
 function brief(body: unknown): string {
   return redactFrrText(JSON.stringify(body) ?? String(body)).slice(0, 200);

@@ -119,6 +119,29 @@ describe.skipIf(FRR_MISSING)('frr-reloader with a real FRR in netns rl-frr', () 
     expect(running).toContain('neighbor 10.0.0.5 description rl-added');
   });
 
+  test('/diff: in sync after a reload; a change made behind its back (vtysh) and a file edited without a reload both show, and nothing is applied', async () => {
+    const conf = withBgp('neighbor 10.0.0.5 remote-as 65005', 'neighbor 10.0.0.5 description rl-added');
+    // As in the router netns: forwarding on (zebra shows `no ip forwarding` otherwise, which no file here says).
+    await execa('ip', ['netns', 'exec', NS, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
+    expect((await reload(conf)).ok).toBe(true);
+    // In sync, although FRR shows the system's hostname where the file says rl-frr: the hostname is left out.
+    expect(await rl!.client.diff()).toMatchObject({ ok: true, inSync: true, delete: [], add: [] });
+    await execa('vtysh', ['-N', NS, '-c', 'configure terminal', '-c', 'router bgp 65001', '-c', 'neighbor 10.0.0.5 description changed-by-hand']);
+    const hand = await rl!.client.diff();
+    expect(hand).toMatchObject({ ok: true, inSync: false });
+    if (hand.ok) expect(hand.add.join('\n')).toMatch(/neighbor 10\.0\.0\.5 description rl-added/);
+    await writeFile(frr!.confFile, withBgp('neighbor 10.0.0.5 remote-as 65005', 'neighbor 10.0.0.5 description rl-added', 'neighbor 10.0.0.6 remote-as 65006'));
+    const edited = await rl!.client.diff();
+    if (!edited.ok) throw new Error(edited.output);
+    expect(edited.add.join('\n')).toMatch(/neighbor 10\.0\.0\.6 remote-as 65006/);
+    // --test only: the running config still has the hand-made line and not the new neighbor.
+    const running = await frr!.vtysh('show running-config');
+    expect(running).toContain('description changed-by-hand');
+    expect(running).not.toContain('10.0.0.6');
+    expect((await reload(conf)).ok).toBe(true);
+    expect(await rl!.client.diff()).toMatchObject({ ok: true, inSync: true });
+  });
+
   test('/bgp answers both summaries as JSON with the router-id', async () => {
     const bgp = (await rl!.client.bgp()) as { ipv4: Record<string, { routerId: string; peers: object }>; evpn: { routerId: string } };
     expect(bgp.ipv4.default?.routerId).toBe('10.255.0.1');
