@@ -13,6 +13,7 @@ import { BATCH_ORDER } from './plan-context.js';
 import type { Phase, SysctlOp } from './ops.js';
 import { processRunner, nsLabel, type NsRef, type Runner } from './runner.js';
 import { sysctlPath } from './observe.js';
+import { batchName, type CrashPoints } from '../model/crash-points.js';
 
 export interface NsRefs {
   host: NsRef;
@@ -31,13 +32,19 @@ export class ApplyError extends Error {
   }
 }
 
-/** Runs every op of `phase`; throws ApplyError at the first failing line (ip -batch stops there). Returns the number of ops run. */
-export async function applyPlan(runner: Runner, plan: KernelPlan, phase: Phase, refs: NsRefs): Promise<number> {
+/**
+ * Runs every op of `phase`; throws ApplyError at the first failing line (ip -batch stops there).
+ * Returns the number of ops run. `crash` (test seam) may cut a batch after its k-th line.
+ */
+export async function applyPlan(runner: Runner, plan: KernelPlan, phase: Phase, refs: NsRefs, crash?: CrashPoints): Promise<number> {
   let count = 0;
   for (const [p, ns] of BATCH_ORDER) {
     if (p !== phase) continue;
-    for (const b of batchesFor(plan.ops, phase, ns)) {
-      const r = await runner.ip(refs[ns], [...b.flags, '-batch', '-'], renderBatch(b.ops));
+    for (const whole of batchesFor(plan.ops, phase, ns)) {
+      const name = batchName(phase, ns, whole.flags);
+      const cut = crash?.linesOf(name);
+      const b = cut !== undefined && cut < whole.ops.length ? { ...whole, ops: whole.ops.slice(0, cut) } : whole;
+      const r = b.ops.length ? await runner.ip(refs[ns], [...b.flags, '-batch', '-'], renderBatch(b.ops)) : { exitCode: 0, stderr: '' };
       if (r.exitCode !== 0) {
         const line = failedLine(r.stderr);
         const op = line !== undefined ? b.ops[line - 1] : undefined;
@@ -50,6 +57,7 @@ export async function applyPlan(runner: Runner, plan: KernelPlan, phase: Phase, 
         );
       }
       count += b.ops.length;
+      if (b !== whole) crash?.after(name);
     }
     const sysctls = plan.ops.filter((o): o is SysctlOp => o.kind === 'sysctl' && o.phase === phase && o.ns === ns);
     if (sysctls.length) {
@@ -63,7 +71,7 @@ export async function applyPlan(runner: Runner, plan: KernelPlan, phase: Phase, 
 }
 
 /** applyPlan with the default runner, for callers that address namespaces by name only. */
-export function applyPhase(plan: KernelPlan, phase: Phase, opts: { routerNetns: string; hostNetns?: string; runner?: Runner }): Promise<number> {
+export function applyPhase(plan: KernelPlan, phase: Phase, opts: { routerNetns: string; hostNetns?: string; runner?: Runner; crash?: CrashPoints }): Promise<number> {
   const refs: NsRefs = { host: opts.hostNetns ? { name: opts.hostNetns } : {}, router: { name: opts.routerNetns } };
-  return applyPlan(opts.runner ?? processRunner(), plan, phase, refs);
+  return applyPlan(opts.runner ?? processRunner(), plan, phase, refs, opts.crash);
 }
