@@ -14,6 +14,8 @@ import type { UnitsOptions } from './commands/units.js';
 import { SHELLS, type Shell } from './completion.js';
 import { versionText } from '../version.js';
 import { KUBELET_LAYOUTS, PREFIXES } from '../systemd/unit-options.js';
+import type { ApplyOptions } from './commands/apply.js';
+import { crashPointsFromEnv } from './crash.js';
 
 // Commands are imported when they run, not at start-up: `health` runs every few seconds as the
 // podman health check and should not pay for the daemon's modules (about half a second).
@@ -34,7 +36,7 @@ const commands = {
 const DEFAULT_CONFIG = '/etc/evpn-node/config.yaml';
 
 /** Error names (classes in netns/, kernel/, reconcile/, frr/) that are operational failures. */
-const OPERATIONAL = new Set(['NetnsError', 'ApplyError', 'ConvergeError', 'ReloaderUnavailableError', 'ReloaderError']);
+const OPERATIONAL = new Set(['NetnsError', 'ApplyError', 'ConvergeError', 'ReloaderUnavailableError', 'ReloaderError', 'DaemonAskError']);
 
 export const LOG_FORMATS = ['auto', 'journal', 'json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -52,12 +54,17 @@ function context(program: Command, kind: 'oneshot' | 'daemon' = 'oneshot', logFo
     kind === 'daemon'
       ? createLogger({ level: o.logLevel, infoStream: process.stdout, pretty: format === 'pretty', journal: format === 'journal' })
       : createLogger({ level: o.logLevel, infoStream: process.stderr, pretty: true });
+  const crash = crashPointsFromEnv(process.env.EVPN_NODE_CRASH_AT, () => {
+    process.kill(process.pid, 'SIGKILL');
+    throw new Error('SIGKILL did not stop the process');
+  });
   return {
     configPath: o.config,
     json: o.json,
     log,
     out: (text: string) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     hostPid: process.pid,
+    ...(crash ? { crash } : {}),
   };
 }
 
@@ -90,15 +97,18 @@ export function buildProgram(): Command {
   program.command('plan').description('print the changes apply would make, per namespace, and the frr.conf diff')
     .option('--detailed-exitcode', 'exit 3 when there are changes', false)
     .action(wrap(async (o: { detailedExitcode: boolean }) => (await commands.plan()).runPlan(context(program), o)));
-  program.command('apply').description('converge once: plumb, write frr.conf, reload FRR, verify')
-    .action(wrap(async () => (await commands.apply()).runApply(context(program))));
+  program.command('apply').description('converge once: plumb, write frr.conf, reload FRR, verify (through the daemon when it runs)')
+    .option('--force', 'apply directly even though another evpn-node holds the writer lock (the daemon, a try): both may write at once', false)
+    .action(wrap(async (o: ApplyOptions) => (await commands.apply()).runApply(context(program), o)));
   program.command('teardown').description('remove everything evpn-node created; give the underlay NIC back to the host')
     .option('-y, --yes', 'do not ask (without a terminal on stdin, teardown refuses unless given)', false)
-    .action(wrap(async (o: { yes: boolean }) =>
-      (await commands.teardown()).runTeardown(context(program), { yes: o.yes, ...(process.stdin.isTTY ? { ask } : {}) })));
+    .option('--force', 'tear down even though another evpn-node holds the writer lock; a running daemon is told to stand aside until `apply`', false)
+    .action(wrap(async (o: { yes: boolean; force: boolean }) =>
+      (await commands.teardown()).runTeardown(context(program), { yes: o.yes, force: o.force, ...(process.stdin.isTTY ? { ask } : {}) })));
   program.command('run').description('the daemon: apply, watch config and FRR, reconcile on change, tell systemd when ready')
     .option('--drift-interval <seconds>', 'periodic drift check interval (0: off)', '30')
     .option('--debounce <ms>', 'wait this long after the last config edit before reconciling', '500')
+    .option('--frr-check-interval <seconds>', 'how often a drift tick compares FRR\'s running config with frr.conf (frr-reload.py --test)', '600')
     .addOption(new Option('--log-format <format>', 'log lines: journal (syslog priority prefixes), json, pretty; auto: pretty on a terminal, journal when stdout is the journal ($JOURNAL_STREAM), else json').choices(LOG_FORMATS).default('auto'))
     .action(wrap(async (o: RunOptions & { logFormat: LogFormat }) => (await commands.run()).runDaemon(context(program, 'daemon', o.logFormat), o)));
   program.command('status').description('units, netns, managed interfaces, BGP sessions, last reconcile; exit 0 only when converged and healthy, else 3')

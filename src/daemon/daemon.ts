@@ -12,6 +12,11 @@
 // kernel objects the refused candidate created); the FRR pidfile → same netns inode: FRR
 // restarted, re-push (forced reload) and verify; new inode: re-plumb; drift tick → cheap plan,
 // converge only when something is off; try.json with a live pid → hands off.
+//
+// The daemon holds the writer lock (reconcile/writer-lock.ts) from its first pass to its stop:
+// `apply` goes through it (SIGHUP, then waits for a pass that started after its request),
+// `teardown` refuses unless --force, which leaves <runDir>/torn-down so no later pass builds it
+// back. A try's deadline is enforced here too: a try alive past it without deciding is killed.
 
 import type { Logger } from '../log.js';
 import type { RuntimeConfig } from '../config/types.js';
@@ -27,6 +32,10 @@ import { SingleFlight } from './single-flight.js';
 import { debounce, type Debounced } from './debounce.js';
 import { configTargets, watchPaths, type PathWatcher } from './watch.js';
 import { readTryFile, removeTryFile } from '../reconcile/try-file.js';
+import { busyMessage, takeWriterLock } from '../reconcile/writer-lock.js';
+import type { HeldLock } from '../io/lock-file.js';
+import { clearTornDown, readTornDown, reloadPending } from '../reconcile/state-files.js';
+import type { CrashPoints } from '../model/crash-points.js';
 import { checkUnderlay } from './readiness.js';
 import { missingNics, statusText, type DaemonState } from './state.js';
 import { NetlinkMonitor } from './netlink-monitor.js';
@@ -38,6 +47,8 @@ import { expectedVnis } from '../metrics/frr-state.js';
 
 export interface DaemonOptions {
   configPath: string;
+  /** Our pid: the writer lock and status.json name it. */
+  pid: number;
   log: Logger;
   notifier: Notifier;
   /** Drift check period; 0 turns it off. */
@@ -56,12 +67,19 @@ export interface DaemonOptions {
   driftBackstopMs?: number;
   /** Prometheus metrics (config `metrics:`): told of every converge, drift repair and pass. */
   metrics?: Pick<MetricsExporter, 'reconciled' | 'driftRepaired' | 'frrReload' | 'update' | 'stop'>;
+  /** How often a drift tick compares FRR's running config with frr.conf (default 10 min). */
+  frrCheckMs?: number;
+  /** The kill-point test seam (model/crash-points.ts); undefined in production. */
+  crash?: CrashPoints;
 }
 
 /** Why a pass runs. Only drift and pidfile alone allow the cheap path. */
 type Reason = 'boot' | 'config' | 'sighup' | 'pidfile' | 'drift' | 'retry' | 'rollback' | 'try-ended';
 
 type LastConverge = Pick<ReconcileStatus, 'at' | 'ok' | 'durationMs' | 'kernelOps' | 'frrReloaded' | 'conflicts' | 'error' | 'configFiles'>;
+
+/** How long the daemon may keep an overdue try's kill waiting (it is killed with SIGKILL). */
+const KILL_WAIT_MS = 5000;
 
 export class Daemon {
   private readonly log: Logger;
@@ -92,6 +110,13 @@ export class Daemon {
   private underlayTimeoutLogged = false;
   private tryPid: number | undefined;
   private tryPollPending = false;
+  private lock: HeldLock | undefined;
+  private lockWait: string | undefined;
+  private lastPass: ReconcileStatus['lastPass'];
+  /** When FRR's running config was last compared with frr.conf (0: never). */
+  private frrCheckedAt = 0;
+  /** The frr.conf text FRR could not be brought in line with by a reload (see converge's frrApart). */
+  private frrStuck: string | undefined;
 
   private stopping = false;
   private timers = new Set<NodeJS.Timeout>();
@@ -158,6 +183,7 @@ export class Daemon {
     // A pass in flight finishes: cutting a converge in half would leave half a change.
     await this.flight.stop();
     await Promise.all([this.configWatch?.close(), this.pidWatch?.close(), this.netlink.stop(), this.opts.metrics?.stop()]);
+    await this.lock?.release().catch((e: Error) => this.log.warn({ err: e.message }, 'cannot release the writer lock'));
     this.log.info('stopped');
     this.resolveDone();
     return this.done;
@@ -168,9 +194,12 @@ export class Daemon {
   /** A pass never throws: whatever fails is logged, reported, and retried with backoff. */
   private async guardedPass(reasons: ReadonlySet<Reason>): Promise<void> {
     const looks = this.looks;
+    const startedAt = new Date().toISOString();
     try {
       await this.pass(reasons);
       if (this.looks !== looks) releaseDumps();
+      this.lastPass = { startedAt, endedAt: new Date().toISOString(), reasons: [...reasons] };
+      await this.publish();
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.noteError(message);
@@ -180,6 +209,7 @@ export class Daemon {
         this.setState('degraded', message.split('\n')[0]);
       }
       this.retrySoon();
+      this.lastPass = { startedAt, endedAt: new Date().toISOString(), reasons: [...reasons] };
       await this.publish().catch(() => undefined);
     }
   }
@@ -187,13 +217,15 @@ export class Daemon {
   private async pass(reasons: ReadonlySet<Reason>): Promise<void> {
     if (this.stopping) return;
     const why = [...reasons];
-    if (!(await this.checkTry())) return this.publish();
+    if (!(await this.holdLock())) return;
+    if (await this.tornDown()) return;
+    if (!(await this.checkTry())) return;
     const tryEnded = this.state === 'try-in-progress';
     const reread = tryEnded || reasons.has('boot') || reasons.has('config') || reasons.has('sighup') || reasons.has('try-ended') || (!this.inForce && !this.candidate) || this.identityProblem !== undefined;
     if (reread) await this.readConfig();
     // An edit that changes nothing in force (invalid, or the same config again) is reported
     // by readConfig and costs no reconcile.
-    if (!this.candidate && this.inForce && why.every((r) => r === 'config') && this.state === 'converged') return this.publish();
+    if (!this.candidate && this.inForce && why.every((r) => r === 'config') && this.state === 'converged') return;
     if (this.identityProblem !== undefined) {
       // The config is fine but this node cannot tell which node it is yet (its interface has
       // no address, no hostname): waited for like a missing NIC, and read again with backoff.
@@ -201,21 +233,21 @@ export class Daemon {
       this.retrySoon();
       if (!this.inForce) {
         this.setState('waiting-identity', this.identityProblem);
-        return this.publish();
+        return;
       }
       this.diskProblem = `cannot derive the node index: ${this.identityProblem}`;
     }
     const target = this.candidate ?? this.inForce;
     if (!target) {
       this.setState('waiting-config', this.diskProblem ?? 'no config');
-      return this.publish();
+      return;
     }
     this.rt = target.inputs.config.runtime;
     this.watchPidfile(this.rt.pidFile);
     this.watchPasswordFiles(target);
 
     const netns = await this.waitForFrr(this.rt);
-    if (!netns) return this.publish();
+    if (!netns) return;
     const frrRestarted = this.frr !== undefined && this.frr.inode === netns.inode && this.frr.pid !== netns.pid;
     const netnsChanged = this.frr !== undefined && this.frr.inode !== netns.inode;
     if (frrRestarted) this.log.warn({ oldPid: this.frr?.pid, pid: netns.pid }, 'FRR restarted in the same netns: pushing its config again');
@@ -224,27 +256,96 @@ export class Daemon {
     if (!this.stopping) await this.netlink.follow({ name: netns.name, inode: netns.inode });
 
     // Same config as in force: look before writing, so a repair is logged as the drift it is,
-    // and a quiet tick costs one observe per netns — or none, when no netlink event since the
-    // last look can have changed the plan (frr.conf is compared every tick, it is one read).
+    // and a quiet tick costs no kernel observe when no netlink event since the last look can
+    // have changed the plan. FRR is looked at first, cheaply (see frrOff).
+    let pushFrr = frrRestarted;
     if (target === this.inForce && !frrRestarted && !netnsChanged) {
       const quiet = why.every((r) => r === 'drift' || r === 'pidfile' || r === 'retry');
-      if (quiet && this.state === 'converged' && why.every((r) => r === 'drift')) {
-        const v = this.netlink.verdict();
-        if (!v.look && (await this.frrConfInPlace(target))) {
-          // Said once per quiet stretch, not every tick.
-          if (!this.driftQuiet) this.log.info({ why: v.why }, 'drift ticks: kernel quiet, not observing it until a netlink event (or the backstop)');
-          this.driftQuiet = true;
-          return this.publish();
+      const frrOff = await this.frrOff(target);
+      if (frrOff) {
+        this.log.warn(`drift: ${frrOff.why}`);
+        this.opts.metrics?.driftRepaired(driftKinds([], true));
+        pushFrr = frrOff.push;
+      } else {
+        if (quiet && this.state === 'converged' && why.every((r) => r === 'drift')) {
+          const v = this.netlink.verdict();
+          if (!v.look) {
+            // Said once per quiet stretch, not every tick.
+            if (!this.driftQuiet) this.log.info({ why: v.why }, 'drift ticks: kernel quiet, not observing it until a netlink event (or the backstop)');
+            this.driftQuiet = true;
+            return;
+          }
+          this.log.info({ why: v.why }, 'drift tick: observing the kernel');
         }
-        this.log.info({ why: v.look ? v.why : 'frr.conf differs' }, 'drift tick: observing the kernel');
+        this.lookingAtKernel();
+        const drifted = await this.kernelDrifted(target);
+        if (!drifted && quiet && this.state === 'converged') return;
       }
-      this.lookingAtKernel();
-      const drifted = await this.drifted(target);
-      if (!drifted && quiet && this.state === 'converged') return this.publish();
     }
     this.lookingAtKernel();
-    await this.convergeTarget(target, why, frrRestarted);
-    await this.publish();
+    await this.convergeTarget(target, why, pushFrr);
+  }
+
+  /**
+   * Whether FRR may not run the rendered config, cheapest first: frr.conf compared (one read),
+   * a reload that did not finish (one stat: frr-reload-pending), and — once per frrCheckMs, not
+   * every tick — FRR's running config itself (`frr-reload.py --test` through the reloader: a
+   * few hundred ms of FRR's CPU, not the daemon's; 10 min apart). `push`: reload even though
+   * the file is right.
+   */
+  private async frrOff(target: LoadedConfig): Promise<{ why: string; push: boolean } | undefined> {
+    const rt = target.inputs.config.runtime;
+    if ((await readFrrConf(rt.frrConfigDir)) !== target.inputs.frrConf) return { why: `frr.conf in ${rt.frrConfigDir} differs from the rendered config`, push: false };
+    if (await reloadPending(rt)) return { why: 'a reload of frr.conf did not finish (frr-reload-pending): FRR may not run the file', push: false };
+    if (Date.now() - this.frrCheckedAt < (this.opts.frrCheckMs ?? 600_000) || this.frrStuck === target.inputs.frrConf) return undefined;
+    this.frrCheckedAt = Date.now();
+    const d = await new ReloaderClient(rt.reloaderSocket).diff().catch((e: Error) => ({ ok: false as const, output: e.message }));
+    if (!d.ok) {
+      this.log.warn({ output: d.output.slice(-2000) }, 'cannot tell whether FRR runs frr.conf (frr-reload.py --test failed)');
+      return undefined;
+    }
+    if (d.inSync) return undefined;
+    const lines = [...d.delete.map((l) => `- ${l}`), ...d.add.map((l) => `+ ${l}`)];
+    return { why: `FRR runs something other than frr.conf (${lines.length} line(s) apart, first: ${lines[0] ?? '?'})`, push: true };
+  }
+
+  /**
+   * The writer lock, taken at the first pass and kept: false (and a retry) while another
+   * writer has it — a one-shot `apply`/`teardown` finishing, or a try started without a daemon
+   * (whose deadline takeWriterLock enforces).
+   */
+  private async holdLock(): Promise<boolean> {
+    if (this.lock) return true;
+    const rt = this.rt ?? (await lenientRuntime(this.opts.configPath));
+    const w = await takeWriterLock(rt, { pid: this.opts.pid, command: 'run', log: this.log });
+    if (w.kind === 'held') {
+      this.lock = w.lock;
+      this.lockWait = undefined;
+      if (await readTornDown(rt)) {
+        this.log.warn('a teardown had asked the previous daemon to stand aside (torn-down): starting brings the node up again');
+        await clearTornDown(rt);
+      }
+      return true;
+    }
+    const message = busyMessage(w, rt);
+    if (message !== this.lockWait) this.log.warn({ holder: w.holder }, `${message}: waiting for it before changing anything`);
+    this.lockWait = message;
+    if (w.holder.command === 'try') {
+      this.tryPid = w.holder.pid;
+      this.setState('try-in-progress');
+    } else this.setState('waiting-lock', message);
+    this.pollAgain();
+    return false;
+  }
+
+  /** A `teardown --force` ran next to us: stand aside until `apply` clears the mark. */
+  private async tornDown(): Promise<boolean> {
+    const rt = this.rt ?? (await lenientRuntime(this.opts.configPath));
+    const mark = await readTornDown(rt);
+    if (mark === undefined) return false;
+    if (this.state !== 'torn-down') this.log.warn({ mark: mark.trim() }, 'torn down by `evpn-node teardown`: making no changes until `evpn-node apply` (or a restart)');
+    this.setState('torn-down', '`evpn-node apply` brings the node back');
+    return true;
   }
 
   /** False while a try owns the config; removes a try.json whose process died. */
@@ -255,14 +356,20 @@ export class Daemon {
       if (this.state !== 'try-in-progress') this.log.info({ tryPid: t.file.pid, deadline: t.file.deadline }, 'try in progress: making no changes until it ends');
       this.tryPid = t.file.pid;
       this.setState('try-in-progress');
-      if (!this.tryPollPending) {
-        this.tryPollPending = true;
-        this.later(this.opts.tryPollMs ?? 1000, () => {
-          this.tryPollPending = false;
-          void this.flight.trigger('try-ended');
-        });
-      }
+      this.pollAgain();
       return false;
+    }
+    // Whoever survives enforces the deadline: the try cannot (stopped, hung), so we do.
+    if (t.state === 'expired') {
+      this.log.error({ tryPid: t.file.pid, deadline: t.file.deadline }, `${t.why}: killing it and rolling back (applying the files on disk)`);
+      try {
+        process.kill(t.file.pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+      for (let waited = 0; waited < KILL_WAIT_MS && (await readTryFile(rt)).state === 'expired'; waited += 100) await this.sleep(100);
+      await removeTryFile(rt);
+      return true;
     }
     // A try.json whose process is gone means `try` died before deciding: the files on disk are
     // the rollback (`try` installs its candidate into config.yaml only on confirmation).
@@ -273,6 +380,16 @@ export class Daemon {
       this.log.info('try ended: applying the files on disk');
     }
     return true;
+  }
+
+  /** Another pass soon, to see whether the try (or the lock's holder) is done. */
+  private pollAgain(): void {
+    if (this.tryPollPending) return;
+    this.tryPollPending = true;
+    this.later(this.opts.tryPollMs ?? 1000, () => {
+      this.tryPollPending = false;
+      void this.flight.trigger('try-ended');
+    });
   }
 
   /** Re-read the files; a valid config that differs from the one in force becomes the candidate. */
@@ -353,32 +470,31 @@ export class Daemon {
     this.driftQuiet = false;
   }
 
-  private async frrConfInPlace(target: LoadedConfig): Promise<boolean> {
-    return (await readFrrConf(target.inputs.config.runtime.frrConfigDir)) === target.inputs.frrConf;
-  }
-
-  /** The drift check: one observe per netns, FRR's file compared; true when converge is needed. */
-  private async drifted(target: LoadedConfig): Promise<boolean> {
+  /** The kernel drift check: one observe per netns; true when converge is needed. */
+  private async kernelDrifted(target: LoadedConfig): Promise<boolean> {
     const { plan } = await planNode(target.inputs);
-    const frrConf = await readFrrConf(target.inputs.config.runtime.frrConfigDir);
-    if (plan.ops.length === 0 && frrConf === target.inputs.frrConf) return false;
-    this.opts.metrics?.driftRepaired(driftKinds(plan.ops, frrConf !== target.inputs.frrConf));
+    if (plan.ops.length) this.opts.metrics?.driftRepaired(driftKinds(plan.ops, false));
     for (const op of plan.ops) this.log.warn({ ns: op.ns }, `drift: ${op.why}`);
-    if (frrConf !== target.inputs.frrConf) this.log.warn(`drift: frr.conf in ${target.inputs.config.runtime.frrConfigDir} differs from the rendered config`);
-    return true;
+    return plan.ops.length > 0;
   }
 
   private async convergeTarget(target: LoadedConfig, why: Reason[], forceFrrReload: boolean): Promise<void> {
     const log = this.log.child({ reason: why.join(',') });
     const started = performance.now();
     let report: ConvergeReport;
+    // At start, FRR's running config is checked against the file once (a reload killed at the
+    // wrong moment by a previous controller); later on, frrOff's drift-tick check does it.
+    const checkFrrRunning = this.frrCheckedAt === 0;
     try {
-      report = await converge(target.inputs, { log, forceFrrReload });
+      report = await converge(target.inputs, { log, forceFrrReload, checkFrrRunning, ...(this.opts.crash ? { crash: this.opts.crash } : {}) });
     } catch (e) {
       return this.convergeFailed(target, e, (performance.now() - started) / 1000);
     }
     this.opts.metrics?.reconciled(report.conflicts.length ? 'failure' : 'success', report.durationMs / 1000);
     if (report.reloaded) this.opts.metrics?.frrReload('success');
+    if (checkFrrRunning || forceFrrReload) this.frrCheckedAt = Date.now();
+    // A push that did not bring FRR in line would not the next time either: not every 10 min.
+    this.frrStuck = report.frrApart ? target.inputs.frrConf : undefined;
     this.frr = { pid: report.netns.pid, inode: report.netns.inode, name: report.netns.name };
     this.last = statusOf(report, target.inputs.files);
     const { missing, verdict } = missingNics(report.conflicts, target.inputs.desired.underlays.length);
@@ -542,12 +658,15 @@ export class Daemon {
     const last = this.last ?? { at: new Date().toISOString(), ok: false, durationMs: 0, kernelOps: 0, frrReloaded: false, conflicts: [], configFiles: [] };
     const status: ReconcileStatus = {
       ...last,
+      // Torn down: whatever the last converge said, the node is not converged now.
+      ...(this.state === 'torn-down' ? { ok: false, error: 'torn down by `evpn-node teardown`; `evpn-node apply` brings the node back' } : {}),
       state: this.state,
       ready: this.ready,
       ...(this.inForce ? { configInForce: { files: this.inForce.inputs.files, sha256: this.inForce.sha256, source: this.inForce.source } } : {}),
       ...(this.disk ? { configOnDisk: this.disk } : {}),
       ...(this.lastError ? { lastError: this.lastError } : {}),
-      daemonPid: process.pid,
+      ...(this.lastPass ? { lastPass: this.lastPass } : {}),
+      daemonPid: this.opts.pid,
     };
     await writeStatus(rt, status).catch((e: Error) => this.log.warn({ err: e.message }, 'cannot write status.json'));
   }

@@ -15,7 +15,11 @@ export type DaemonState =
   /** Converged except for something in the way, or the last attempt failed: retrying. */
   | 'degraded'
   /** `evpn-node try` owns the config: no changes of the daemon's own. */
-  | 'try-in-progress';
+  | 'try-in-progress'
+  /** Another writer (a one-shot apply or teardown) holds the writer lock: waiting for it. */
+  | 'waiting-lock'
+  /** `teardown --force` ran while we run: no changes until `apply` (or a restart). */
+  | 'torn-down';
 
 export interface StatusFacts {
   state: DaemonState;
@@ -47,6 +51,10 @@ export function statusText(f: StatusFacts): string {
         return `waiting for the node identity (node.indexFrom)${f.detail ? `: ${f.detail}` : ''}`;
       case 'try-in-progress':
         return `try in progress (pid ${f.tryPid ?? '?'})`;
+      case 'waiting-lock':
+        return `waiting for the writer lock${f.detail ? `: ${f.detail}` : ''}`;
+      case 'torn-down':
+        return `torn down${f.detail ? `: ${f.detail}` : ''}`;
       case 'degraded':
         return `degraded${f.detail ? `: ${f.detail}` : ''}`;
       case 'converged':

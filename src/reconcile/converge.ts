@@ -15,12 +15,17 @@ import { observeBoth, type ObservedBoth } from '../kernel/observe.js';
 import { planKernel, type KernelPlan } from '../kernel/plan.js';
 import { applyPhase } from '../kernel/apply.js';
 import { processRunner, type Runner } from '../kernel/runner.js';
-import { ReloaderClient } from '../frr/reload-client.js';
+import { ReloaderClient, ReloaderUnavailableError } from '../frr/reload-client.js';
 import { redactFrrText, secretsIn } from '../frr/redact.js';
 import { ensureFrrRunsL3Vnis } from './frr-l3vni.js';
 import { rm } from 'node:fs/promises';
 import { ensureFrrSupportFiles, frrConfPath, readFrrConf, writeFrrConf } from './frr-files.js';
-import { saveLastGood, syncKubeletEnv, writeStatus, type ReconcileStatus } from './state-files.js';
+import { clearReloadPending, markReloadPending, reloadPending, saveLastGood, syncKubeletEnv, writeStatus, type ReconcileStatus } from './state-files.js';
+import type { CrashPoints } from '../model/crash-points.js';
+import { readNicSnapshots, writeNicSnapshot } from './nic-snapshots.js';
+import { clearCreating, readCreating, writeCreating } from './creating.js';
+import { snapshotsToWrite } from '../kernel/plan-underlay.js';
+import { sameSnapshot } from '../kernel/nic-snapshot.js';
 
 export interface ConvergeDeps {
   log: Logger;
@@ -37,6 +42,14 @@ export interface ConvergeDeps {
   forceFrrReload?: boolean;
   /** Runs every ip and sysctl process (default: processRunner(), each bounded in time). */
   runner?: Runner;
+  /**
+   * When frr.conf is unchanged, ask the reloader whether FRR runs it (`frr-reload.py --test`,
+   * ~0.5 s of CPU) and push it again when not. The daemon sets it at start and, rarely, on a
+   * drift tick; a reload that did not finish is caught without it (frr-reload-pending).
+   */
+  checkFrrRunning?: boolean;
+  /** The kill-point test seam (model/crash-points.ts). */
+  crash?: CrashPoints;
 }
 
 export interface PhaseTimings {
@@ -53,6 +66,8 @@ export interface ConvergeReport {
   kernelOps: number;
   frrChanged: boolean;
   reloaded: boolean;
+  /** FRR's running config still differs from frr.conf after pushing it again (the lines): it takes a restart of FRR. */
+  frrApart?: string[];
   conflicts: string[];
   durationMs: number;
   timings: PhaseTimings;
@@ -72,7 +87,8 @@ export async function planNode(inputs: NodeInputs, opts: { runner?: Runner } = {
   const rt = inputs.config.runtime;
   const netns = await resolveRouterNetns({ pidFile: rt.pidFile, preferredName: rt.netns });
   const observed = await observeBoth({ routerNetns: netns.name, desired: inputs.desired, ...opts });
-  const plan = planKernel(inputs.desired, observed, { routerNetns: netns.name });
+  const nicSnapshots = await readNicSnapshots(rt, inputs.desired.underlays.map((u) => u.name));
+  const plan = planKernel(inputs.desired, observed, { routerNetns: netns.name, nicSnapshots, adopt: await readCreating(rt) });
   return { netns, observed, plan };
 }
 
@@ -107,28 +123,50 @@ async function convergeSteps(inputs: NodeInputs, deps: ConvergeDeps, start: numb
   const observed = await observeBoth({ routerNetns: netns.name, desired: inputs.desired, runner });
   timings.observeMs = since(t);
 
+  // The NICs about to leave the host are on disk, fsynced, before the batch that moves them:
+  // from then on, however the run ends, the next one can give them back their addresses.
+  const crash = deps.crash;
+  const nicSnapshots = await readNicSnapshots(rt, inputs.desired.underlays.map((u) => u.name));
+  for (const snap of snapshotsToWrite({ desired: inputs.desired, observed }, nicSnapshots)) {
+    if (!sameSnapshot(snap, nicSnapshots.get(snap.nic))) await writeNicSnapshot(rt, snap);
+    nicSnapshots.set(snap.nic, snap);
+    log.info({ nic: snap.nic, addrs: snap.addrs.map((a) => a.cidr), routes: snap.routes.length }, 'underlay NIC snapshot saved before its move');
+  }
+  crash?.after('snapshot');
+
+  const creating = await readCreating(rt);
   t = performance.now();
-  const plan = planKernel(inputs.desired, observed, { routerNetns: netns.name });
+  const plan = planKernel(inputs.desired, observed, { routerNetns: netns.name, nicSnapshots, adopt: creating });
   timings.planMs = since(t);
   for (const c of plan.conflicts) log.warn({ conflict: c }, 'not touching an object evpn-node does not own');
+  // The links this plan creates are journalled before the batch that creates (and, a line
+  // later, marks) them: a kill between the two lines must not leave them unowned.
+  const journal = plan.created?.length || creating.size ? new Set([...creating, ...(plan.created ?? [])]) : undefined;
+  if (journal) await writeCreating(rt, journal);
 
+  const applyOpts = { routerNetns: netns.name, runner, ...(crash ? { crash } : {}) };
+  crash?.after('plan');
   t = performance.now();
-  await applyPhase(plan, 'pre', { routerNetns: netns.name, runner });
+  await applyPhase(plan, 'pre', applyOpts);
+  if (journal) await clearCreating(rt);
   timings.kernelMs += since(t);
+  crash?.after('pre');
 
   t = performance.now();
-  const frr = await pushFrrConf(inputs, log, deps.forceFrrReload === true);
+  const frr = await pushFrrConf(inputs, log, { force: deps.forceFrrReload === true, check: deps.checkFrrRunning === true, ...(crash ? { crash } : {}) });
   timings.frrMs = since(t);
+  crash?.after('frr');
 
   t = performance.now();
-  await applyPhase(plan, 'post', { routerNetns: netns.name, runner });
+  await applyPhase(plan, 'post', applyOpts);
+  crash?.after('post');
   await syncKubeletEnv(rt, inputs.kubeletEnv);
   timings.kernelMs += since(t);
 
   // Verify only when something was written: a no-op reconcile stays one observe long.
   t = performance.now();
   if (plan.ops.length > 0) {
-    const again = planKernel(inputs.desired, await observeBoth({ routerNetns: netns.name, desired: inputs.desired, runner }), { routerNetns: netns.name });
+    const again = planKernel(inputs.desired, await observeBoth({ routerNetns: netns.name, desired: inputs.desired, runner }), { routerNetns: netns.name, nicSnapshots });
     if (again.ops.length > 0) {
       const left = again.ops.map((o) => `  ${o.why}`).join('\n');
       throw new ConvergeError(`kernel did not converge: ${again.ops.length} change(s) still pending after apply:\n${left}`);
@@ -144,6 +182,7 @@ async function convergeSteps(inputs: NodeInputs, deps: ConvergeDeps, start: numb
     kernelOps: plan.ops.length,
     frrChanged: frr.changed,
     reloaded: frr.reloaded || l3vnis.reloaded,
+    ...(frr.apart ? { frrApart: frr.apart } : {}),
     conflicts,
     durationMs: since(start),
     timings,
@@ -156,18 +195,33 @@ async function convergeSteps(inputs: NodeInputs, deps: ConvergeDeps, start: numb
 
 /**
  * Write frr.conf and have the reloader apply it, only when the rendered text differs from the
- * file: reloading an unchanged config flaps sessions (MetalLB #1537). When FRR refuses the new
- * text, the previous file is put back so an FRR restart still loads the last good config.
+ * file: reloading an unchanged config flaps sessions (MetalLB #1537). Also when a reload of the
+ * file did not finish (frr-reload-pending: a writer killed during it, a reload that timed out
+ * or failed half-way), and — with `check` — when FRR's running config is not the file's.
+ * When FRR refuses the new text, the previous file is put back so an FRR restart still loads
+ * the last good config.
  */
-async function pushFrrConf(inputs: NodeInputs, log: Logger, force: boolean): Promise<{ changed: boolean; reloaded: boolean }> {
+async function pushFrrConf(inputs: NodeInputs, log: Logger, o: { force: boolean; check: boolean; crash?: CrashPoints }): Promise<{ changed: boolean; reloaded: boolean; apart?: string[] }> {
   const rt = inputs.config.runtime;
   await ensureFrrSupportFiles(rt.frrConfigDir);
   const current = await readFrrConf(rt.frrConfigDir);
   const changed = current !== inputs.frrConf;
-  if (!changed && !force) return { changed: false, reloaded: false };
-
-  if (changed) await writeFrrConf(rt.frrConfigDir, inputs.frrConf);
+  const wasPending = await reloadPending(rt);
   const client = new ReloaderClient(rt.reloaderSocket);
+  let apart = false;
+  if (!changed && !o.force && !wasPending) {
+    if (!o.check) return { changed: false, reloaded: false };
+    apart = await frrRunsOtherThanFile(client, log);
+    if (!apart) return { changed: false, reloaded: false };
+  }
+  if (wasPending && !changed) log.warn('a reload of frr.conf did not finish (its writer was killed, or it failed or timed out): pushing the file again');
+
+  // The mark goes down before the file changes: from here until FRR is known to run the file,
+  // a crash leaves it, and the next converge pushes again.
+  await markReloadPending(rt);
+  o.crash?.after('frr-marked');
+  if (changed) await writeFrrConf(rt.frrConfigDir, inputs.frrConf);
+  o.crash?.after('frr-written');
   // The file on disk must only ever say what FRR runs (or will load on restart): "unchanged"
   // is decided by comparing with it. So when the reload does not happen — reloader down,
   // timeout, refusal — the previous file goes back before the error goes up.
@@ -176,27 +230,60 @@ async function pushFrrConf(inputs: NodeInputs, log: Logger, force: boolean): Pro
     if (current !== undefined) await writeFrrConf(rt.frrConfigDir, current);
     else await rm(frrConfPath(rt.frrConfigDir), { force: true });
   };
+  // Nothing reached FRR (refused connection, --test refusal) and nothing was pending before:
+  // FRR runs the restored file.
+  const untouched = async (): Promise<void> => {
+    if (!wasPending) await clearReloadPending(rt);
+  };
   let result;
   try {
     result = await client.reload();
   } catch (e) {
     await restore();
+    // A timeout may still be applying: the mark stays.
+    if (e instanceof ReloaderUnavailableError) await untouched();
     throw e;
   }
+  o.crash?.after('frr-reloaded');
   if (result.ok) {
+    await clearReloadPending(rt);
     log.info({ durationMs: result.durationMs, forced: !changed }, 'FRR reloaded');
+    if (!apart) return { changed, reloaded: true };
+    // Pushed because FRR ran something else: is it the file now? If not, reloading again
+    // would not help (a line frr-reload.py cannot apply): say so once, with the lines.
+    const still = await client.diff().catch(() => undefined);
+    if (still?.ok && !still.inSync) {
+      const lines = [...still.delete.map((l) => `- ${l}`), ...still.add.map((l) => `+ ${l}`)];
+      log.warn({ lines: lines.slice(0, 20) }, 'FRR still runs something other than frr.conf after a reload: restart FRR to load the file');
+      return { changed, reloaded: true, apart: lines };
+    }
     return { changed, reloaded: true };
   }
   await restore();
+  if (result.phase === 'test') await untouched();
   // frr-reload.py is not transactional: a failed --reload may have applied part of the change,
   // so push the previous config back through the same path.
-  if (result.phase === 'reload' && current !== undefined) {
+  else if (current !== undefined) {
     const back = await client.reload();
+    if (back.ok) await clearReloadPending(rt);
     log.warn({ ok: back.ok }, 'FRR reload failed half-way; re-applied the previous frr.conf');
   }
   // Its own secrets (neighbor passwords, rawConfig's) are masked wherever they still appear.
   const output = redactFrrText(result.output, secretsIn(inputs.frrConf)).trim();
   throw new ConvergeError(`FRR refused the new configuration (${result.phase} phase); the previous frr.conf stays in force:\n${output}`);
+}
+
+/** frr-reload.py --test: does FRR run something other than frr.conf? (A failed test answers no, with a warning.) */
+async function frrRunsOtherThanFile(client: ReloaderClient, log: Logger): Promise<boolean> {
+  const d = await client.diff();
+  if (!d.ok) {
+    log.warn({ output: d.output.slice(-2000) }, 'cannot tell whether FRR runs frr.conf: frr-reload.py --test failed');
+    return false;
+  }
+  if (d.inSync) return false;
+  const lines = [...d.delete.map((l) => `- ${l}`), ...d.add.map((l) => `+ ${l}`)];
+  log.warn({ lines: lines.slice(0, 20), count: lines.length }, 'FRR runs something other than frr.conf: pushing the file again');
+  return true;
 }
 
 /** The status.json record of a finished converge (the daemon adds its own fields to it). */

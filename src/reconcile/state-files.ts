@@ -1,5 +1,7 @@
 // The small files evpn-node leaves for operators and other units: last-good.yaml (the config
-// that last applied), status.json (last reconcile result), kubelet.env (NODE_IP for kubelet).
+// that last applied), status.json (last reconcile result), kubelet.env (NODE_IP for kubelet),
+// torn-down (a teardown done while the daemon runs: it stands aside until `apply`),
+// frr-reload-pending (frr.conf may say something FRR does not run yet).
 
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
@@ -9,6 +11,33 @@ import { readIfExists, writeFileAtomic, writeIfChanged } from '../io/atomic-file
 export const lastGoodPath = (rt: RuntimeConfig): string => join(rt.stateDir, 'last-good.yaml');
 export const statusPath = (rt: RuntimeConfig): string => join(rt.runDir, 'status.json');
 export const kubeletEnvPath = (rt: RuntimeConfig): string => join(rt.runDir, 'kubelet.env');
+export const tornDownPath = (rt: RuntimeConfig): string => join(rt.runDir, 'torn-down');
+export const reloadPendingPath = (rt: RuntimeConfig): string => join(rt.runDir, 'frr-reload-pending');
+
+/**
+ * Set (and synced) before frr.conf changes, cleared once FRR is known to run the file: a
+ * writer killed in between — or a reload that timed out or failed half-way — leaves it, and
+ * the next converge (daemon tick, start, apply) reloads FRR even though the file already says
+ * the right thing. In the run dir: after a reboot FRR loads the file itself.
+ */
+export const markReloadPending = (rt: RuntimeConfig): Promise<void> =>
+  writeFileAtomic(reloadPendingPath(rt), `${JSON.stringify({ at: new Date().toISOString() })}\n`, { mode: 0o644, dirMode: 0o755 });
+
+export const reloadPending = async (rt: RuntimeConfig): Promise<boolean> => (await readIfExists(reloadPendingPath(rt))) !== undefined;
+
+export const clearReloadPending = (rt: RuntimeConfig): Promise<void> => rm(reloadPendingPath(rt), { force: true });
+
+/**
+ * `teardown --force` next to a running daemon leaves this, so the daemon's next pass (drift
+ * tick, SIGHUP) does not build back what was just removed. Cleared by `apply` and `try` (they
+ * bring the node back), and by a daemon start (starting the daemon means: bring it up).
+ */
+export const markTornDown = (rt: RuntimeConfig, by: string): Promise<void> =>
+  writeFileAtomic(tornDownPath(rt), `${JSON.stringify({ at: new Date().toISOString(), by })}\n`, { mode: 0o644, dirMode: 0o755 });
+
+export const readTornDown = (rt: RuntimeConfig): Promise<string | undefined> => readIfExists(tornDownPath(rt));
+
+export const clearTornDown = (rt: RuntimeConfig): Promise<void> => rm(tornDownPath(rt), { force: true });
 
 /** Persist the config that just applied; 0600 because it may hold passwords. */
 export const saveLastGood = (rt: RuntimeConfig, yaml: string): Promise<boolean> =>
@@ -35,7 +64,7 @@ export interface ReconcileStatus {
   error?: string;
   configFiles: string[];
   // Written by the daemon (`run`) on top of the converge result; absent after a one-shot apply.
-  /** starting | waiting-config | waiting-frr | waiting-nic | converged | degraded | try-in-progress */
+  /** starting | waiting-config | waiting-frr | waiting-nic | waiting-lock | converged | degraded | try-in-progress | torn-down */
   state?: string;
   /** READY=1 was sent (first converge done and, if configured, underlay Established). */
   ready?: boolean;
@@ -45,6 +74,8 @@ export interface ReconcileStatus {
   configOnDisk?: { files: string[]; sha256: string; valid: boolean; error?: string };
   /** The last thing that went wrong (kept after recovery until the next one). */
   lastError?: { at: string; message: string };
+  /** The daemon's last pass (whatever it did): `apply` waits for one that started after its request. */
+  lastPass?: { startedAt: string; endedAt: string; reasons: string[] };
   daemonPid?: number;
 }
 

@@ -22,7 +22,10 @@ import { planTeardown } from '../kernel/teardown.js';
 import { applyPhase } from '../kernel/apply.js';
 import { ReloaderClient, ReloaderUnavailableError } from '../frr/reload-client.js';
 import { readFrrConf, writeFrrConf } from './frr-files.js';
-import { syncKubeletEnv, statusPath } from './state-files.js';
+import { clearReloadPending, markReloadPending, reloadPending, syncKubeletEnv, statusPath } from './state-files.js';
+import type { CrashPoints } from '../model/crash-points.js';
+import { readNicSnapshots, removeNicSnapshot } from './nic-snapshots.js';
+import { clearCreating, readCreating } from './creating.js';
 
 export const EMPTY_FRR_CONF = '! evpn-node: torn down; FRR runs without configuration\n';
 
@@ -68,8 +71,8 @@ function rawNicNames(underlay: unknown): string[] {
   });
 }
 
-export async function teardownNode(t: TeardownTarget, deps: { log: Logger; hostPid: number }): Promise<TeardownReport> {
-  const { log } = deps;
+export async function teardownNode(t: TeardownTarget, deps: { log: Logger; hostPid: number; crash?: CrashPoints; keepStatus?: boolean }): Promise<TeardownReport> {
+  const { log, crash } = deps;
   const rt = t.runtime;
 
   // Where the router is: FRR's pidfile when FRR runs, else the named netns if it is there.
@@ -82,26 +85,45 @@ export async function teardownNode(t: TeardownTarget, deps: { log: Logger; hostP
     log.warn({ reason: e.message }, routerNetns ? `FRR not found; tearing down netns ${rt.netns}` : 'no router netns; tearing down the host side only');
   }
 
-  const frrEmptied = await emptyFrr(rt, log);
+  const frrEmptied = await emptyFrr(rt, log, crash);
+  crash?.after('frr');
 
   const observed = routerNetns ? await observeBoth({ routerNetns }) : { host: await observe(processRunner(), {}), router: emptyNs() };
-  const plan = planTeardown(observed, { underlayNics: t.underlayNics, routerNetns: routerNetns ?? '', hostTarget: { pid: deps.hostPid } });
-  await applyPhase(plan, 'pre', { routerNetns: routerNetns ?? '' });
-  await applyPhase(plan, 'post', { routerNetns: routerNetns ?? '' });
+  const nicSnapshots = await readNicSnapshots(rt, t.underlayNics);
+  const plan = planTeardown(observed, { underlayNics: t.underlayNics, routerNetns: routerNetns ?? '', hostTarget: { pid: deps.hostPid }, nicSnapshots, adopt: await readCreating(rt) });
+  const applyOpts = { routerNetns: routerNetns ?? '', ...(crash ? { crash } : {}) };
+  await applyPhase(plan, 'pre', applyOpts);
+  await clearCreating(rt);
+  crash?.after('pre');
+  await applyPhase(plan, 'post', applyOpts);
+  crash?.after('post');
+  // Each NIC is back with its addresses: its snapshot has done its job (kept while the NIC is
+  // nowhere to be seen: it may come back bare).
+  for (const [nic] of nicSnapshots) {
+    const home = observed.host.links.some((l) => l.name === nic) || observed.router.links.some((l) => l.name === nic);
+    if (home) await removeNicSnapshot(rt, nic);
+  }
   await syncKubeletEnv(rt, undefined);
-  await rm(statusPath(rt), { force: true });
+  if (!deps.keepStatus) await rm(statusPath(rt), { force: true });
   log.info({ kernelOps: plan.ops.length, frrEmptied, routerNetns }, 'torn down');
   return { ...(routerNetns ? { routerNetns } : {}), kernelOps: plan.ops.length, frrEmptied };
 }
 
-/** Replace frr.conf with an empty config and reload, when there was one of ours. */
-async function emptyFrr(rt: RuntimeConfig, log: Logger): Promise<boolean> {
+/**
+ * Replace frr.conf with an empty config and reload, when there was one of ours — or when a
+ * reload of it did not finish (a teardown killed after writing the file: run again, it must
+ * still empty FRR, not trust the file).
+ */
+async function emptyFrr(rt: RuntimeConfig, log: Logger, crash?: CrashPoints): Promise<boolean> {
   const current = await readFrrConf(rt.frrConfigDir);
-  if (current === undefined || current === EMPTY_FRR_CONF) return false;
+  if (current === undefined || (current === EMPTY_FRR_CONF && !(await reloadPending(rt)))) return false;
+  await markReloadPending(rt);
   await writeFrrConf(rt.frrConfigDir, EMPTY_FRR_CONF);
+  crash?.after('frr-written');
   try {
     const r = await new ReloaderClient(rt.reloaderSocket).reload();
-    if (!r.ok) log.warn({ phase: r.phase }, 'FRR did not accept the empty config; it keeps running the old one until restarted');
+    if (r.ok) await clearReloadPending(rt);
+    else log.warn({ phase: r.phase }, 'FRR did not accept the empty config; it keeps running the old one until restarted');
   } catch (e) {
     if (!(e instanceof ReloaderUnavailableError)) throw e;
     log.warn(`reloader not reachable (${e.message}); FRR loads the empty config when it restarts`);

@@ -31,6 +31,7 @@ export function statusVerdict(r: StatusReport): StatusVerdict {
     problems.push(r.config.onDisk.valid ? 'the config on disk is not in force yet' : `the config on disk is invalid: ${r.config.onDisk.error ?? 'see evpn-node validate'}`);
   }
   if (r.try.state === 'active') problems.push(`try in progress (pid ${r.try.file.pid})`);
+  if (r.try.state === 'expired') problems.push(`try overdue: ${r.try.why}`);
   if (r.units.available) {
     for (const u of r.units.units) {
       // A unit that is not installed is a one-shot `apply` node, not a problem.

@@ -8,6 +8,10 @@
 //     ─▶ otherwise: converge last-good.yaml again (the rollback); config.yaml untouched
 // try.json stops the daemon from acting meanwhile; if this process is killed hard, the daemon
 // finds try.json with a dead pid and applies the files on disk — which still hold the old config.
+// Without a daemon the try holds the writer lock itself (reconcile/writer-lock.ts): the next command that
+// takes it (or a daemon start) finds the dead try and replaces its candidate. A try alive past
+// its deadline without deciding (Ctrl-Z) is killed by whoever notices: the daemon, or the next
+// apply/teardown/try.
 
 import { stat } from 'node:fs/promises';
 import { readBoundedText } from '../io/bounded-read.js';
@@ -23,7 +27,10 @@ import { readConfigView } from '../status/config-view.js';
 import { readStatusFile } from '../status/reconcile-status.js';
 import { bgpSessions, underlayVerdict } from '../status/bgp-sessions.js';
 import { readBgp } from '../status/health.js';
-import { claimTryFile, pidAlive, releaseTryFile, updateTryFile, type TryFile } from '../reconcile/try-file.js';
+import { claimTryFile, pidAlive, releaseTryFile, TryBusyError, updateTryFile, type TryFile, type TryPhase } from '../reconcile/try-file.js';
+import { busyMessage, takeWriterLock, type Writer } from '../reconcile/writer-lock.js';
+import { clearTornDown } from '../reconcile/state-files.js';
+import { daemonStandsAside as daemonStandsAsideFor } from '../status/daemon-ask.js';
 import { startWait, step, type TryEvent, type TryOutcome } from './decide.js';
 
 export interface TryRequest {
@@ -84,12 +91,47 @@ export async function runTryFlow(req: TryRequest, deps: TryDeps): Promise<TryRes
   const previous = await loadInputs(lastGood, { dropInDir: null }).catch((e: Error) => {
     throw new TryRefused(`${lastGood} does not load, so a rollback could not work: ${e.message}`);
   });
-  if (inPlace) await refuseInPlaceWithDaemon(rt, configPath);
+  // 2. Own the node's config for the duration: the writer lock when no daemon runs, else the
+  // daemon keeps it and stands aside for our try.json.
+  const writer = await takeWriterLock(rt, { pid: deps.pid, command: 'try', log: deps.log, now });
+  try {
+    return await tryWith(writer, { req, deps, now, configPath, candidatePath, inPlace, rt, candidate, candidateText, previous, lastGood });
+  } finally {
+    if (writer.kind === 'held') await writer.lock.release();
+  }
+}
 
-  // 2. Own the node's config for the duration.
+interface TryContext {
+  req: TryRequest;
+  deps: TryDeps;
+  now: () => number;
+  configPath: string;
+  candidatePath: string;
+  inPlace: boolean;
+  rt: RuntimeConfig;
+  candidate: NodeInputs;
+  candidateText: string;
+  previous: NodeInputs;
+  lastGood: string;
+}
+
+async function tryWith(writer: Writer, c: TryContext): Promise<TryResult> {
+  const { req, deps, now, configPath, candidatePath, inPlace, rt, candidate, candidateText, previous, lastGood } = c;
+  const daemon = writer.kind === 'busy' && writer.holder.command === 'run' ? writer.holder.pid : undefined;
+  if (writer.kind === 'busy' && daemon === undefined) {
+    if (writer.holder.command === 'try') {
+      throw new TryBusyError(`another try is in progress (pid ${writer.holder.pid}, rolls back at ${writer.tryFile?.deadline ?? '?'}): confirm it with \`evpn-node try --confirm\` or wait`);
+    }
+    throw new TryRefused(busyMessage(writer, rt));
+  }
+  if (inPlace) await refuseInPlaceWithDaemon(rt, configPath, daemon);
+
   const startedAt = now();
-  const file: TryFile = { pid: deps.pid, startedAt: new Date(startedAt).toISOString(), deadline: new Date(startedAt + req.timeoutS * 1000).toISOString(), candidate: candidatePath };
+  const stamp = (phase: TryPhase, f: TryFile): TryFile => ({ ...f, phase, phaseAt: new Date(now()).toISOString() });
+  let file: TryFile = stamp('applying', { pid: deps.pid, startedAt: new Date(startedAt).toISOString(), deadline: new Date(startedAt + req.timeoutS * 1000).toISOString(), candidate: candidatePath });
   await claimTryFile(rt, file);
+  // A teardown's "stand aside" mark: this try brings the node back, whatever it decides.
+  await clearTornDown(rt);
 
   const events: TryEvent[] = [];
   let wake: (() => void) | undefined;
@@ -99,7 +141,7 @@ export async function runTryFlow(req: TryRequest, deps: TryDeps): Promise<TryRes
   };
   const stop = deps.listen(emit);
   try {
-    await daemonStandsAside(rt, deps);
+    if (daemon !== undefined) await daemonStandsAside(rt, deps, daemon);
     // 3. Apply the candidate; last-good.yaml stays the config to roll back to.
     let outcome: TryOutcome | undefined;
     try {
@@ -110,10 +152,13 @@ export async function runTryFlow(req: TryRequest, deps: TryDeps): Promise<TryRes
       outcome = { decision: 'rollback', why: `the candidate did not apply: ${(e as Error).message}` };
     }
     if (!outcome) {
-      outcome = await waitForDecision(req, deps, candidate, rt, file, events, (w) => (wake = w), now).catch(
+      outcome = await waitForDecision(req, deps, candidate, rt, file, events, (w) => (wake = w), now, (f) => (file = f)).catch(
         (e: Error): TryOutcome => ({ decision: 'rollback', why: `error while waiting for the confirmation: ${e.message}` }),
       );
     }
+    // Deciding takes a converge (rollback) or a file write (confirm): say so, so that whoever
+    // enforces the deadline gives it time instead of taking it for a stopped try.
+    await updateTryFile(rt, stamp(outcome.decision === 'confirm' ? 'confirming' : 'rolling-back', file)).catch(() => undefined);
 
     if (outcome.decision === 'confirm') {
       const backup = inPlace ? undefined : await install(configPath, candidateText);
@@ -144,10 +189,13 @@ async function waitForDecision(
   events: TryEvent[],
   setWake: (w: (() => void) | undefined) => void,
   now: () => number,
+  setFile: (f: TryFile) => void,
 ): Promise<TryOutcome> {
   // The clock starts once the candidate is in force: a slow FRR reload does not eat the window.
   let state = startWait(now(), req.timeoutS, req.autoConfirmWhenReady);
-  await updateTryFile(rt, { ...file, deadline: new Date(state.deadline).toISOString() });
+  const waiting: TryFile = { ...file, deadline: new Date(state.deadline).toISOString(), phase: 'waiting', phaseAt: new Date(now()).toISOString() };
+  setFile(waiting);
+  await updateTryFile(rt, waiting);
   const how = ['`evpn-node try --confirm`', `kill -USR1 ${deps.pid}`];
   if (deps.enterConfirms) how.unshift('ENTER');
   deps.say(`Keeping it only if confirmed within ${req.timeoutS} s (${how.join(', or ')})${req.autoConfirmWhenReady ? ' or once the readiness checks pass' : ''}; otherwise rolling back.`);
@@ -160,7 +208,9 @@ async function waitForDecision(
       const r = await readiness(candidate, rt);
       if (r.ready) events.push({ kind: 'ready', detail: r.detail });
     }
-    events.push({ kind: 'tick', now: now() });
+    // The clock first: a confirmation read after the deadline (the process was stopped, and
+    // ENTER or SIGUSR1 waited for it) comes too late and must not keep the candidate.
+    events.unshift({ kind: 'tick', now: now() });
     while (events.length) {
       const s = step(state, events.shift() as TryEvent);
       state = s.state;
@@ -202,9 +252,9 @@ async function install(configPath: string, text: string): Promise<string | undef
  * config.yaml behind our back: the daemon would have applied the edit, and saved it as
  * last-good, the moment it was saved.
  */
-async function refuseInPlaceWithDaemon(rt: RuntimeConfig, configPath: string): Promise<void> {
+async function refuseInPlaceWithDaemon(rt: RuntimeConfig, configPath: string, lockDaemon: number | undefined): Promise<void> {
   const s = await readStatusFile(rt);
-  const pid = s.found ? s.status.daemonPid : undefined;
+  const pid = lockDaemon ?? (s.found ? s.status.daemonPid : undefined);
   if (pid !== undefined && pidAlive(pid)) {
     throw new TryRefused(
       `the daemon (pid ${pid}) applies ${configPath} as soon as it is saved, so it cannot be tried in place. ` +
@@ -216,29 +266,14 @@ async function refuseInPlaceWithDaemon(rt: RuntimeConfig, configPath: string): P
 /**
  * A running daemon notices try.json at the start of its next pass — which may be a drift check
  * 30 s away, while a pass already under way could undo the candidate. So wake it (SIGHUP = re-read
- * the config, a pass that starts by checking try.json) and wait until status.json says it stands
- * aside. No daemon: nothing to wait for. No answer: go on, and say so.
+ * the config, a pass that starts by checking try.json) and wait until a pass that started after
+ * that says it stands aside. No answer: go on, and say so.
  */
-async function daemonStandsAside(rt: RuntimeConfig, deps: TryDeps): Promise<void> {
-  const first = await readStatusFile(rt);
-  const pid = first.found ? first.status.daemonPid : undefined;
-  if (pid === undefined || !pidAlive(pid)) return;
-  try {
-    (deps.signalDaemon ?? ((p: number) => process.kill(p, 'SIGHUP')))(pid);
-  } catch (e) {
-    deps.say(`warning: cannot wake the daemon (pid ${pid}): ${(e as Error).message}`);
-    return;
-  }
-  const until = Date.now() + (deps.daemonAckMs ?? 10_000);
-  while (Date.now() < until) {
-    const s = await readStatusFile(rt);
-    if (s.found && s.status.state === 'try-in-progress') {
-      deps.say(`The daemon (pid ${pid}) stands aside until this try ends.`);
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  deps.say(`warning: the daemon (pid ${pid}) did not acknowledge the try within ${Math.round((deps.daemonAckMs ?? 10_000) / 1000)} s; going on`);
+async function daemonStandsAside(rt: RuntimeConfig, deps: TryDeps, pid: number): Promise<void> {
+  const ms = deps.daemonAckMs ?? 10_000;
+  const aside = await daemonStandsAsideFor(rt, pid, { state: 'try-in-progress', timeoutMs: ms, ...(deps.signalDaemon ? { signal: deps.signalDaemon } : {}) });
+  if (aside) deps.say(`The daemon (pid ${pid}) stands aside until this try ends.`);
+  else deps.say(`warning: the daemon (pid ${pid}) did not acknowledge the try within ${Math.round(ms / 1000)} s; going on`);
 }
 
 const sameRuntime = (a: RuntimeConfig, b: RuntimeConfig): boolean =>

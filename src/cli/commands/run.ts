@@ -7,7 +7,7 @@ import { SystemdNotify } from '../../systemd/notify.js';
 import { MetricsExporter } from '../../metrics/exporter.js';
 import { buildInfo } from '../../version.js';
 
-export interface RunOptions { driftInterval: string; debounce: string }
+export interface RunOptions { driftInterval: string; debounce: string; frrCheckInterval: string }
 
 const nonNegative = (flag: string, text: string): number => {
   const n = Number(text);
@@ -18,12 +18,13 @@ const nonNegative = (flag: string, text: string): number => {
 export async function runDaemon(ctx: CliContext, opts: RunOptions): Promise<number> {
   const driftIntervalMs = Math.round(nonNegative('--drift-interval', opts.driftInterval) * 1000);
   const debounceMs = Math.round(nonNegative('--debounce', opts.debounce));
+  const frrCheckMs = Math.round(nonNegative('--frr-check-interval', opts.frrCheckInterval) * 1000);
   const notifier = new SystemdNotify({
     socket: process.env.NOTIFY_SOCKET || undefined,
     log: ctx.log,
   });
   const metrics = new MetricsExporter({ log: ctx.log, build: buildInfo() });
-  const daemon = new Daemon({ configPath: ctx.configPath, log: ctx.log, notifier, driftIntervalMs, debounceMs, metrics });
+  const daemon = new Daemon({ configPath: ctx.configPath, pid: ctx.hostPid, log: ctx.log, notifier, driftIntervalMs, debounceMs, frrCheckMs, metrics, ...(ctx.crash ? { crash: ctx.crash } : {}) });
 
   const onHup = (): void => void daemon.reload().catch((e: Error) => ctx.log.error({ err: e.message }, 'reload failed'));
   const onStop = (signal: string) => (): void => void daemon.stop(signal);

@@ -155,15 +155,15 @@ describe('validate - and --offline', () => {
 
 describe('teardown asks first', () => {
   test('no terminal and no --yes: refuses (usage error, exit 2), touching nothing', async () => {
-    await expect(runTeardown(ctx(), { yes: false })).rejects.toThrow(UsageError);
-    await expect(runTeardown(ctx(), { yes: false })).rejects.toThrow(/stdin is not a terminal to ask on: pass --yes/);
+    await expect(runTeardown(ctx(), { yes: false, force: false })).rejects.toThrow(UsageError);
+    await expect(runTeardown(ctx(), { yes: false, force: false })).rejects.toThrow(/stdin is not a terminal to ask on: pass --yes/);
   });
 
   test('on a terminal, anything but y/yes is no: nothing torn down, exit 1', async () => {
     for (const answer of ['', 'n', 'no', 'maybe']) {
       const c = ctx();
       let asked = '';
-      const code = await runTeardown(c, { yes: false, ask: async (q) => ((asked = q), answer) });
+      const code = await runTeardown(c, { yes: false, force: false, ask: async (q) => ((asked = q), answer) });
       expect(code).toBe(1);
       expect(asked).toMatch(/Tear down\? \[y\/N\] $/);
       expect(c.printed).toEqual(['Nothing torn down.']);
