@@ -8,8 +8,8 @@
 //     entry deleted in the router netns), the leaf keeps the node's routes through graceful
 //     restart, and at most 100 ms is lost — with a leaf that has graceful restart for L2VPN EVPN
 //     (FRR >= 10.6: Debian sid's FRR, scripts/frr-sid, chrooted in the leaf netns);
-//   - a clean stop (SIGTERM to each daemon) is what the unit avoids: zebra deletes its routes and
-//     the VXLAN FDB on the way out;
+//   - a clean stop (SIGTERM to each daemon) is what the unit avoids: zebra deletes its routes (the
+//     one to the leaf's VTEP included) on the way out;
 //   - with the host's FRR 8.4 as the leaf (as 10.3 would be: FRR's GR covers IPv4/IPv6 unicast
 //     and VPN but not EVPN before 10.6), the leaf drops the node's EVPN routes the moment the
 //     session breaks, and traffic stops until the restarted FRR announces them again.
@@ -35,21 +35,25 @@ const ready = isRoot && haveFrr();
 if (!ready) console.warn('hitless: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
 
 /**
- * A leaf FRR with graceful restart for L2VPN EVPN: Debian sid's (built once, ~3-5 min, cached).
- * Without it (no mirror, debootstrap failed) the EVPN-GR cases skip and say why.
+ * A leaf FRR with graceful restart for L2VPN EVPN: Debian sid's (scripts/frr-sid; ./scripts/test
+ * starts building it in the background, and this waits for that build or makes it, ~4 min cold).
+ * A machine that cannot reach Debian sid skips the EVPN-GR cases and says so (exit 3); any other
+ * failure to build it fails them, with its reason.
  */
-async function evpnGrLeafRoot(): Promise<{ root?: string; why: string }> {
-  if (!ready) return { why: 'not root' };
-  const r = await execa(FRR_SID, ['build'], { reject: false, timeout: 15 * 60_000 });
-  if (r.exitCode !== 0) return { why: `scripts/frr-sid build failed: ${String(r.stderr).split('\n').slice(-3).join(' | ')}` };
+async function evpnGrLeafRoot(): Promise<{ root?: string; skip?: string; error?: string }> {
+  if (!ready) return { skip: 'not root' };
+  const r = await execa(FRR_SID, ['build'], { reject: false, timeout: 20 * 60_000 });
+  const why = String(r.stderr).split('\n').filter(Boolean).slice(-3).join(' | ');
+  if (r.exitCode === 3) return { skip: why };
+  if (r.exitCode !== 0) return { error: `scripts/frr-sid build failed (exit ${r.exitCode}): ${why}` };
   const root = String(r.stdout).trim();
   const version = (await readFile(`${root}/.built`, 'utf8')).trim();
   const [major, minor] = version.split(/[.-]/).map(Number);
-  if ((major ?? 0) * 100 + (minor ?? 0) < 1006) return { why: `Debian sid's FRR is ${version}, EVPN graceful restart needs >= 10.6` };
-  return { root, why: `FRR ${version}` };
+  if ((major ?? 0) * 100 + (minor ?? 0) < 1006) return { error: `Debian sid's FRR is ${version}, EVPN graceful restart needs >= 10.6` };
+  return { root };
 }
 const sid = await evpnGrLeafRoot();
-if (ready && !sid.root) console.warn(`hitless: the EVPN graceful-restart cases are skipped: ${sid.why}`);
+if (sid.skip && ready) console.warn(`hitless: the EVPN graceful-restart cases are skipped: ${sid.skip}`);
 
 const config = (f: Fabric, o: { extraVni?: boolean; frr?: string } = {}): string =>
   nodeConfigYaml(f, { extraL2vnis: o.extraVni ? L2VNI_120 : '', primary: false, tail: `${o.frr ?? ''}readiness:\n  underlayEstablished: true\n` });
@@ -95,6 +99,8 @@ describe.skipIf(!ready)('hitless restarts on the netns fabric (50 ms pings over 
   let d: DaemonProc | undefined;
   let n: NotifyListener | undefined;
   const leafRoot = sid.root;
+  /** The EVPN-GR cases run unless sid is out of reach; a failed build fails them. */
+  const grCases = leafRoot !== undefined || sid.error !== undefined;
   /** The root the fabric's leaf FRR runs from now (undefined: the host's FRR). */
   let leafRootInUse = leafRoot;
 
@@ -152,8 +158,8 @@ describe.skipIf(!ready)('hitless restarts on the netns fabric (50 ms pings over 
   });
 
   test('graceful restart is negotiated with the leaf, with forwarding state preserved', async () => {
-    const gr = JSON.parse(await leafVtysh('show bgp neighbors 192.168.11.3 graceful-restart json')) as Record<string, { remoteGrMode?: string; rBit?: boolean }>;
-    expect(gr['192.168.11.3']?.remoteGrMode).toBe('Restart');
+    // The text form: its JSON changed shape between FRR 8.4 and 10.7, these lines did not.
+    expect(await leafVtysh('show bgp neighbors 192.168.11.3 graceful-restart')).toMatch(/Remote GR Mode: Restart/);
     expect(await leafVtysh('show bgp neighbors 192.168.11.3')).toMatch(/IPv4 Unicast\(preserved\)/);
   });
 
@@ -179,7 +185,8 @@ describe.skipIf(!ready)('hitless restarts on the netns fabric (50 ms pings over 
     expect(loss.lost, describeLoss(loss)).toBe(0);
   });
 
-  test.skipIf(!leafRoot)(`FRR killed (crash, or the unit's stop/restart/upgrade) and started again: at most ${MAX_LOST_MS} ms lost, no forwarding state deleted, one session restart`, async () => {
+  test.skipIf(!grCases)(`FRR killed (crash, or the unit's stop/restart/upgrade) and started again: at most ${MAX_LOST_MS} ms lost, no forwarding state deleted, one session restart`, async () => {
+    if (sid.error) throw new Error(sid.error);
     const before = await leafPeer();
     const from = d!.logs.length;
     const router = monitor(f!.netns);
@@ -201,14 +208,14 @@ describe.skipIf(!ready)('hitless restarts on the netns fabric (50 ms pings over 
     expect((after?.connectionsEstablished ?? 0) - (before?.connectionsEstablished ?? 0)).toBe(1);
   });
 
-  test("a clean stop (SIGTERM to every daemon) deletes the node's VXLAN FDB and routes: why the unit stops FRR with SIGKILL", async () => {
+  test("a clean stop (SIGTERM to every daemon) deletes the node's route to the leaf's VTEP: why the unit stops FRR with SIGKILL", async () => {
     const router = monitor(f!.netns);
     await signalFrr(f!.netns, 'SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     const events = await router.stop();
-    // zebra's shutdown: the leaf's flood entry (type-3) and the route to its VTEP, gone.
-    expect(events).toContainEqual(expect.stringMatching(/^Deleted 100\.64\.0\.1 dev vni110 lladdr 00:00:00:00:00:00/));
-    expect(events).toContainEqual(expect.stringMatching(/^Deleted 100\.64\.0\.1 .*proto bgp/));
+    // zebra's shutdown deletes the route to the leaf's VTEP (and, when it gets to it before it
+    // exits, the leaf's VXLAN flood entry): the node's VXLAN traffic has no path any more.
+    expect(deletions(events), events.join('\n')).toContainEqual(expect.stringMatching(/^Deleted 100\.64\.0\.1 .*proto bgp/));
     await startFrrAgain(f!.netns);
     await waitFor(established, 60_000, 'the session back');
     await waitFor(async () => (await execa('ip', ['netns', 'exec', f!.node, 'ping', '-c1', '-W1', REMOTE_HOST], { reject: false })).exitCode === 0, 60_000, 'the remote host reachable again');
