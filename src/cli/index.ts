@@ -7,6 +7,7 @@ import { fstatSync } from 'node:fs';
 import { ConfigError, formatIssue } from '../config/errors.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { EXIT, RuntimeFailure, UsageError } from './errors.js';
+import { MAX_CONFIG_BYTES } from '../io/bounded-read.js';
 import type { CliContext } from './context.js';
 import type { RunOptions } from './commands/run.js';
 import type { TryOptions } from './commands/try.js';
@@ -109,6 +110,7 @@ export function buildProgram(): Command {
     .option('--drift-interval <seconds>', 'periodic drift check interval (0: off)', '30')
     .option('--debounce <ms>', 'wait this long after the last config edit before reconciling', '500')
     .option('--frr-check-interval <seconds>', 'how often a drift tick compares FRR\'s running config with frr.conf (frr-reload.py --test)', '600')
+    .option('--command-timeout <seconds>', 'kill an ip or sysctl process (with its process group) that runs longer, and fail the pass', '60')
     .addOption(new Option('--log-format <format>', 'log lines: journal (syslog priority prefixes), json, pretty; auto: pretty on a terminal, journal when stdout is the journal ($JOURNAL_STREAM), else json').choices(LOG_FORMATS).default('auto'))
     .action(wrap(async (o: RunOptions & { logFormat: LogFormat }) => (await commands.run()).runDaemon(context(program, 'daemon', o.logFormat), o)));
   program.command('status').description('units, netns, managed interfaces, BGP sessions, last reconcile; exit 0 only when converged and healthy, else 3')
@@ -169,10 +171,15 @@ function autoLogFormat(): 'journal' | 'json' | 'pretty' {
   return 'json';
 }
 
-/** All of stdin (`validate -`). */
+/** All of stdin (`validate -`), at most a config file's size limit (`< /dev/zero` must not eat the memory). */
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  let size = 0;
+  for await (const c of process.stdin) {
+    size += (c as Buffer).length;
+    if (size > MAX_CONFIG_BYTES) throw new UsageError(`stdin holds more than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB: not a config file`);
+    chunks.push(c as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 

@@ -39,6 +39,8 @@ import type { CrashPoints } from '../model/crash-points.js';
 import { checkUnderlay } from './readiness.js';
 import { missingNics, statusText, type DaemonState } from './state.js';
 import { NetlinkMonitor } from './netlink-monitor.js';
+import { Heartbeat } from './heartbeat.js';
+import { processRunner, type Runner } from '../kernel/runner.js';
 import { releaseDumps, smallYoungGeneration } from './heap.js';
 import { lenientRuntime, passwordFiles, readDiskConfig, readLastGoodConfig, type DiskRead, type LoadedConfig } from './config-source.js';
 import type { MetricsExporter, MetricsFacts } from '../metrics/exporter.js';
@@ -71,6 +73,13 @@ export interface DaemonOptions {
   frrCheckMs?: number;
   /** The kill-point test seam (model/crash-points.ts); undefined in production. */
   crash?: CrashPoints;
+  /**
+   * systemd's watchdog interval (WatchdogSec=, passed as WATCHDOG_USEC): WATCHDOG=1 every quarter
+   * of it while the work loop is alive (heartbeat.ts). undefined: no watchdog.
+   */
+  watchdogMs?: number;
+  /** How long one ip or sysctl process may run before it is killed (default 60 s; kernel/capture.ts). */
+  commandTimeoutMs?: number;
 }
 
 /** Why a pass runs. Only drift and pidfile alone allow the cheap path. */
@@ -129,6 +138,13 @@ export class Daemon {
   private readonly onPidfile: Debounced;
   private readonly netlink: NetlinkMonitor;
   private driftQuiet = false;
+  /** Is the work loop alive: the watchdog pings only while it says so. */
+  private readonly heartbeat: Heartbeat;
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  private lastPingAt = 0;
+  private stuckLogged = false;
+  /** Every ip and sysctl process of a pass: bounded in time, and each one finished is progress. */
+  private readonly runner: Runner;
   /** Full observes started so far (drift checks and converges). */
   private looks = 0;
   private resolveDone!: () => void;
@@ -142,6 +158,12 @@ export class Daemon {
     // FRR restarting is a burst too (pidfiles removed, directory re-created, pid written).
     this.onPidfile = debounce(() => void this.flight.trigger('pidfile'), 300);
     this.netlink = new NetlinkMonitor({ backstopMs: opts.driftBackstopMs ?? 600_000 });
+    // A pass silent for a whole watchdog interval is stuck: longer than any one of its steps may
+    // take, each being bounded on its own (heartbeat.ts says why that is the threshold).
+    this.heartbeat = new Heartbeat(opts.watchdogMs ?? Infinity);
+    const inner = processRunner(opts.commandTimeoutMs !== undefined ? { timeoutMs: opts.commandTimeoutMs } : {});
+    const progress = <T>(p: Promise<T>): Promise<T> => p.finally(() => this.heartbeat.progress());
+    this.runner = { ip: (...a) => progress(inner.ip(...a)), exec: (...a) => progress(inner.exec(...a)) };
   }
 
   async start(): Promise<void> {
@@ -156,6 +178,10 @@ export class Daemon {
       this.driftTimer = setInterval(() => {
         if (!this.flight.busy) void this.flight.trigger('drift');
       }, this.opts.driftIntervalMs);
+    }
+    if (this.opts.watchdogMs !== undefined) {
+      this.log.info({ watchdogMs: this.opts.watchdogMs }, 'systemd watchdog on: WATCHDOG=1 while the reconcile loop is alive');
+      this.watchdogTimer = setInterval(() => void this.pingWatchdog(), Math.max(250, Math.floor(this.opts.watchdogMs / 4)));
     }
     void this.flight.trigger('boot');
     void this.readinessLoop();
@@ -176,7 +202,7 @@ export class Daemon {
     if (this.stopping) return this.done;
     this.stopping = true;
     this.log.info({ signal }, 'stopping; the network stays up');
-    for (const t of [...this.timers, this.retryTimer, this.driftTimer]) if (t) clearTimeout(t);
+    for (const t of [...this.timers, this.retryTimer, this.driftTimer, this.watchdogTimer]) if (t) clearTimeout(t);
     this.onConfigEdit.cancel();
     this.onPidfile.cancel();
     await this.opts.notifier.stopping('stopping (the network stays up)');
@@ -195,6 +221,7 @@ export class Daemon {
   private async guardedPass(reasons: ReadonlySet<Reason>): Promise<void> {
     const looks = this.looks;
     const startedAt = new Date().toISOString();
+    this.heartbeat.passStarted();
     try {
       await this.pass(reasons);
       if (this.looks !== looks) releaseDumps();
@@ -211,7 +238,33 @@ export class Daemon {
       this.retrySoon();
       this.lastPass = { startedAt, endedAt: new Date().toISOString(), reasons: [...reasons] };
       await this.publish().catch(() => undefined);
+    } finally {
+      this.heartbeat.passEnded();
+      // Straight from the loop that did the work, when a ping is due.
+      void this.pingWatchdog();
     }
+  }
+
+  /**
+   * WATCHDOG=1 (the timer ticks every quarter interval), only while the heartbeat says the loop is alive.
+   * A stuck pass is said once, with how long it has been silent: systemd restarts the controller
+   * (the network stays up), and the new one converges again.
+   */
+  private async pingWatchdog(): Promise<void> {
+    const interval = this.opts.watchdogMs;
+    if (interval === undefined || this.stopping) return;
+    if (!this.heartbeat.alive()) {
+      if (!this.stuckLogged) {
+        this.stuckLogged = true;
+        this.log.error({ silentMs: this.heartbeat.silentForMs(), watchdogMs: interval }, 'reconcile pass stuck: no progress for longer than the watchdog interval; no more WATCHDOG=1, systemd will restart the controller');
+      }
+      return;
+    }
+    this.stuckLogged = false;
+    // At most twice per tick: the end of a pass and the timer may both be due.
+    if (Date.now() - this.lastPingAt < interval / 8) return;
+    this.lastPingAt = Date.now();
+    await this.opts.notifier.watchdog();
   }
 
   private async pass(reasons: ReadonlySet<Reason>): Promise<void> {
@@ -472,7 +525,7 @@ export class Daemon {
 
   /** The kernel drift check: one observe per netns; true when converge is needed. */
   private async kernelDrifted(target: LoadedConfig): Promise<boolean> {
-    const { plan } = await planNode(target.inputs);
+    const { plan } = await planNode(target.inputs, { runner: this.runner });
     if (plan.ops.length) this.opts.metrics?.driftRepaired(driftKinds(plan.ops, false));
     for (const op of plan.ops) this.log.warn({ ns: op.ns }, `drift: ${op.why}`);
     return plan.ops.length > 0;
@@ -486,7 +539,7 @@ export class Daemon {
     // wrong moment by a previous controller); later on, frrOff's drift-tick check does it.
     const checkFrrRunning = this.frrCheckedAt === 0;
     try {
-      report = await converge(target.inputs, { log, forceFrrReload, checkFrrRunning, ...(this.opts.crash ? { crash: this.opts.crash } : {}) });
+      report = await converge(target.inputs, { log, forceFrrReload, checkFrrRunning, runner: this.runner, ...(this.opts.crash ? { crash: this.opts.crash } : {}) });
     } catch (e) {
       return this.convergeFailed(target, e, (performance.now() - started) / 1000);
     }

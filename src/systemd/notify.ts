@@ -25,6 +25,8 @@ export interface Notifier {
   stopping(status: string): Promise<void>;
   /** STATUS=… only (sent when the text changes). */
   status(text: string): Promise<void>;
+  /** WATCHDOG=1: the work loop is alive (daemon/heartbeat.ts decides when). */
+  watchdog(): Promise<void>;
 }
 
 export interface SystemdNotifyOptions {
@@ -78,6 +80,10 @@ export class SystemdNotify implements Notifier {
     const line = statusLine(text);
     if (line === this.lastStatus) return this.queue;
     return this.send([line]);
+  }
+
+  watchdog(): Promise<void> {
+    return this.send(['WATCHDOG=1']);
   }
 
   /** Messages go out one at a time, in the order they were asked for. */

@@ -201,7 +201,18 @@ export interface UnitsModel {
   controllerArchive: string;
   frrArchive: string;
   metricsTextfileDir: string | false;
+  /** The controller's WatchdogSec=, and the same as WATCHDOG_USEC for the daemon in the container. */
+  watchdogSec: number;
+  watchdogUsec: string;
 }
+
+/**
+ * systemd restarts the controller when its reconcile loop stops pinging (daemon/heartbeat.ts).
+ * 3 min, das-schiff-network-operator's value: the daemon pings every 45 s while its loop is
+ * alive, and stops once a pass has made no progress for 3 min, longer than any single bounded
+ * step; systemd then acts 3 min after the last ping. The network stays up meanwhile.
+ */
+export const CONTROLLER_WATCHDOG_SEC = 180;
 
 export function buildModel(spec: UnitsSpec): UnitsModel {
   const rt = DEFAULT_RUNTIME;
@@ -244,6 +255,8 @@ export function buildModel(spec: UnitsSpec): UnitsModel {
     controllerArchive: `${imagesDir}/${IMAGE_ARCHIVES.controller}`,
     frrArchive: `${imagesDir}/${IMAGE_ARCHIVES.frr}`,
     metricsTextfileDir: spec.metricsTextfileDir === undefined ? false : checkHostPath(spec.metricsTextfileDir, 'metrics.textfileDir'),
+    watchdogSec: CONTROLLER_WATCHDOG_SEC,
+    watchdogUsec: String(CONTROLLER_WATCHDOG_SEC * 1_000_000),
   };
 }
 

@@ -82,8 +82,13 @@ export interface DaemonProc {
 }
 
 export function startDaemon(f: Fabric, notifySocket: string, ...extra: string[]): DaemonProc {
-  const proc = execa('ip', ['netns', 'exec', f.node, `${ROOT}bin/evpn-node`, '--config', f.configPath, 'run', '--drift-interval', '2', ...extra], {
-    env: { NOTIFY_SOCKET: notifySocket },
+  return startDaemonWith(f, { notifySocket, args: extra });
+}
+
+/** The same, with more environment (WATCHDOG_USEC, a PATH with a stand-in `ip`). */
+export function startDaemonWith(f: Fabric, o: { notifySocket: string; env?: Record<string, string>; args?: string[] }): DaemonProc {
+  const proc = execa('ip', ['netns', 'exec', f.node, `${ROOT}bin/evpn-node`, '--config', f.configPath, 'run', '--drift-interval', '2', ...(o.args ?? [])], {
+    env: { NOTIFY_SOCKET: o.notifySocket, ...o.env },
     reject: false,
     buffer: false,
   });

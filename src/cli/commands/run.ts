@@ -3,11 +3,12 @@
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { Daemon } from '../../daemon/daemon.js';
+import { watchdogFromEnv } from '../../daemon/heartbeat.js';
 import { SystemdNotify } from '../../systemd/notify.js';
 import { MetricsExporter } from '../../metrics/exporter.js';
 import { buildInfo } from '../../version.js';
 
-export interface RunOptions { driftInterval: string; debounce: string; frrCheckInterval: string }
+export interface RunOptions { driftInterval: string; debounce: string; frrCheckInterval: string; commandTimeout: string }
 
 const nonNegative = (flag: string, text: string): number => {
   const n = Number(text);
@@ -19,12 +20,17 @@ export async function runDaemon(ctx: CliContext, opts: RunOptions): Promise<numb
   const driftIntervalMs = Math.round(nonNegative('--drift-interval', opts.driftInterval) * 1000);
   const debounceMs = Math.round(nonNegative('--debounce', opts.debounce));
   const frrCheckMs = Math.round(nonNegative('--frr-check-interval', opts.frrCheckInterval) * 1000);
+  const commandTimeoutMs = Math.round(nonNegative('--command-timeout', opts.commandTimeout) * 1000);
+  if (commandTimeoutMs < 1000) throw new UsageError('--command-timeout must be at least 1 (seconds)');
+  // systemd's WatchdogSec=, as WATCHDOG_USEC: set by systemd for a process it runs, and by our
+  // units for the container (podman does not pass systemd's own into it).
+  const watchdogMs = watchdogFromEnv(process.env, process.pid);
   const notifier = new SystemdNotify({
     socket: process.env.NOTIFY_SOCKET || undefined,
     log: ctx.log,
   });
   const metrics = new MetricsExporter({ log: ctx.log, build: buildInfo() });
-  const daemon = new Daemon({ configPath: ctx.configPath, pid: ctx.hostPid, log: ctx.log, notifier, driftIntervalMs, debounceMs, frrCheckMs, metrics, ...(ctx.crash ? { crash: ctx.crash } : {}) });
+  const daemon = new Daemon({ configPath: ctx.configPath, pid: ctx.hostPid, log: ctx.log, notifier, driftIntervalMs, debounceMs, frrCheckMs, metrics, commandTimeoutMs, ...(watchdogMs !== undefined ? { watchdogMs } : {}), ...(ctx.crash ? { crash: ctx.crash } : {}) });
 
   const onHup = (): void => void daemon.reload().catch((e: Error) => ctx.log.error({ err: e.message }, 'reload failed'));
   const onStop = (signal: string) => (): void => void daemon.stop(signal);
