@@ -720,6 +720,8 @@ export class Daemon {
       ...(this.lastError ? { lastError: this.lastError } : {}),
       ...(this.lastPass ? { lastPass: this.lastPass } : {}),
       daemonPid: this.opts.pid,
+      updatedAt: new Date().toISOString(),
+      driftIntervalMs: this.opts.driftIntervalMs,
     };
     await writeStatus(rt, status).catch((e: Error) => this.log.warn({ err: e.message }, 'cannot write status.json'));
   }

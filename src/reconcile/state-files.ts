@@ -77,6 +77,10 @@ export interface ReconcileStatus {
   /** The daemon's last pass (whatever it did): `apply` waits for one that started after its request. */
   lastPass?: { startedAt: string; endedAt: string; reasons: string[] };
   daemonPid?: number;
+  /** When the daemon wrote this file: after every pass, and so at least every drift interval. */
+  updatedAt?: string;
+  /** The daemon's --drift-interval (0: off): how stale the file may get (status/reconcile-status.ts). */
+  driftIntervalMs?: number;
 }
 
 export const writeStatus = (rt: RuntimeConfig, s: ReconcileStatus): Promise<void> =>

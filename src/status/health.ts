@@ -5,7 +5,7 @@
 import type { RuntimeConfig } from '../config/types.js';
 import { ReloaderClient } from '../frr/reload-client.js';
 import { bgpSessions, underlayVerdict } from './bgp-sessions.js';
-import { readStatusFile, type StatusFile } from './reconcile-status.js';
+import { readStatusFile, staleness, type StatusFile } from './reconcile-status.js';
 
 export type BgpRead = { ok: true; bgp: unknown } | { ok: false; error: string };
 
@@ -20,12 +20,13 @@ export interface HealthVerdict {
 }
 
 /**
- * Healthy = the last reconcile converged (status.json ok) and, when readiness.underlayEstablished
- * is on, an underlay BGP session is Established. Status age is not judged: a one-shot `apply`
- * writes status.json once, and the daemon rewrites it on every reconcile and drift check.
+ * Healthy = the last reconcile converged (status.json ok), the daemon's status.json is fresh
+ * (reconcile-status.ts staleness: a stuck or dead daemon leaves an old "ok" behind) and, when
+ * readiness.underlayEstablished is on, an underlay BGP session is Established. A one-shot
+ * `apply`'s status.json has no age limit.
  */
-export function judgeHealth(status: StatusFile, underlayRequired: boolean, bgp: BgpRead | undefined): HealthVerdict {
-  const reconcile = reconcileCheck(status);
+export function judgeHealth(status: StatusFile, underlayRequired: boolean, bgp: BgpRead | undefined, now: number = Date.now()): HealthVerdict {
+  const reconcile = reconcileCheck(status, now);
   const checks: HealthVerdict['checks'] = { reconcile };
   if (underlayRequired && (bgp !== undefined || reconcile.ok)) {
     if (!bgp) checks.underlay = { ok: false, detail: 'BGP state was not read' };
@@ -40,9 +41,11 @@ export function judgeHealth(status: StatusFile, underlayRequired: boolean, bgp: 
   return { healthy: true, reason: `healthy: ${[checks.reconcile, checks.underlay].filter((c) => c !== undefined).map((c) => c.detail).join('; ')}`, checks };
 }
 
-function reconcileCheck(s: StatusFile): { ok: boolean; detail: string } {
+function reconcileCheck(s: StatusFile, now: number): { ok: boolean; detail: string } {
   if (!s.found) return { ok: false, detail: s.reason };
   const st = s.status;
+  const stale = staleness(st, now);
+  if (stale) return { ok: false, detail: stale };
   if (st.ok) return { ok: true, detail: `last reconcile at ${st.at} converged` };
   if (st.error) return { ok: false, detail: `last reconcile at ${st.at} failed: ${firstLine(st.error)}` };
   if (st.conflicts.length) return { ok: false, detail: `last reconcile at ${st.at} left ${st.conflicts.length} conflict(s): ${firstLine(st.conflicts[0] ?? '')}` };

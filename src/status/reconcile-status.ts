@@ -21,6 +21,30 @@ export async function readStatusFile(rt: RuntimeConfig): Promise<StatusFile> {
   return parseStatusFile(path, text);
 }
 
+/**
+ * How old the daemon's status.json may get: it is rewritten after every pass, and a drift tick
+ * starts a pass every drift interval, so an older file means the daemon is stuck or gone. Two
+ * intervals, for a tick that found a pass running, plus 2 minutes for a long pass (an FRR
+ * reload of a large config, a slow machine): 3 minutes with the default 30 s, the controller's
+ * WatchdogSec.
+ */
+export const staleAfterMs = (driftIntervalMs: number): number => 2 * driftIntervalMs + 120_000;
+
+/**
+ * Why a daemon's status.json is stale, or undefined. Judged only when the daemon wrote it with
+ * its drift interval on: a one-shot `apply` writes it once, and without drift ticks nothing
+ * rewrites it while all is quiet.
+ */
+export function staleness(s: ReconcileStatus, now: number): string | undefined {
+  if (s.updatedAt === undefined || !s.driftIntervalMs) return undefined;
+  const at = Date.parse(s.updatedAt);
+  if (!Number.isFinite(at)) return undefined;
+  const age = now - at;
+  const limit = staleAfterMs(s.driftIntervalMs);
+  if (age <= limit) return undefined;
+  return `status.json is ${Math.round(age / 1000)} s old (the daemon${s.daemonPid !== undefined ? `, pid ${s.daemonPid},` : ''} rewrites it at least every ${s.driftIntervalMs / 1000} s drift interval; stale after 2 × that + 120 s = ${limit / 1000} s): the daemon is stuck or not running`;
+}
+
 /** Pure: the typed status, or why the text is not one. */
 export function parseStatusFile(path: string, text: string): StatusFile {
   let o: unknown;

@@ -4,6 +4,7 @@
 // `systemctl status` does for a unit that is not running.
 
 import type { StatusReport } from './gather.js';
+import { staleness } from './reconcile-status.js';
 import { UNIT_NAMES } from '../systemd/units.js';
 
 export interface StatusVerdict {
@@ -23,6 +24,8 @@ export function statusVerdict(r: StatusReport): StatusVerdict {
     const s = rec.status;
     if (!s.ok) problems.push(s.error ? `last reconcile failed: ${firstLine(s.error)}` : s.conflicts.length ? `last reconcile left ${s.conflicts.length} conflict(s): ${firstLine(s.conflicts[0] ?? '')}` : 'last reconcile did not converge');
     if (s.state !== undefined && s.state !== 'converged' && s.ok) problems.push(`daemon ${s.state}`);
+    const stale = staleness(s, Date.parse(r.at));
+    if (stale) problems.push(stale);
   }
   if (!r.router.ok) problems.push(`router unavailable: ${r.router.error}`);
   if (!r.bgp.ok) problems.push(`BGP state unavailable: ${r.bgp.error}`);

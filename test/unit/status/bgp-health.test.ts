@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { bgpSessions, underlayVerdict } from '../../../src/status/bgp-sessions.js';
 import { judgeHealth } from '../../../src/status/health.js';
-import { parseStatusFile, type StatusFile } from '../../../src/status/reconcile-status.js';
+import { parseStatusFile, staleAfterMs, staleness, type StatusFile } from '../../../src/status/reconcile-status.js';
 
 const recorded = (): Record<string, any> => JSON.parse(readFileSync(new URL('./fixtures/bgp-established.json', import.meta.url), 'utf8'));
 const withState = (state: string) => {
@@ -105,5 +105,31 @@ describe('parseStatusFile', () => {
   test('daemon fields kept, missing counters defaulted', () => {
     const s = parseStatusFile('/s', JSON.stringify({ at: 'T', ok: true, state: 'converged', daemonPid: 42 }));
     expect(s).toMatchObject({ found: true, status: { at: 'T', ok: true, state: 'converged', daemonPid: 42, kernelOps: 0, conflicts: [], configFiles: [] } });
+  });
+});
+
+// A daemon that hangs leaves an "ok" status.json behind: health judges its age against the
+// drift interval the daemon recorded (rewritten after every pass, so at least every interval).
+describe('stale status.json', () => {
+  const daemonStatus = (updatedAt: string, driftIntervalMs: number | undefined): StatusFile =>
+    parseStatusFile('/run/x/status.json', JSON.stringify({ at: '2026-01-01T00:00:00.000Z', ok: true, state: 'converged', daemonPid: 42, updatedAt, ...(driftIntervalMs !== undefined ? { driftIntervalMs } : {}) }));
+  const t0 = Date.parse('2026-01-01T00:10:00.000Z');
+
+  test('older than 2 × the drift interval + 120 s: unhealthy, saying how old and the threshold', () => {
+    expect(staleAfterMs(30_000)).toBe(180_000);
+    const fresh = judgeHealth(daemonStatus('2026-01-01T00:10:00.000Z', 30_000), false, undefined, t0 + 180_000);
+    expect(fresh.healthy).toBe(true);
+    const stale = judgeHealth(daemonStatus('2026-01-01T00:10:00.000Z', 30_000), false, undefined, t0 + 181_000);
+    expect(stale.healthy).toBe(false);
+    expect(stale.reason).toBe(
+      'unhealthy: status.json is 181 s old (the daemon, pid 42, rewrites it at least every 30 s drift interval; stale after 2 × that + 120 s = 180 s): the daemon is stuck or not running',
+    );
+  });
+
+  test('not judged for a one-shot apply, nor with drift ticks off', () => {
+    expect(judgeHealth(okStatus(), false, undefined, t0 + 365 * 86400_000).healthy).toBe(true);
+    expect(judgeHealth(daemonStatus('2026-01-01T00:10:00.000Z', 0), false, undefined, t0 + 86400_000).healthy).toBe(true);
+    const garbled = daemonStatus('not a time', 30_000);
+    expect(garbled.found && staleness(garbled.status, t0)).toBeUndefined();
   });
 });
