@@ -5,7 +5,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { parse, stringify } from 'yaml';
 import { loadConfig } from '../config/load.js';
-import { REDACTED } from '../frr/render.js';
+import { REDACTED, redactFrrText } from '../frr/redact.js';
 import { readIfExists } from '../io/atomic-file.js';
 import { lastGoodPath } from '../reconcile/state-files.js';
 import { readConfigView } from './config-view.js';
@@ -38,8 +38,9 @@ function normalise(text: string, redact: boolean): string {
   try {
     doc = parse(text);
   } catch {
-    // Not YAML (a broken edit): shown as written, with password values still hidden.
-    return redact ? text.replace(/(\bpassword\s*:\s*)\S.*$/gm, `$1${REDACTED}`) : text;
+    // Not YAML (a broken edit): shown as written, with password values still hidden (YAML's
+    // `password: x` and FRR's `password x` in rawConfig).
+    return redact ? redactFrrText(text.replace(/(\bpassword\s*:\s*)\S.*$/gm, `$1${REDACTED}`)) : text;
   }
   if (doc === undefined || doc === null) return '';
   return stringify(redact ? redactPasswords(doc) : doc);
@@ -48,5 +49,6 @@ function normalise(text: string, redact: boolean): string {
 function redactPasswords(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(redactPasswords);
   if (typeof v !== 'object' || v === null) return v;
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'password' ? REDACTED : redactPasswords(x)]));
+  // frr.rawConfig is FRR text: its `password` lines are secrets too.
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'password' ? REDACTED : k === 'rawConfig' && typeof x === 'string' ? redactFrrText(x) : redactPasswords(x)]));
 }

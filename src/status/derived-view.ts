@@ -3,7 +3,7 @@
 // tables, MACs, host-session addresses, the primary interface, kubelet.env).
 
 import { parse } from 'yaml';
-import { REDACTED } from '../frr/render.js';
+import { REDACTED, redactFrrText } from '../frr/redact.js';
 import { deriveNode, kubeletEnv } from '../config/derive.js';
 import type { Config } from '../config/types.js';
 
@@ -58,8 +58,13 @@ export function derivedView(mergedYaml: string, config: Config | undefined, iden
   return { config: merged, derived };
 }
 
-/** The merged document with every neighbor password replaced (passwordFile paths are not secret). */
+/**
+ * The merged document with every neighbor password replaced (passwordFile paths are not secret),
+ * and the `password` lines of frr.rawConfig.
+ */
 function redactPasswords(doc: unknown): unknown {
+  const frr = (doc as { frr?: { rawConfig?: unknown } } | null)?.frr;
+  if (frr && typeof frr.rawConfig === 'string') frr.rawConfig = redactFrrText(frr.rawConfig);
   const u = (doc as { underlay?: { neighbors?: unknown } } | null)?.underlay;
   if (!u || !Array.isArray(u.neighbors)) return doc;
   for (const n of u.neighbors as Array<Record<string, unknown> | null>) if (n && typeof n === 'object' && 'password' in n) n.password = REDACTED;
