@@ -48,8 +48,18 @@ export function formatIssueWithSource(issue: ConfigIssue, source: string | Sourc
   const head = formatIssue(issue);
   const shown = (typeof source === 'string' ? sourceText(source) : source).line(issue.line);
   if (shown === undefined || issue.line < 1) return head;
-  const caret = `${' '.repeat(Math.max(0, issue.col - 1))}^`;
-  return `${head}\n  ${shown}\n  ${caret}`;
+  const { text, col } = clip(shown, issue.col);
+  return `${head}\n  ${text}\n  ${' '.repeat(Math.max(0, col - 1))}^`;
+}
+
+/** A line longer than a terminal's is shown as the part around the column (a hostile file may be one 4 MiB line). */
+function clip(line: string, col: number): { text: string; col: number } {
+  const WIDTH = 160;
+  if (line.length <= WIDTH) return { text: line, col };
+  const from = Math.max(0, Math.min(col - 1 - WIDTH / 2, line.length - WIDTH));
+  const head = from > 0 ? '...' : '';
+  const tail = from + WIDTH < line.length ? '...' : '';
+  return { text: `${head}${line.slice(from, from + WIDTH)}${tail}`, col: col - from + head.length };
 }
 
 export { maskSecretLine };

@@ -76,3 +76,13 @@ test('source lines never show a password, whatever its YAML form', () => {
   expect(sourceText('  passwordFile: /etc/x\n').line(1)).toBe('  passwordFile: /etc/x');
   expect(maskSecretLine('    - password: !!str &a s3cret')).toBe('    - password: !!str &a <redacted>');
 });
+
+test('a very long source line is shown around the column, the caret still under it', () => {
+  const line = `node: ${'['.repeat(5000)}x${']'.repeat(5000)}`;
+  const out = formatIssueWithSource(issue({ line: 1, col: 5007, path: '', message: 'YAML: bad' }), `${line}\n`).split('\n');
+  expect(out[1]!.length).toBeLessThan(200);
+  expect(out[1]![out[2]!.indexOf('^')]).toBe('x');
+  const short = formatIssueWithSource(issue({ line: 1, col: 3, path: '', message: 'YAML: bad' }), `${line}\n`).split('\n');
+  expect(short[1]!.startsWith('  node: [[')).toBe(true);
+  expect(short[1]![short[2]!.indexOf('^')]).toBe('d');
+});
