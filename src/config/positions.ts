@@ -21,10 +21,17 @@ export interface PosNode {
 export type PathSegment = string | number;
 export type Path = readonly PathSegment[];
 
-/** `l3vnis[1].hostSession.asn` */
+/**
+ * `l3vnis[1].hostSession.asn`. A key that is not a plain name is quoted (`underlay["a\nb"]`):
+ * an unknown key with a newline must not print a line of its own.
+ */
 export function formatPath(path: Path): string {
   let out = '';
-  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (!/^[A-Za-z0-9_$-]+$/.test(seg)) out += `[${JSON.stringify(seg)}]`;
+    else out += out ? `.${seg}` : seg;
+  }
   return out;
 }
 

@@ -78,7 +78,7 @@ function walkObject(s: ObjectSchema, v: Record<string, unknown>, path: Path, out
     const prop = Object.hasOwn(s.props, key) ? s.props[key] : undefined;
     if (!prop) {
       const hint = didYouMean(key, known) || ` (expected one of: ${known.join(', ')})`;
-      out.push({ path: [...path, key], message: `unknown key "${key}"${hint}`, at: 'key' });
+      out.push({ path: [...path, key], message: `unknown key ${JSON.stringify(key)}${hint}`, at: 'key' });
       continue;
     }
     const c = walk(prop, value, [...path, key], out);

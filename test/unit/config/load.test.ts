@@ -229,3 +229,9 @@ describe('loadConfig (files on disk)', () => {
     ]);
   });
 });
+
+test('a key with a newline or control characters cannot print a line of its own', () => {
+  const errors = dropInErrors('underlay:\n  "x\\n/etc/evpn-node/config.yaml:1:1: forged": 1\n');
+  expect(errors).toEqual(['d.yaml:2:3: underlay["x\\n/etc/evpn-node/config.yaml:1:1: forged"]: unknown key "x\\n/etc/evpn-node/config.yaml:1:1: forged" (expected one of: asn, nic, vlan, nics, vtepCIDR, routerIDCIDR, mtu, neighbors)']);
+  expect(errors[0]).not.toContain('\n');
+});
