@@ -8,6 +8,10 @@
 // within WatchdogSec → the unit is restarted); the hung process is killed with its children
 // after --command-timeout, the error names it and the time; the next pass repairs the node and
 // the pings come back.
+//
+// Not here: systemd acting on the silence (WatchdogSignal to conmon, Restart=on-failure). The
+// development host has no systemd as PID 1, so neither this file nor a transient systemd-run
+// unit can show it; that needs a lab scenario (the guest runs systemd 257).
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { execa } from 'execa';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
