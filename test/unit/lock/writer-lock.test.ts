@@ -48,6 +48,11 @@ describe('process liveness', () => {
     const parent = spawn('sh', ['-c', 'sleep 300 & echo $!; exec sleep 301'], { stdio: ['ignore', 'pipe', 'ignore'] });
     kids.push(parent);
     const pid = Number(await new Promise<string>((r) => parent.stdout.once('data', (d: Buffer) => r(d.toString().trim()))));
+    // Kill only once sh has exec'd into `sleep 301`: sh itself would reap a child that died
+    // before (seen under load: no zombie left to look at).
+    const execd = () => readFile(`/proc/${parent.pid}/cmdline`, 'utf8').then((c) => c.includes('301'), () => false);
+    for (let i = 0; i < 100 && !(await execd()); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await execd()).toBe(true);
     expect(processAlive(pid)).toBe(true);
     process.kill(pid, 'SIGKILL');
     for (let i = 0; i < 50 && procInfo(pid)?.state !== 'Z'; i++) await new Promise((r) => setTimeout(r, 100));
