@@ -5,7 +5,7 @@
 // idle daemon held ~25 MB of RSS it never used again. So: a 1 MB semi-space (a few more
 // scavenges per converge), and one full collection after each pass that observed the kernel.
 // Both are set at start; V8 reads the limit when the young generation grows, so it applies from
-// then on (measured: README, Performance).
+// then on (measured: test/bench/README.md).
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
