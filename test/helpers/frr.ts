@@ -48,7 +48,10 @@ export async function startFrr(ns: string, frrConf = ''): Promise<FrrInstance> {
   await writeFile(`${confDir}/frr.conf`, frrConf);
   await chmod(`${confDir}/frr.conf`, 0o600);
   await execa('chown', ['frr:frr', runDir, confDir]);
-  await execa('ip', ['netns', 'exec', ns, `${FRR_BIN}/watchfrr`, '-N', ns, '-d', ...DAEMONS]);
+  // FRR 10's daemons keep the stdout/stderr they were started with (8.4's point them at
+  // /dev/null): on execa's pipes the call would wait for them to close, i.e. until FRR stops
+  // (seen in the lab VM, FRR 10.3). Their start-up errors go to syslog/the journal as well.
+  await execa('ip', ['netns', 'exec', ns, `${FRR_BIN}/watchfrr`, '-N', ns, '-d', ...DAEMONS], { stdio: 'ignore' });
   const inst: FrrInstance = {
     ns,
     confDir,
@@ -66,7 +69,8 @@ export async function startFrr(ns: string, frrConf = ''): Promise<FrrInstance> {
 /** Kill watchfrr and the daemons of pathspace `ns` (they are daemonised: go by pidfiles). */
 export async function stopFrrByName(ns: string): Promise<void> {
   const runDir = `/var/run/frr/${ns}`;
-  for (const d of ['watchfrr', ...DAEMONS]) {
+  // mgmtd: FRR 10 starts it on its own (8.4 has none).
+  for (const d of ['watchfrr', ...DAEMONS, 'mgmtd']) {
     const pidFile = `${runDir}/${d}.pid`;
     if (!existsSync(pidFile)) continue;
     const pid = Number((await readFile(pidFile, 'utf8')).trim());
@@ -102,8 +106,11 @@ export async function kernelSupports(kind: 'vrf' | 'vlan'): Promise<boolean> {
   const ns = `probe-${kind}-${process.pid}`;
   await netnsAdd(ns);
   try {
-    const args = kind === 'vrf' ? ['link', 'add', 'p0', 'type', 'vrf', 'table', '10'] : ['link', 'add', 'link', 'lo', 'name', 'p0', 'type', 'vlan', 'id', '10'];
-    return (await execa('ip', ['-n', ns, ...args], { reject: false })).exitCode === 0;
+    if (kind === 'vrf') return (await execa('ip', ['-n', ns, 'link', 'add', 'p0', 'type', 'vrf', 'table', '10'], { reject: false })).exitCode === 0;
+    // A VLAN needs an Ethernet parent: on lo the kernel refuses it even with 8021q loaded
+    // ("VLANs not supported on lo"), which made the lab VM's kernel look VLAN-less.
+    await execa('ip', ['-n', ns, 'link', 'add', 'p1', 'type', 'veth', 'peer', 'name', 'p2']);
+    return (await execa('ip', ['-n', ns, 'link', 'add', 'link', 'p1', 'name', 'p0', 'type', 'vlan', 'id', '10'], { reject: false })).exitCode === 0;
   } finally {
     await netnsDel(ns);
   }
