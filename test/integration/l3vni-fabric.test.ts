@@ -6,6 +6,7 @@
 // (test/lab/fleet.sh).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { execa } from 'execa';
+import { writeFile } from 'node:fs/promises';
 import { buildCli } from '../helpers/fabric.js';
 import { haveFrr, kernelSupports, netnsAdd, startFrr, waitFor, type FrrInstance } from '../helpers/frr.js';
 import { cableUp, fabricDown, forwarding, leafConf, nodeUp, type RackNode } from '../helpers/rack.js';
@@ -49,7 +50,7 @@ describe.skipIf(!vrf)('type-5 between two nodes of one ASN in VRF red', () => {
     await forwarding(`${P}-leaf`);
     leaf = await startFrr(`${P}-leaf`, leafConf(64512, '10.0.1.1', ['swp1', 'swp2'], [], false));
     for (const n of [1, 2]) nodes.push(await nodeUp(P, n));
-    for (const x of nodes) await execa('cp', ['/dev/stdin', `${x.configDir}/config.yaml`], { input: FLEET });
+    for (const x of nodes) await writeFile(`${x.configDir}/config.yaml`, FLEET);
   }, 180_000);
   afterAll(async () => {
     await fabricDown(P, names, 2, nodes);
