@@ -56,29 +56,29 @@ export interface Rack {
 
 const sh = (ns: string, ...args: string[]) => execa('ip', ['-n', ns, ...args]);
 
+/** The BFD profile `fast` (100 ms x 3) of the leaves and the spine. */
+const BFD_PROFILE = ['bfd', ' profile fast', `  receive-interval ${BFD.intervalMs}`, `  transmit-interval ${BFD.intervalMs}`, `  detect-multiplier ${BFD.multiplier}`, ' exit', 'exit'];
+
+/** An unnumbered eBGP neighbor, with BFD (profile `fast`) when `bfd`. */
+const unnumbered = (p: string, bfd: boolean): string[] => [` neighbor ${p} interface remote-as external`, ...(bfd ? [` neighbor ${p} bfd`, ` neighbor ${p} bfd profile fast`] : [])];
+
 /**
- * A leaf: a plain IP/EVPN router (no VTEP of its own), unnumbered eBGP on every port, BFD
- * (profile `fast`) toward the nodes when `bfd`, multipath over its uplinks.
+ * A leaf: a plain IP/EVPN router (no VTEP of its own), unnumbered eBGP on every port and uplink,
+ * BFD (profile `fast`) on all of them when `bfd`, multipath over its uplinks. BFD on the uplinks
+ * too: a leaf whose FRR crashed sends no Cease, and without BFD the spine would keep the dead
+ * session for the hold time (180 s) and refuse the restarted leaf until then.
  */
 export function leafConf(asn: number, id: string, ports: string[], uplinks: string[] = ['swp9'], bfd = true): string {
-  const nb = (p: string, withBfd: boolean) => [` neighbor ${p} interface remote-as external`, ...(withBfd ? [` neighbor ${p} bfd`, ` neighbor ${p} bfd profile fast`] : [])];
   const act = (p: string) => `  neighbor ${p} activate`;
   return [
     'frr defaults traditional',
-    'bfd',
-    ' profile fast',
-    `  receive-interval ${BFD.intervalMs}`,
-    `  transmit-interval ${BFD.intervalMs}`,
-    `  detect-multiplier ${BFD.multiplier}`,
-    ' exit',
-    'exit',
+    ...BFD_PROFILE,
     `router bgp ${asn}`,
     ` bgp router-id ${id}`,
     ' no bgp ebgp-requires-policy',
     ' no bgp default ipv4-unicast',
     ' bgp bestpath as-path multipath-relax',
-    ...ports.flatMap((p) => nb(p, bfd)),
-    ...uplinks.flatMap((p) => nb(p, false)),
+    ...[...ports, ...uplinks].flatMap((p) => unnumbered(p, bfd)),
     ' address-family ipv4 unicast',
     ...[...ports, ...uplinks].map(act),
     ' exit-address-family',
@@ -92,13 +92,14 @@ export function leafConf(asn: number, id: string, ports: string[], uplinks: stri
 
 const SPINE_CONF = [
   'frr defaults traditional',
+  ...BFD_PROFILE,
   'router bgp 65000',
   ' bgp router-id 10.0.2.1',
   ' no bgp ebgp-requires-policy',
   ' no bgp default ipv4-unicast',
   ' bgp bestpath as-path multipath-relax',
-  ' neighbor swp1 interface remote-as external',
-  ' neighbor swp2 interface remote-as external',
+  ...unnumbered('swp1', true),
+  ...unnumbered('swp2', true),
   ' address-family ipv4 unicast',
   '  network 100.64.0.100/32',
   '  neighbor swp1 activate',
