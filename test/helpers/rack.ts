@@ -240,11 +240,11 @@ export async function fabricDown(prefix: string, names: string[], nodeCount: num
   await execa('rm', ['-rf', ...Array.from({ length: nodeCount }, (_, i) => `/run/evpn-node-${prefix}-${i + 1}`), ...names.map((ns) => `/etc/frr/${ns}`)]);
 }
 
-/** Per-interface TX packet counters of a netns (which way did the traffic go). */
-export async function txPackets(ns: string): Promise<Record<string, number>> {
+/** Per-interface packet counters of a netns, sent and received (which way did the traffic go). */
+export async function packetCounts(ns: string): Promise<Record<string, { tx: number; rx: number }>> {
   const { stdout } = await execa('ip', ['-n', ns, '-j', '-s', 'link', 'show']);
-  const links = JSON.parse(stdout) as Array<{ ifname: string; stats64?: { tx?: { packets?: number } } }>;
-  return Object.fromEntries(links.map((l) => [l.ifname, l.stats64?.tx?.packets ?? 0]));
+  const links = JSON.parse(stdout) as Array<{ ifname: string; stats64?: { tx?: { packets?: number }; rx?: { packets?: number } } }>;
+  return Object.fromEntries(links.map((l) => [l.ifname, { tx: l.stats64?.tx?.packets ?? 0, rx: l.stats64?.rx?.packets ?? 0 }]));
 }
 
 export interface PingRun {
