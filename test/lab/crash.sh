@@ -30,8 +30,11 @@ start_frr() {
   cp "$LAB_PRODUCT/templates/daemons" "$LAB_PRODUCT/templates/vtysh.conf" "/etc/frr/$R/"
   [[ -f /etc/frr/$R/frr.conf ]] || : >"/etc/frr/$R/frr.conf"
   chown -R frr:frr "/etc/frr/$R" "/var/run/frr/$R"
-  ip netns exec "$R" "$FRR/watchfrr" -N "$R" -d zebra bgpd staticd bfdd </dev/null &&
-    wait_until 90 bash -c "vtysh -N $R -c 'show daemons' | grep -q bgpd"
+  # Not on our stdout: `check` reads it to EOF, and the daemons watchfrr starts would hold it
+  # open for as long as they live (the scenario hung here on FRR 10.3).
+  timeout 120 ip netns exec "$R" "$FRR/watchfrr" -N "$R" -d zebra bgpd staticd bfdd \
+    </dev/null >>"/var/log/$R-watchfrr.log" 2>&1 &&
+    wait_until 90 bash -c "timeout 10 vtysh -N $R -c 'show daemons' | grep -q bgpd"
 }
 
 stop_frr() {
