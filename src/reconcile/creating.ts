@@ -3,12 +3,10 @@
 // them ours. A run killed in between leaves it, and the next plan adopts the unmarked ones
 // (kernel/adopt.ts). In the run dir: links do not survive a reboot either.
 
-import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { RuntimeConfig } from '../config/types.js';
 import { readIfExists, writeFileAtomic } from '../io/atomic-file.js';
-
-export const creatingPath = (rt: RuntimeConfig): string => join(rt.runDir, 'creating.json');
+import { creatingPath } from './state-files.js';
 
 export async function readCreating(rt: RuntimeConfig): Promise<Set<string>> {
   const text = await readIfExists(creatingPath(rt));

@@ -3,19 +3,11 @@
 // mode 0600 BEFORE the NIC leaves the host, removed once teardown has given it back. In the
 // state dir, not the run dir: a NIC handed back bare after a reboot must find it too.
 
-import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { RuntimeConfig } from '../config/types.js';
 import { readIfExists, writeFileAtomic } from '../io/atomic-file.js';
 import { parseSnapshot, type NicSnapshot } from '../kernel/nic-snapshot.js';
-
-/** A Linux interface name, and so a safe file name (teardown may read a NIC name from a config that does not validate). */
-const safeName = (nic: string): boolean => /^[A-Za-z0-9._-]{1,15}$/.test(nic) && nic !== '.' && nic !== '..';
-
-export function nicSnapshotPath(rt: RuntimeConfig, nic: string): string {
-  if (!safeName(nic)) throw new Error(`not an interface name: ${JSON.stringify(nic)}`);
-  return join(rt.stateDir, 'underlay', `${nic}.json`);
-}
+import { nicSnapshotPath, safeNicName as safeName } from './state-files.js';
 
 /** The snapshots on disk of these NICs (a missing or unreadable one is left out). */
 export async function readNicSnapshots(rt: RuntimeConfig, nics: string[]): Promise<Map<string, NicSnapshot>> {

@@ -1,7 +1,14 @@
-// The small files evpn-node leaves for operators and other units: last-good.yaml (the config
-// that last applied), status.json (last reconcile result), kubelet.env (NODE_IP for kubelet),
-// torn-down (a teardown done while the daemon runs: it stands aside until `apply`),
-// frr-reload-pending (frr.conf may say something FRR does not run yet).
+// The node's state files, all named here (one place to look for what evpn-node leaves on a
+// node), and the small ones read and written here too: last-good.yaml (the config that last
+// applied), status.json (last reconcile result), kubelet.env (NODE_IP for kubelet), torn-down
+// (a teardown done while the daemon runs: it stands aside until `apply`), frr-reload-pending
+// (frr.conf may say something FRR does not run yet). The others have a module of their own,
+// which takes its path from here: try.json (try-file.ts), lock (writer-lock.ts), creating.json
+// (creating.ts), underlay/<nic>.json (nic-snapshots.ts).
+//
+// One writer per file: status.json is written by whoever owns the node's record at the time —
+// the daemon (daemon/publish.ts) while it runs, else the one-shot apply or try
+// (reconcile/one-shot.ts); converge() itself only returns its report.
 
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
@@ -13,6 +20,18 @@ export const statusPath = (rt: RuntimeConfig): string => join(rt.runDir, 'status
 export const kubeletEnvPath = (rt: RuntimeConfig): string => join(rt.runDir, 'kubelet.env');
 export const tornDownPath = (rt: RuntimeConfig): string => join(rt.runDir, 'torn-down');
 export const reloadPendingPath = (rt: RuntimeConfig): string => join(rt.runDir, 'frr-reload-pending');
+export const tryFilePath = (rt: RuntimeConfig): string => join(rt.runDir, 'try.json');
+export const writerLockPath = (rt: RuntimeConfig): string => join(rt.runDir, 'lock');
+export const creatingPath = (rt: RuntimeConfig): string => join(rt.runDir, 'creating.json');
+
+/** A Linux interface name, and so a safe file name (teardown may read a NIC name from a config that does not validate). */
+export const safeNicName = (nic: string): boolean => /^[A-Za-z0-9._-]{1,15}$/.test(nic) && nic !== '.' && nic !== '..';
+
+/** In the state dir, not the run dir: a NIC handed back bare after a reboot must find it too. */
+export function nicSnapshotPath(rt: RuntimeConfig, nic: string): string {
+  if (!safeNicName(nic)) throw new Error(`not an interface name: ${JSON.stringify(nic)}`);
+  return join(rt.stateDir, 'underlay', `${nic}.json`);
+}
 
 /**
  * Set (and synced) before frr.conf changes, cleared once FRR is known to run the file: a

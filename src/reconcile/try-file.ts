@@ -10,11 +10,12 @@
 // the next command that takes the writer lock kills it and rolls back (see writer-lock.ts).
 
 import { link, mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { RuntimeConfig } from '../config/types.js';
 import { readIfExists, writeFileAtomic } from '../io/atomic-file.js';
 import { processAlive } from '../io/process-alive.js';
+import { tryFilePath } from './state-files.js';
 
 /** applying the candidate, waiting for the decision, then confirming or rolling back. */
 export type TryPhase = 'applying' | 'waiting' | 'confirming' | 'rolling-back';
@@ -46,8 +47,6 @@ export const PHASE_LIMIT_MS = 10 * 60_000;
 export class TryBusyError extends Error {
   override name = 'TryBusyError';
 }
-
-export const tryFilePath = (rt: RuntimeConfig): string => join(rt.runDir, 'try.json');
 
 /**
  * Pure: what a try.json text says, given a liveness test for pids and, to judge the deadline,
@@ -97,8 +96,8 @@ export async function readTryFile(rt: RuntimeConfig, alive: (pid: number) => boo
 /** Create try.json for us; TryBusyError when another live try holds it (a stale one is replaced). */
 export async function claimTryFile(rt: RuntimeConfig, file: TryFile): Promise<void> {
   const path = tryFilePath(rt);
-  await mkdir(rt.runDir, { recursive: true, mode: 0o755 });
-  const tmp = join(rt.runDir, `.try.json.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  const tmp = join(dirname(path), `.try.json.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   await writeFile(tmp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o644 });
   try {
     for (let attempt = 0; ; attempt++) {

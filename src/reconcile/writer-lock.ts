@@ -8,14 +8,12 @@
 // what the taker does next (converge the files on disk, tear down, or a new try) replaces its
 // candidate. A try.json whose process died undecided is removed the same way.
 
-import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import type { RuntimeConfig } from '../config/types.js';
 import { describeHolder, tryLock, type HeldLock, type LockHolder } from '../io/lock-file.js';
 import { processAlive } from '../io/process-alive.js';
 import { readTryFile, removeTryFile, type TryFile } from './try-file.js';
-
-export const writerLockPath = (rt: RuntimeConfig): string => join(rt.runDir, 'lock');
+import { writerLockPath } from './state-files.js';
 
 export type WriterCommand = 'run' | 'apply' | 'teardown' | 'try';
 

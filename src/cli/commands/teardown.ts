@@ -7,8 +7,8 @@
 // running daemon, the daemon is told to stand aside first (torn-down mark + SIGHUP) and stays
 // aside until `evpn-node apply`.
 import { teardownNode, teardownTarget } from '../../reconcile/teardown.js';
-import { markTornDown } from '../../reconcile/state-files.js';
-import { busyMessage, takeWriterLock, writerLockPath, type Writer } from '../../reconcile/writer-lock.js';
+import { markTornDown, writerLockPath } from '../../reconcile/state-files.js';
+import { busyMessage, takeWriterLock, type Writer } from '../../reconcile/writer-lock.js';
 import { lockHolder } from '../../io/lock-file.js';
 import type { RuntimeConfig } from '../../config/types.js';
 import { daemonStandsAside } from '../../status/daemon-ask.js';

@@ -11,8 +11,8 @@ import type { RuntimeConfig } from '../../../src/config/types.js';
 import { createLogger } from '../../../src/log.js';
 import { describeHolder, parseHolder, tryLock } from '../../../src/io/lock-file.js';
 import { parseProcStat, procInfo, processAlive } from '../../../src/io/process-alive.js';
-import { busyMessage, takeWriterLock, writerLockPath } from '../../../src/reconcile/writer-lock.js';
-import { tryFilePath } from '../../../src/reconcile/try-file.js';
+import { busyMessage, takeWriterLock } from '../../../src/reconcile/writer-lock.js';
+import { tryFilePath, writerLockPath } from '../../../src/reconcile/state-files.js';
 
 const log = createLogger({ level: 'silent' });
 const DEAD = 4_194_304 + 7;

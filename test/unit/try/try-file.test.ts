@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RUNTIME } from '../../../src/config/defaults.js';
 import type { RuntimeConfig } from '../../../src/config/types.js';
-import { claimTryFile, DEADLINE_GRACE_MS, parseTryFile, PHASE_LIMIT_MS, readTryFile, releaseTryFile, TryBusyError, tryFilePath } from '../../../src/reconcile/try-file.js';
+import { claimTryFile, DEADLINE_GRACE_MS, parseTryFile, PHASE_LIMIT_MS, readTryFile, releaseTryFile, TryBusyError } from '../../../src/reconcile/try-file.js';
+import { tryFilePath } from '../../../src/reconcile/state-files.js';
 
 let rt: RuntimeConfig;
 beforeEach(async () => {
