@@ -20,7 +20,7 @@ import { redactFrrText, secretsIn } from '../frr/redact.js';
 import { ensureFrrRunsL3Vnis } from './frr-l3vni.js';
 import { rm } from 'node:fs/promises';
 import { ensureFrrSupportFiles, frrConfPath, readFrrConf, writeFrrConf } from './frr-files.js';
-import { clearReloadPending, markReloadPending, reloadPending, saveLastGood, syncKubeletEnv, writeStatus, type ReconcileStatus } from './state-files.js';
+import { clearReloadPending, markReloadPending, reloadPending, saveLastGood, syncKubeletEnv, type ReconcileStatus } from './state-files.js';
 import type { CrashPoints } from '../model/crash-points.js';
 import { readNicSnapshots, writeNicSnapshot } from './nic-snapshots.js';
 import { clearCreating, readCreating, writeCreating } from './creating.js';
@@ -92,27 +92,12 @@ export async function planNode(inputs: NodeInputs, opts: { runner?: Runner } = {
   return { netns, observed, plan };
 }
 
-/** Converge once; status.json records the outcome either way. */
+/**
+ * Converge once and return the report (or throw). It writes no status: the record of the
+ * outcome is its caller's (the daemon's status.json, or one-shot.ts for apply and try).
+ */
 export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<ConvergeReport> {
   const start = performance.now();
-  try {
-    return await convergeSteps(inputs, deps, start);
-  } catch (e) {
-    await writeStatus(inputs.config.runtime, {
-      at: new Date().toISOString(),
-      ok: false,
-      durationMs: since(start),
-      kernelOps: 0,
-      frrReloaded: false,
-      conflicts: [],
-      error: (e as Error).message,
-      configFiles: inputs.files,
-    }).catch(() => undefined);
-    throw e;
-  }
-}
-
-async function convergeSteps(inputs: NodeInputs, deps: ConvergeDeps, start: number): Promise<ConvergeReport> {
   const { log } = deps;
   const rt = inputs.config.runtime;
   const timings: PhaseTimings = { observeMs: 0, planMs: 0, kernelMs: 0, frrMs: 0, verifyMs: 0 };
@@ -188,7 +173,6 @@ async function convergeSteps(inputs: NodeInputs, deps: ConvergeDeps, start: numb
     timings,
   };
   if (report.ok && deps.saveLastGood !== false) await saveLastGood(rt, inputs.mergedYaml);
-  await writeStatus(rt, statusOf(report, inputs.files));
   log.info({ kernelOps: report.kernelOps, frrReloaded: report.reloaded, conflicts: report.conflicts.length, durationMs: report.durationMs, ...timings }, report.ok ? 'converged' : 'converged except for conflicts');
   return report;
 }
@@ -284,6 +268,11 @@ async function frrRunsOtherThanFile(client: ReloaderClient, log: Logger): Promis
   const lines = [...d.delete.map((l) => `- ${l}`), ...d.add.map((l) => `+ ${l}`)];
   log.warn({ lines: lines.slice(0, 20), count: lines.length }, 'FRR runs something other than frr.conf: pushing the file again');
   return true;
+}
+
+/** The status.json record of a converge that failed (threw) after `durationMs`. */
+export function failedStatusOf(message: string, durationMs: number, configFiles: string[]): ReconcileStatus {
+  return { at: new Date().toISOString(), ok: false, durationMs, kernelOps: 0, frrReloaded: false, conflicts: [], error: message, configFiles };
 }
 
 /** The status.json record of a finished converge (the daemon adds its own fields to it). */

@@ -21,6 +21,7 @@ import type { Logger } from '../log.js';
 import type { RuntimeConfig } from '../config/types.js';
 import { loadInputs, type NodeInputs } from '../reconcile/inputs.js';
 import { converge } from '../reconcile/converge.js';
+import { convergeRecorded } from '../reconcile/one-shot.js';
 import { lastGoodPath, saveLastGood } from '../reconcile/state-files.js';
 import { readIfExists, writeFileAtomic } from '../io/atomic-file.js';
 import { readConfigView } from '../status/config-view.js';
@@ -140,12 +141,14 @@ async function tryWith(writer: Writer, c: TryContext): Promise<TryResult> {
     wake?.();
   };
   const stop = deps.listen(emit);
+  // status.json is the daemon's while one runs (it shows try-in-progress); without one, ours.
+  const convergeOnce = daemon === undefined ? convergeRecorded : converge;
   try {
     if (daemon !== undefined) await daemonStandsAside(rt, deps, daemon);
     // 3. Apply the candidate; last-good.yaml stays the config to roll back to.
     let outcome: TryOutcome | undefined;
     try {
-      const r = await converge(candidate, { log: deps.log, saveLastGood: false });
+      const r = await convergeOnce(candidate, { log: deps.log, saveLastGood: false });
       if (r.conflicts.length) throw new Error(`objects evpn-node does not own stand in the way:\n${r.conflicts.map((c) => `  ${c}`).join('\n')}`);
       deps.say(`Applied ${candidatePath}: ${r.kernelOps} kernel change(s)${r.reloaded ? ', FRR reloaded' : ''} in ${r.durationMs} ms.`);
     } catch (e) {
@@ -169,7 +172,7 @@ async function tryWith(writer: Writer, c: TryContext): Promise<TryResult> {
     // 4. Roll back: the config before the try, through the same converge.
     deps.say(`Rolling back to ${lastGood}: ${outcome.why}`);
     try {
-      await converge(previous, { log: deps.log });
+      await convergeOnce(previous, { log: deps.log });
       return { outcome: 'rolled-back', why: outcome.why, inPlace };
     } catch (e) {
       return { outcome: 'rolled-back', why: outcome.why, rollbackError: (e as Error).message, inPlace };

@@ -165,8 +165,8 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
     // The refused candidate's new links (created down before FRR said no) are taken back.
     await waitOurs(ONE, 'the refused VNI rolled back');
     expect(await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8')).toBe(frrConf);
-    // converge() writes status.json at the end of the roll-back pass and the daemon adds its own
-    // fields a moment later: wait for the daemon's record, then check it.
+    // The daemon writes status.json at the end of the roll-back pass, a moment after the log
+    // line: wait for that record, then check it.
     await waitFor(async () => /FRR refused/.test((await status()).configOnDisk?.error ?? ''), 10_000, 'status.json names the refusal');
     const s = await status();
     expect(s.configOnDisk?.error).toMatch(/FRR refused/);

@@ -2,7 +2,7 @@
 // writer lock while it runs; with the daemon running, goes through it (the daemon converges,
 // we report); another one-shot writer or a try in progress: refused unless --force.
 import { loadInputs } from '../../reconcile/inputs.js';
-import { converge } from '../../reconcile/converge.js';
+import { convergeRecorded } from '../../reconcile/one-shot.js';
 import { clearTornDown } from '../../reconcile/state-files.js';
 import { busyMessage, takeWriterLock } from '../../reconcile/writer-lock.js';
 import { convergeThroughDaemon } from '../../status/daemon-ask.js';
@@ -25,7 +25,7 @@ export async function runApply(ctx: CliContext, opts: ApplyOptions = { force: fa
   }
   try {
     await clearTornDown(rt);
-    const r = await converge(inputs, { log: ctx.log, ...(ctx.crash ? { crash: ctx.crash } : {}) });
+    const r = await convergeRecorded(inputs, { log: ctx.log, ...(ctx.crash ? { crash: ctx.crash } : {}) });
     if (ctx.json) ctx.out(JSON.stringify(r, null, 2));
     if (r.conflicts.length) {
       throw new RuntimeFailure(`applied, but ${r.conflicts.length} object(s) evpn-node does not own stand in the way:\n${r.conflicts.map((c) => `  ${c}`).join('\n')}`);
