@@ -17,13 +17,17 @@
 // `apply` goes through it (SIGHUP, then waits for a pass that started after its request),
 // `teardown` refuses unless --force, which leaves <runDir>/torn-down so no later pass builds it
 // back. A try's deadline is enforced here too: a try alive past it without deciding is killed.
+//
+// This file is the loop: watchers, timers, signals, and the steps of a pass. What a pass does
+// next is decide.ts's (pure); the configs in force, candidate and last-good are
+// config-in-force.ts's; READY=1 is readiness-gate.ts's; status.json, STATUS= and the metrics
+// are publish.ts's.
 
 import type { Logger } from '../log.js';
 import type { RuntimeConfig } from '../config/types.js';
-import { formatIssue } from '../config/errors.js';
 import type { Notifier } from '../systemd/notify.js';
-import { converge, planNode, statusOf, ConvergeError, type ConvergeReport } from '../reconcile/converge.js';
-import { writeStatus, type ReconcileStatus } from '../reconcile/state-files.js';
+import { converge, failedStatusOf, planNode, statusOf, ConvergeError, type ConvergeReport } from '../reconcile/converge.js';
+import type { ReconcileStatus } from '../reconcile/state-files.js';
 import { readFrrConf } from '../reconcile/frr-files.js';
 import { resolveRouterNetns, NetnsError, type RouterNetns } from '../netns/resolve.js';
 import { ReloaderClient, ReloaderError, ReloaderUnavailableError } from '../frr/reload-client.js';
@@ -36,16 +40,18 @@ import { busyMessage, takeWriterLock } from '../reconcile/writer-lock.js';
 import type { HeldLock } from '../io/lock-file.js';
 import { clearTornDown, readTornDown, reloadPending } from '../reconcile/state-files.js';
 import type { CrashPoints } from '../model/crash-points.js';
-import { checkUnderlay } from './readiness.js';
-import { missingNics, statusText, type DaemonState } from './state.js';
+import { missingNics, type DaemonState } from './state.js';
 import { NetlinkMonitor } from './netlink-monitor.js';
 import { Heartbeat } from './heartbeat.js';
 import { processRunner, type Runner } from '../kernel/runner.js';
 import { releaseDumps, smallYoungGeneration } from './heap.js';
-import { lenientRuntime, passwordFiles, readDiskConfig, readLastGoodConfig, type DiskRead, type LoadedConfig } from './config-source.js';
-import type { MetricsExporter, MetricsFacts } from '../metrics/exporter.js';
+import { lenientRuntime, passwordFiles, type LoadedConfig } from './config-source.js';
+import { ConfigInForce } from './config-in-force.js';
+import { decide, frrSeen, settleConverge, settleFailure, type FailureKind, type FrrSeen, type PassFacts, type Reason } from './decide.js';
+import { ReadinessGate } from './readiness-gate.js';
+import { publish, statusLine, type DaemonView, type LastConverge } from './publish.js';
+import type { MetricsExporter } from '../metrics/exporter.js';
 import { driftKinds } from '../metrics/drift-kinds.js';
-import { expectedVnis } from '../metrics/frr-state.js';
 
 export interface DaemonOptions {
   configPath: string;
@@ -82,13 +88,12 @@ export interface DaemonOptions {
   commandTimeoutMs?: number;
 }
 
-/** Why a pass runs. Only drift and pidfile alone allow the cheap path. */
-type Reason = 'boot' | 'config' | 'sighup' | 'pidfile' | 'drift' | 'retry' | 'rollback' | 'try-ended';
-
-type LastConverge = Pick<ReconcileStatus, 'at' | 'ok' | 'durationMs' | 'kernelOps' | 'frrReloaded' | 'conflicts' | 'error' | 'configFiles'>;
-
 /** How long the daemon may keep an overdue try's kill waiting (it is killed with SIGKILL). */
 const KILL_WAIT_MS = 5000;
+
+/** How a converge failed, for settleFailure (decide.ts). */
+const failureKind = (e: unknown): FailureKind =>
+  e instanceof NetnsError || e instanceof ReloaderUnavailableError ? 'frr-unavailable' : e instanceof ConvergeError && e.message.startsWith('FRR refused') ? 'frr-refused' : 'other';
 
 export class Daemon {
   private readonly log: Logger;
@@ -99,24 +104,13 @@ export class Daemon {
   private state: DaemonState = 'starting';
   private detail: string | undefined;
   private rt: RuntimeConfig | undefined;
-  /** The config the kernel and FRR run now. */
-  private inForce: LoadedConfig | undefined;
-  /** A config read from disk that has not converged yet. */
-  private candidate: LoadedConfig | undefined;
-  private disk: ReconcileStatus['configOnDisk'];
-  private diskProblem: string | undefined;
-  /** node.indexFrom of the config on disk cannot be resolved on this node yet: why. */
-  private identityProblem: string | undefined;
+  /** The config in force, the candidate, and what the files on disk say. */
+  private readonly configs: ConfigInForce;
   private lastError: ReconcileStatus['lastError'];
   private last: LastConverge | undefined;
   private frr: Pick<RouterNetns, 'pid' | 'inode' | 'name'> | undefined;
   private convergedOnce = false;
-  private ready = false;
-  /** The readiness loop has seen an underlay session Established (during or after the first converge). */
-  private underlayUpSeen = false;
-  /** Ends the readiness loop's wait at once: a converge just finished. */
-  private wakeReadiness: (() => void) | undefined;
-  private underlayTimeoutLogged = false;
+  private readonly gate: ReadinessGate;
   private tryPid: number | undefined;
   private tryPollPending = false;
   private lock: HeldLock | undefined;
@@ -153,6 +147,23 @@ export class Daemon {
 
   constructor(private readonly opts: DaemonOptions) {
     this.log = opts.log;
+    this.configs = new ConfigInForce(opts.configPath, opts.log);
+    this.gate = new ReadinessGate({
+      log: opts.log,
+      startedAt: this.startedAt,
+      ...(opts.readinessPollMs !== undefined ? { pollMs: opts.readinessPollMs } : {}),
+      stopping: () => this.stopping,
+      inForce: () => this.configs.inForce,
+      candidate: () => this.configs.candidate,
+      convergedOnce: () => this.convergedOnce,
+      opened: async () => {
+        await this.opts.notifier.ready(statusLine(this.view(), Date.now()));
+        await this.publish();
+      },
+      waiting: () => this.publish(),
+      noteError: (m) => this.noteError(m),
+      later: (ms, fn) => this.later(ms, fn),
+    });
     this.backoff = new Backoff(opts.backoff);
     this.onConfigEdit = debounce(() => void this.flight.trigger('config'), opts.debounceMs);
     // FRR restarting is a burst too (pidfiles removed, directory re-created, pid written).
@@ -184,17 +195,17 @@ export class Daemon {
       this.watchdogTimer = setInterval(() => void this.pingWatchdog(), Math.max(250, Math.floor(this.opts.watchdogMs / 4)));
     }
     void this.flight.trigger('boot');
-    void this.readinessLoop();
+    void this.gate.run();
   }
 
   /** SIGHUP: re-read the config and reconcile now, framed by RELOADING=1 … READY=1 once ready. */
   async reload(): Promise<void> {
     if (this.stopping) return;
     this.log.info('SIGHUP: re-reading the config');
-    const wasReady = this.ready;
+    const wasReady = this.gate.ready;
     if (wasReady) await this.opts.notifier.reloading('reloading the configuration');
     await this.flight.trigger('sighup');
-    if (wasReady && !this.stopping) await this.opts.notifier.ready(this.statusLine());
+    if (wasReady && !this.stopping) await this.opts.notifier.ready(statusLine(this.view(), Date.now()));
   }
 
   /** SIGTERM/SIGINT: stop watching and leave the network exactly as it is. */
@@ -267,76 +278,114 @@ export class Daemon {
     await this.opts.notifier.watchdog();
   }
 
+  /**
+   * One pass: decide() says what to look at next, this does it and notes what it found, until
+   * a step ends the pass. Only the steps touch the world; the choices are decide's.
+   */
   private async pass(reasons: ReadonlySet<Reason>): Promise<void> {
     if (this.stopping) return;
     const why = [...reasons];
-    if (!(await this.holdLock())) return;
-    if (await this.tornDown()) return;
-    if (!(await this.checkTry())) return;
-    const tryEnded = this.state === 'try-in-progress';
-    const reread = tryEnded || reasons.has('boot') || reasons.has('config') || reasons.has('sighup') || reasons.has('try-ended') || (!this.inForce && !this.candidate) || this.identityProblem !== undefined;
-    if (reread) await this.readConfig();
-    // An edit that changes nothing in force (invalid, or the same config again) is reported
-    // by readConfig and costs no reconcile.
-    if (!this.candidate && this.inForce && why.every((r) => r === 'config') && this.state === 'converged') return;
-    if (this.identityProblem !== undefined) {
-      // The config is fine but this node cannot tell which node it is yet (its interface has
-      // no address, no hostname): waited for like a missing NIC, and read again with backoff.
-      // With a config in force (an edit), that one stays and the problem is the disk's.
-      this.retrySoon();
-      if (!this.inForce) {
-        this.setState('waiting-identity', this.identityProblem);
-        return;
+    const found: Partial<PassFacts> = {};
+    for (;;) {
+      const step = decide({ reasons: why, ...this.holding(), ...found });
+      switch (step.do) {
+        case 'take-lock':
+          found.lockHeld = await this.holdLock();
+          break;
+        case 'check-torn-down':
+          found.tornDown = await this.tornDown();
+          break;
+        case 'check-try':
+          found.tryActive = !(await this.checkTry());
+          break;
+        case 'read-config':
+          await this.readConfig();
+          found.read = true;
+          break;
+        case 'keep-config':
+          found.read = false;
+          break;
+        case 'note-identity':
+          this.retrySoon();
+          this.configs.noteIdentity();
+          found.identityNoted = true;
+          break;
+        case 'wait-identity':
+          this.retrySoon();
+          this.setState('waiting-identity', this.configs.identityProblem);
+          return;
+        case 'wait-config':
+          this.setState('waiting-config', this.configs.diskProblem ?? 'no config');
+          return;
+        case 'find-frr':
+          found.frr = await this.findFrr(this.target());
+          break;
+        case 'check-frr':
+          found.frrOff = await this.checkFrr(this.target());
+          break;
+        case 'ask-netlink':
+          found.kernelQuiet = this.kernelQuiet();
+          break;
+        case 'look-kernel':
+          this.lookingAtKernel();
+          found.kernelDrifted = await this.kernelDrifted(this.target());
+          break;
+        case 'converge':
+          this.lookingAtKernel();
+          await this.convergeTarget(this.target(), why, step.pushFrr);
+          return;
+        case 'done':
+          return;
       }
-      this.diskProblem = `cannot derive the node index: ${this.identityProblem}`;
     }
-    const target = this.candidate ?? this.inForce;
-    if (!target) {
-      this.setState('waiting-config', this.diskProblem ?? 'no config');
-      return;
-    }
+  }
+
+  /** What decide() needs of the daemon's own state, read afresh before each step. */
+  private holding(): Pick<PassFacts, 'state' | 'inForce' | 'candidate' | 'identityPending'> {
+    return { state: this.state, inForce: this.configs.inForce !== undefined, candidate: this.configs.candidate !== undefined, identityPending: this.configs.identityProblem !== undefined };
+  }
+
+  /** The config this pass works on; decide() asks for no step that needs one before there is one. */
+  private target(): LoadedConfig {
+    const t = this.configs.target;
+    if (!t) throw new Error('internal: a pass step needs a config and there is none');
+    return t;
+  }
+
+  /** Watch what the target names, then FRR's netns and reloader: how FRR changed since the last converge. */
+  private async findFrr(target: LoadedConfig): Promise<FrrSeen | 'absent'> {
     this.rt = target.inputs.config.runtime;
     this.watchPidfile(this.rt.pidFile);
     this.watchPasswordFiles(target);
-
     const netns = await this.waitForFrr(this.rt);
-    if (!netns) return;
-    const frrRestarted = this.frr !== undefined && this.frr.inode === netns.inode && this.frr.pid !== netns.pid;
-    const netnsChanged = this.frr !== undefined && this.frr.inode !== netns.inode;
-    if (frrRestarted) this.log.warn({ oldPid: this.frr?.pid, pid: netns.pid }, 'FRR restarted in the same netns: pushing its config again');
-    if (netnsChanged) this.log.warn({ oldInode: this.frr?.inode, inode: netns.inode, netns: netns.name }, 'FRR runs in a new netns (router pod recreated): plumbing it from scratch');
-
+    if (!netns) return 'absent';
+    const seen = frrSeen(this.frr, netns);
+    if (seen === 'restarted') this.log.warn({ oldPid: this.frr?.pid, pid: netns.pid }, 'FRR restarted in the same netns: pushing its config again');
+    if (seen === 'new-netns') this.log.warn({ oldInode: this.frr?.inode, inode: netns.inode, netns: netns.name }, 'FRR runs in a new netns (router pod recreated): plumbing it from scratch');
     if (!this.stopping) await this.netlink.follow({ name: netns.name, inode: netns.inode });
+    return seen;
+  }
 
-    // Same config as in force: look before writing, so a repair is logged as the drift it is,
-    // and a quiet tick costs no kernel observe when no netlink event since the last look can
-    // have changed the plan. FRR is looked at first, cheaply (see frrOff).
-    let pushFrr = frrRestarted;
-    if (target === this.inForce && !frrRestarted && !netnsChanged) {
-      const quiet = why.every((r) => r === 'drift' || r === 'pidfile' || r === 'retry');
-      const frrOff = await this.frrOff(target);
-      if (frrOff) {
-        this.log.warn(`drift: ${frrOff.why}`);
-        this.opts.metrics?.driftRepaired(driftKinds([], true));
-        pushFrr = frrOff.push;
-      } else {
-        if (quiet && this.state === 'converged' && why.every((r) => r === 'drift')) {
-          const v = this.netlink.verdict();
-          if (!v.look) {
-            // Said once per quiet stretch, not every tick.
-            if (!this.driftQuiet) this.log.info({ why: v.why }, 'drift ticks: kernel quiet, not observing it until a netlink event (or the backstop)');
-            this.driftQuiet = true;
-            return;
-          }
-          this.log.info({ why: v.why }, 'drift tick: observing the kernel');
-        }
-        this.lookingAtKernel();
-        const drifted = await this.kernelDrifted(target);
-        if (!drifted && quiet && this.state === 'converged') return;
-      }
+  /** frrOff, said as drift when FRR is off. */
+  private async checkFrr(target: LoadedConfig): Promise<false | { push: boolean }> {
+    const off = await this.frrOff(target);
+    if (!off) return false;
+    this.log.warn(`drift: ${off.why}`);
+    this.opts.metrics?.driftRepaired(driftKinds([], true));
+    return { push: off.push };
+  }
+
+  /** The netlink monitors' verdict for a quiet drift tick: true when the kernel need not be observed. */
+  private kernelQuiet(): boolean {
+    const v = this.netlink.verdict();
+    if (!v.look) {
+      // Said once per quiet stretch, not every tick.
+      if (!this.driftQuiet) this.log.info({ why: v.why }, 'drift ticks: kernel quiet, not observing it until a netlink event (or the backstop)');
+      this.driftQuiet = true;
+      return true;
     }
-    this.lookingAtKernel();
-    await this.convergeTarget(target, why, pushFrr);
+    this.log.info({ why: v.why }, 'drift tick: observing the kernel');
+    return false;
   }
 
   /**
@@ -445,60 +494,11 @@ export class Daemon {
     });
   }
 
-  /** Re-read the files; a valid config that differs from the one in force becomes the candidate. */
+  /** Re-read the files (config-in-force.ts); note what the daemon keeps beside them. */
   private async readConfig(): Promise<void> {
-    const r = await readDiskConfig(this.opts.configPath);
-    const wasProblem = this.identityProblem;
-    this.identityProblem = r.ok ? undefined : r.identityProblem;
-    if (!r.ok && r.identityProblem !== undefined) {
-      this.candidate = undefined;
-      this.disk = { files: r.files, sha256: r.sha256, valid: true, error: r.firstError };
-      // Where status.json goes, before any config is in force.
-      this.rt ??= await lenientRuntime(this.opts.configPath);
-      if (r.identityProblem !== wasProblem) this.log.warn({ why: r.identityProblem }, `cannot derive the node index from node.indexFrom yet: ${r.identityProblem}; waiting${this.inForce ? ' (the config in force stays)' : ''}`);
-      return;
-    }
-    if (wasProblem !== undefined && r.ok) this.log.info('node index derived from node.indexFrom');
-    this.noteDisk(r);
-    if (r.ok) {
-      for (const w of r.loaded.inputs.warnings) this.log.warn({ file: w.file, line: w.line, col: w.col }, formatIssue(w));
-      const same = this.inForce !== undefined && this.inForce.sha256 === r.loaded.sha256 && this.inForce.inputs.frrConf === r.loaded.inputs.frrConf;
-      if (same) {
-        // The same config (e.g. the file fixed back to what last-good held): now from disk.
-        this.inForce = r.loaded;
-        this.candidate = undefined;
-      } else {
-        this.candidate = r.loaded;
-        if (this.inForce) this.log.info({ sha256: r.loaded.sha256.slice(0, 12) }, 'config changed on disk');
-      }
-      return;
-    }
-    for (const i of r.errors) this.log.error({ file: i.file, line: i.line, col: i.col }, formatIssue(i));
-    this.candidate = undefined;
-    if (this.inForce) {
-      this.log.error({ firstError: r.firstError }, 'the config on disk is invalid: the config in force stays (kernel and FRR untouched)');
-      return;
-    }
-    const rt = await lenientRuntime(this.opts.configPath);
-    const lg = await readLastGoodConfig(rt);
-    if (lg?.ok) {
-      this.candidate = lg.loaded;
-      this.log.error({ firstError: r.firstError, lastGood: lg.loaded.inputs.files[0] }, 'the config on disk is invalid: starting from the last good config (last-good.yaml) instead');
-    } else {
-      this.rt = rt;
-      this.log.error({ firstError: r.firstError, lastGood: lg ? lg.firstError : 'none' }, 'the config on disk is invalid and there is no usable last-good.yaml: waiting for a valid edit');
-    }
-  }
-
-  private noteDisk(r: DiskRead): void {
-    if (r.ok) {
-      this.disk = { files: r.loaded.inputs.files, sha256: r.loaded.sha256, valid: true };
-      this.diskProblem = undefined;
-    } else {
-      this.disk = { files: r.files, sha256: r.sha256, valid: false, error: r.firstError };
-      this.diskProblem = r.firstError;
-      this.noteError(r.firstError);
-    }
+    const note = await this.configs.read(this.rt !== undefined);
+    if (note.error !== undefined) this.noteError(note.error);
+    if (note.runtime && (note.runtime.replace || !this.rt)) this.rt = note.runtime.rt;
   }
 
   /** FRR's netns from the pidfile, and the reloader answering; undefined (and a retry) if not yet. */
@@ -550,73 +550,56 @@ export class Daemon {
     this.frrStuck = report.frrApart ? target.inputs.frrConf : undefined;
     this.frr = { pid: report.netns.pid, inode: report.netns.inode, name: report.netns.name };
     this.last = statusOf(report, target.inputs.files);
-    const { missing, verdict } = missingNics(report.conflicts, target.inputs.desired.underlays.length);
-    if (verdict === 'all') {
-      // No underlay NIC at all (slow driver at boot): waited for; the candidate stays the candidate.
-      this.setState('waiting-nic', missing[0]);
+    const s = settleConverge(report.conflicts, missingNics(report.conflicts, target.inputs.desired.underlays.length));
+    if (!s.promote) {
+      this.setState(s.state, s.detail);
       this.retrySoon();
       return;
     }
-    this.inForce = target;
-    this.candidate = undefined;
-    // A NIC still missing keeps the backoff growing: a dead port is looked for every 10 s, not in a loop.
-    if (verdict === 'none') this.backoff.reset();
+    this.configs.promote(target);
+    if (s.resetBackoff) this.backoff.reset();
     if (forceFrrReload) await this.verifyFrr(target.inputs.config.runtime);
-    if (report.conflicts.length) {
-      this.noteError(report.conflicts[0] ?? '');
-      this.setState('degraded', `${report.conflicts.length} conflict(s): ${report.conflicts[0]}`);
-      if (verdict === 'some') {
-        // Some NICs are there and plumbed: the node runs on those ToRs (readiness may pass)
-        // while the missing ones are looked for again.
-        if (missing.length === report.conflicts.length) this.convergedOnce = true;
-        this.retrySoon();
-      }
-      return;
-    }
-    this.convergedOnce = true;
-    this.setState('converged');
-    this.wakeReadiness?.();
+    if (s.error !== undefined) this.noteError(s.error);
+    if (s.convergedOnce) this.convergedOnce = true;
+    this.setState(s.state, s.detail);
+    if (s.retry) this.retrySoon();
+    if (s.state === 'converged') this.gate.wake();
   }
 
   private convergeFailed(target: LoadedConfig, e: unknown, seconds: number): void {
     const message = (e as Error).message;
     this.opts.metrics?.reconciled('failure', seconds);
     this.noteError(message);
-    this.last = { at: new Date().toISOString(), ok: false, durationMs: 0, kernelOps: 0, frrReloaded: false, conflicts: [], error: message, configFiles: target.inputs.files };
-    if (e instanceof NetnsError || e instanceof ReloaderUnavailableError) {
-      this.setState('waiting-frr', message);
-      this.retrySoon();
-      return;
-    }
-    const refused = e instanceof ConvergeError && message.startsWith('FRR refused');
-    if (refused) this.opts.metrics?.frrReload('failure');
-    if (refused && target === this.candidate) {
-      this.candidate = undefined;
-      this.diskProblem = message.split('\n')[0];
-      if (this.disk) this.disk = { ...this.disk, error: message };
-      this.log.error({ err: message }, 'FRR refused the new config: the config in force stays');
-      if (this.inForce) {
+    this.last = failedStatusOf(message, 0, target.inputs.files);
+    const kind = failureKind(e);
+    if (kind === 'frr-refused') this.opts.metrics?.frrReload('failure');
+    const next = settleFailure(kind, { isCandidate: target === this.configs.candidate, source: target.source }, this.configs.inForce !== undefined);
+    switch (next.do) {
+      case 'wait-frr':
+        this.setState('waiting-frr', message);
+        this.retrySoon();
+        return;
+      case 'refused':
+        this.configs.refused(message);
+        this.log.error({ err: message }, 'FRR refused the new config: the config in force stays');
         // The refused attempt created its new links (down) before FRR said no: converge the
         // config in force again to take them back. Not retried until the files change again.
-        void this.flight.trigger('rollback');
-      } else if (target.source === 'disk') {
-        void this.bootFallback();
-      } else {
-        this.setState('waiting-config', 'FRR refused the last good config too');
-      }
-      return;
+        if (next.then === 'rollback') void this.flight.trigger('rollback');
+        else if (next.then === 'boot-fallback') void this.bootFallback();
+        else this.setState('waiting-config', 'FRR refused the last good config too');
+        return;
+      case 'degraded':
+        this.log.error({ err: message }, 'reconcile failed; retrying');
+        this.setState('degraded', message.split('\n')[0]);
+        this.retrySoon();
+        return;
     }
-    this.log.error({ err: message }, 'reconcile failed; retrying');
-    this.setState('degraded', message.split('\n')[0]);
-    this.retrySoon();
   }
 
   /** Boot: FRR refused the config on disk and nothing is in force yet: try last-good.yaml. */
   private async bootFallback(): Promise<void> {
-    const lg = this.rt ? await readLastGoodConfig(this.rt) : undefined;
-    if (lg?.ok && lg.loaded.sha256 !== this.disk?.sha256) {
+    if (await this.configs.fallBackToLastGood(this.rt)) {
       this.log.error('starting from the last good config (last-good.yaml) instead');
-      this.candidate = lg.loaded;
       void this.flight.trigger('retry');
     } else {
       this.setState('waiting-config', 'FRR refused the config and there is no other last good one');
@@ -627,50 +610,6 @@ export class Daemon {
     const h = await new ReloaderClient(rt.reloaderSocket).healthz().catch((e: Error) => ({ ok: false, reason: e.message }));
     if (h.ok) this.log.info('FRR config pushed again after its restart; FRR healthy');
     else this.log.warn({ reason: 'reason' in h ? h.reason : undefined }, 'FRR config pushed again after its restart, but FRR is not healthy');
-  }
-
-  // ---- readiness ------------------------------------------------------------------------
-
-  /** READY=1 once converged and (when configured) an underlay session is Established. */
-  private async readinessLoop(): Promise<void> {
-    // Every poll asks FRR (two vtysh runs in the reloader), every 500 ms. FRR is asked while the
-    // first converge still runs too: the session usually comes up during it, right after FRR
-    // gets its config, and READY=1 then follows the converge at once instead of a poll later
-    // (the lab holds READY=1 to < 2 s after the first Established session, on an emulated CPU).
-    const poll = this.opts.readinessPollMs ?? 500;
-    let lastStatusAt = 0;
-    while (!this.stopping && !this.ready) {
-      const target = this.inForce ?? this.candidate;
-      if (target?.inputs.config.readiness.underlayEstablished && !this.underlayUpSeen) {
-        this.underlayUpSeen = await checkUnderlay(new ReloaderClient(target.inputs.config.runtime.reloaderSocket, { queryTimeoutMs: 10_000 }));
-        if (this.stopping) return;
-      }
-      if (this.convergedOnce && this.inForce) {
-        const rd = this.inForce.inputs.config.readiness;
-        if (!rd.underlayEstablished || this.underlayUpSeen) {
-          this.ready = true;
-          this.log.info({ afterSeconds: Math.round((Date.now() - this.startedAt) / 1000), underlayEstablished: rd.underlayEstablished }, 'ready');
-          await this.opts.notifier.ready(this.statusLine());
-          await this.publish();
-          return;
-        }
-        const waited = Math.round((Date.now() - this.startedAt) / 1000);
-        if (waited >= rd.timeoutSeconds && !this.underlayTimeoutLogged) {
-          this.underlayTimeoutLogged = true;
-          this.noteError(`no underlay BGP session Established after ${rd.timeoutSeconds} s`);
-          this.log.error({ timeoutSeconds: rd.timeoutSeconds }, 'no underlay BGP session Established within readiness.timeoutSeconds: still not READY, still trying (kubelet keeps waiting: a node without its fabric is no use to it)');
-        }
-        if (Date.now() - lastStatusAt >= 10_000) {
-          lastStatusAt = Date.now();
-          await this.publish();
-        }
-      }
-      await new Promise<void>((r) => {
-        this.wakeReadiness = r;
-        this.later(poll, r);
-      });
-      this.wakeReadiness = undefined;
-    }
   }
 
   // ---- bookkeeping ----------------------------------------------------------------------
@@ -689,55 +628,30 @@ export class Daemon {
     this.lastError = { at: new Date().toISOString(), message };
   }
 
-  private statusLine(): string {
-    const rd = this.inForce?.inputs.config.readiness;
-    return statusText({
-      state: this.state,
-      ...(this.detail !== undefined ? { detail: this.detail } : {}),
-      ...(this.diskProblem !== undefined ? { diskProblem: this.diskProblem } : {}),
-      ...(this.inForce ? { source: this.inForce.source } : {}),
-      ready: this.ready,
-      ...(rd?.underlayEstablished && !this.ready ? { waitingUnderlaySeconds: Math.round((Date.now() - this.startedAt) / 1000) } : {}),
-      ...(this.tryPid !== undefined ? { tryPid: this.tryPid } : {}),
-    });
-  }
-
-  /** status.json, STATUS= and the metrics after every pass. */
-  private async publish(): Promise<void> {
-    this.opts.metrics?.update(this.metricsFacts());
-    await this.opts.notifier.status(this.statusLine());
-    const rt = this.rt;
-    if (!rt) return;
-    const last = this.last ?? { at: new Date().toISOString(), ok: false, durationMs: 0, kernelOps: 0, frrReloaded: false, conflicts: [], configFiles: [] };
-    const status: ReconcileStatus = {
-      ...last,
-      // Torn down: whatever the last converge said, the node is not converged now.
-      ...(this.state === 'torn-down' ? { ok: false, error: 'torn down by `evpn-node teardown`; `evpn-node apply` brings the node back' } : {}),
-      state: this.state,
-      ready: this.ready,
-      ...(this.inForce ? { configInForce: { files: this.inForce.inputs.files, sha256: this.inForce.sha256, source: this.inForce.source } } : {}),
-      ...(this.disk ? { configOnDisk: this.disk } : {}),
-      ...(this.lastError ? { lastError: this.lastError } : {}),
-      ...(this.lastPass ? { lastPass: this.lastPass } : {}),
-      daemonPid: this.opts.pid,
-      updatedAt: new Date().toISOString(),
-      driftIntervalMs: this.opts.driftIntervalMs,
-    };
-    await writeStatus(rt, status).catch((e: Error) => this.log.warn({ err: e.message }, 'cannot write status.json'));
-  }
-
-  private metricsFacts(): MetricsFacts {
-    const c = (this.inForce ?? this.candidate)?.inputs.config;
+  private view(): DaemonView {
+    const c = this.configs;
     return {
-      metrics: c?.metrics,
-      reloaderSocket: c?.runtime.reloaderSocket ?? this.rt?.reloaderSocket,
-      converged: this.state === 'converged',
-      readySent: this.ready,
-      underlayRequired: c?.readiness.underlayEstablished ?? true,
-      configApplied: this.inForce !== undefined && this.disk?.valid === true && this.disk.sha256 === this.inForce.sha256,
-      vnis: c ? expectedVnis(c) : [],
-      bfd: c?.underlay.neighbors.some((n) => n.bfd !== undefined) ?? false,
+      state: this.state,
+      detail: this.detail,
+      ready: this.gate.ready,
+      inForce: c.inForce,
+      candidate: c.candidate,
+      disk: c.disk,
+      diskProblem: c.diskProblem,
+      lastError: this.lastError,
+      last: this.last,
+      lastPass: this.lastPass,
+      tryPid: this.tryPid,
+      startedAt: this.startedAt,
+      pid: this.opts.pid,
+      driftIntervalMs: this.opts.driftIntervalMs,
+      rt: this.rt,
     };
+  }
+
+  /** status.json, STATUS= and the metrics after every pass (publish.ts). */
+  private publish(): Promise<void> {
+    return publish(this.view(), { log: this.log, notifier: this.opts.notifier, metrics: this.opts.metrics });
   }
 
   private watchPidfile(pidFile: string): void {

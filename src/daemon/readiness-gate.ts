@@ -1,0 +1,85 @@
+// READY=1 once the first converge is done and (when configured) an underlay session is
+// Established: the gate kubelet waits behind. It runs beside the passes, asking FRR through the
+// reloader, until it opens once; after that the node stays "ready" for systemd.
+
+import type { Logger } from '../log.js';
+import { ReloaderClient } from '../frr/reload-client.js';
+import { checkUnderlay } from './readiness.js';
+import type { LoadedConfig } from './config-source.js';
+
+export interface GateHost {
+  log: Logger;
+  /** Epoch ms the daemon started: readiness.timeoutSeconds counts from it. */
+  startedAt: number;
+  /** How often to ask FRR (default 500 ms). */
+  pollMs?: number;
+  stopping(): boolean;
+  inForce(): LoadedConfig | undefined;
+  candidate(): LoadedConfig | undefined;
+  /** A converge has succeeded (or runs on some of its NICs). */
+  convergedOnce(): boolean;
+  /** The gate just opened (`ready` is true already): READY=1 and publish. */
+  opened(): Promise<void>;
+  /** Still waiting for the underlay: publish (at most every 10 s). */
+  waiting(): Promise<void>;
+  noteError(message: string): void;
+  /** setTimeout that stop() cancels. */
+  later(ms: number, fn: () => void): void;
+}
+
+export class ReadinessGate {
+  ready = false;
+  /** An underlay session was seen Established (during or after the first converge). */
+  private underlayUpSeen = false;
+  private timeoutLogged = false;
+  private wakeUp: (() => void) | undefined;
+
+  constructor(private readonly host: GateHost) {}
+
+  /** A converge just finished: look now instead of a poll later. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async run(): Promise<void> {
+    // Every poll asks FRR (two vtysh runs in the reloader), every 500 ms. FRR is asked while the
+    // first converge still runs too: the session usually comes up during it, right after FRR
+    // gets its config, and READY=1 then follows the converge at once instead of a poll later
+    // (the lab holds READY=1 to < 2 s after the first Established session, on an emulated CPU).
+    const h = this.host;
+    const poll = h.pollMs ?? 500;
+    let lastStatusAt = 0;
+    while (!h.stopping() && !this.ready) {
+      const target = h.inForce() ?? h.candidate();
+      if (target?.inputs.config.readiness.underlayEstablished && !this.underlayUpSeen) {
+        this.underlayUpSeen = await checkUnderlay(new ReloaderClient(target.inputs.config.runtime.reloaderSocket, { queryTimeoutMs: 10_000 }));
+        if (h.stopping()) return;
+      }
+      const inForce = h.inForce();
+      if (h.convergedOnce() && inForce) {
+        const rd = inForce.inputs.config.readiness;
+        if (!rd.underlayEstablished || this.underlayUpSeen) {
+          this.ready = true;
+          h.log.info({ afterSeconds: Math.round((Date.now() - h.startedAt) / 1000), underlayEstablished: rd.underlayEstablished }, 'ready');
+          await h.opened();
+          return;
+        }
+        const waited = Math.round((Date.now() - h.startedAt) / 1000);
+        if (waited >= rd.timeoutSeconds && !this.timeoutLogged) {
+          this.timeoutLogged = true;
+          h.noteError(`no underlay BGP session Established after ${rd.timeoutSeconds} s`);
+          h.log.error({ timeoutSeconds: rd.timeoutSeconds }, 'no underlay BGP session Established within readiness.timeoutSeconds: still not READY, still trying (kubelet keeps waiting: a node without its fabric is no use to it)');
+        }
+        if (Date.now() - lastStatusAt >= 10_000) {
+          lastStatusAt = Date.now();
+          await h.waiting();
+        }
+      }
+      await new Promise<void>((r) => {
+        this.wakeUp = r;
+        h.later(poll, r);
+      });
+      this.wakeUp = undefined;
+    }
+  }
+}
