@@ -19,29 +19,24 @@
 // back. A try's deadline is enforced here too: a try alive past it without deciding is killed.
 //
 // This file is the loop: watchers, timers, signals, and the steps of a pass. What a pass does
-// next is decide.ts's (pure); the configs in force, candidate and last-good are
-// config-in-force.ts's; READY=1 is readiness-gate.ts's; status.json, STATUS= and the metrics
-// are publish.ts's.
+// next is decide.ts's (pure); whether someone else owns the node (lock, torn-down, try.json)
+// hands-off.ts's; the drift checks drift-check.ts's; the configs in force, candidate and
+// last-good config-in-force.ts's; READY=1 readiness-gate.ts's; status.json, STATUS= and the
+// metrics publish.ts's.
 
 import type { Logger } from '../log.js';
 import type { RuntimeConfig } from '../config/types.js';
 import type { Notifier } from '../systemd/notify.js';
-import { converge, failedStatusOf, planNode, statusOf, ConvergeError, type ConvergeReport } from '../reconcile/converge.js';
+import { converge, failedStatusOf, statusOf, ConvergeError, type ConvergeReport } from '../reconcile/converge.js';
 import type { ReconcileStatus } from '../reconcile/state-files.js';
-import { readFrrConf } from '../reconcile/frr-files.js';
 import { resolveRouterNetns, NetnsError, type RouterNetns } from '../netns/resolve.js';
 import { ReloaderClient, ReloaderError, ReloaderUnavailableError } from '../frr/reload-client.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { SingleFlight } from './single-flight.js';
 import { debounce, type Debounced } from './debounce.js';
 import { configTargets, watchPaths, type PathWatcher } from './watch.js';
-import { readTryFile, removeTryFile } from '../reconcile/try-file.js';
-import { busyMessage, takeWriterLock } from '../reconcile/writer-lock.js';
-import type { HeldLock } from '../io/lock-file.js';
-import { clearTornDown, readTornDown, reloadPending } from '../reconcile/state-files.js';
 import type { CrashPoints } from '../model/crash-points.js';
 import { missingNics, type DaemonState } from './state.js';
-import { NetlinkMonitor } from './netlink-monitor.js';
 import { Heartbeat } from './heartbeat.js';
 import { processRunner, type Runner } from '../kernel/runner.js';
 import { releaseDumps, smallYoungGeneration } from './heap.js';
@@ -49,9 +44,10 @@ import { lenientRuntime, passwordFiles, type LoadedConfig } from './config-sourc
 import { ConfigInForce } from './config-in-force.js';
 import { decide, frrSeen, settleConverge, settleFailure, type FailureKind, type FrrSeen, type PassFacts, type Reason } from './decide.js';
 import { ReadinessGate } from './readiness-gate.js';
+import { HandsOff, type HandsOffVerdict } from './hands-off.js';
+import { DriftCheck } from './drift-check.js';
 import { publish, statusLine, type DaemonView, type LastConverge } from './publish.js';
 import type { MetricsExporter } from '../metrics/exporter.js';
-import { driftKinds } from '../metrics/drift-kinds.js';
 
 export interface DaemonOptions {
   configPath: string;
@@ -88,9 +84,6 @@ export interface DaemonOptions {
   commandTimeoutMs?: number;
 }
 
-/** How long the daemon may keep an overdue try's kill waiting (it is killed with SIGKILL). */
-const KILL_WAIT_MS = 5000;
-
 /** How a converge failed, for settleFailure (decide.ts). */
 const failureKind = (e: unknown): FailureKind =>
   e instanceof NetnsError || e instanceof ReloaderUnavailableError ? 'frr-unavailable' : e instanceof ConvergeError && e.message.startsWith('FRR refused') ? 'frr-refused' : 'other';
@@ -113,13 +106,9 @@ export class Daemon {
   private readonly gate: ReadinessGate;
   private tryPid: number | undefined;
   private tryPollPending = false;
-  private lock: HeldLock | undefined;
-  private lockWait: string | undefined;
+  /** The writer lock, torn-down, try.json: whether someone else owns the node. */
+  private readonly handsOff: HandsOff;
   private lastPass: ReconcileStatus['lastPass'];
-  /** When FRR's running config was last compared with frr.conf (0: never). */
-  private frrCheckedAt = 0;
-  /** The frr.conf text FRR could not be brought in line with by a reload (see converge's frrApart). */
-  private frrStuck: string | undefined;
 
   private stopping = false;
   private timers = new Set<NodeJS.Timeout>();
@@ -130,8 +119,8 @@ export class Daemon {
   private watchedPasswordFiles = '';
   private readonly onConfigEdit: Debounced;
   private readonly onPidfile: Debounced;
-  private readonly netlink: NetlinkMonitor;
-  private driftQuiet = false;
+  /** FRR's config, the netlink verdict and the kernel plan, for a config already in force. */
+  private readonly drift: DriftCheck;
   /** Is the work loop alive: the watchdog pings only while it says so. */
   private readonly heartbeat: Heartbeat;
   private watchdogTimer: NodeJS.Timeout | undefined;
@@ -139,8 +128,6 @@ export class Daemon {
   private stuckLogged = false;
   /** Every ip and sysctl process of a pass: bounded in time, and each one finished is progress. */
   private readonly runner: Runner;
-  /** Full observes started so far (drift checks and converges). */
-  private looks = 0;
   private resolveDone!: () => void;
   /** Resolves once stop() has finished. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
@@ -168,13 +155,14 @@ export class Daemon {
     this.onConfigEdit = debounce(() => void this.flight.trigger('config'), opts.debounceMs);
     // FRR restarting is a burst too (pidfiles removed, directory re-created, pid written).
     this.onPidfile = debounce(() => void this.flight.trigger('pidfile'), 300);
-    this.netlink = new NetlinkMonitor({ backstopMs: opts.driftBackstopMs ?? 600_000 });
     // A pass silent for a whole watchdog interval is stuck: longer than any one of its steps may
     // take, each being bounded on its own (heartbeat.ts says why that is the threshold).
     this.heartbeat = new Heartbeat(opts.watchdogMs ?? Infinity);
     const inner = processRunner(opts.commandTimeoutMs !== undefined ? { timeoutMs: opts.commandTimeoutMs } : {});
     const progress = <T>(p: Promise<T>): Promise<T> => p.finally(() => this.heartbeat.progress());
     this.runner = { ip: (...a) => progress(inner.ip(...a)), exec: (...a) => progress(inner.exec(...a)) };
+    this.drift = new DriftCheck({ log: opts.log, runner: this.runner, metrics: opts.metrics, frrCheckMs: opts.frrCheckMs, backstopMs: opts.driftBackstopMs });
+    this.handsOff = new HandsOff({ pid: opts.pid, log: opts.log, sleep: (ms) => this.sleep(ms) });
   }
 
   async start(): Promise<void> {
@@ -219,8 +207,8 @@ export class Daemon {
     await this.opts.notifier.stopping('stopping (the network stays up)');
     // A pass in flight finishes: cutting a converge in half would leave half a change.
     await this.flight.stop();
-    await Promise.all([this.configWatch?.close(), this.pidWatch?.close(), this.netlink.stop(), this.opts.metrics?.stop()]);
-    await this.lock?.release().catch((e: Error) => this.log.warn({ err: e.message }, 'cannot release the writer lock'));
+    await Promise.all([this.configWatch?.close(), this.pidWatch?.close(), this.drift.stop(), this.opts.metrics?.stop()]);
+    await this.handsOff.release();
     this.log.info('stopped');
     this.resolveDone();
     return this.done;
@@ -230,12 +218,12 @@ export class Daemon {
 
   /** A pass never throws: whatever fails is logged, reported, and retried with backoff. */
   private async guardedPass(reasons: ReadonlySet<Reason>): Promise<void> {
-    const looks = this.looks;
+    const looks = this.drift.looks;
     const startedAt = new Date().toISOString();
     this.heartbeat.passStarted();
     try {
       await this.pass(reasons);
-      if (this.looks !== looks) releaseDumps();
+      if (this.drift.looks !== looks) releaseDumps();
       this.lastPass = { startedAt, endedAt: new Date().toISOString(), reasons: [...reasons] };
       await this.publish();
     } catch (e) {
@@ -290,13 +278,13 @@ export class Daemon {
       const step = decide({ reasons: why, ...this.holding(), ...found });
       switch (step.do) {
         case 'take-lock':
-          found.lockHeld = await this.holdLock();
+          found.lockHeld = this.obey(await this.handsOff.holdLock(await this.runtime()));
           break;
         case 'check-torn-down':
-          found.tornDown = await this.tornDown();
+          found.tornDown = !this.obey(await this.handsOff.tornDown(await this.runtime(), this.state));
           break;
         case 'check-try':
-          found.tryActive = !(await this.checkTry());
+          found.tryActive = !this.obey(await this.handsOff.checkTry(await this.runtime(), this.state));
           break;
         case 'read-config':
           await this.readConfig();
@@ -321,17 +309,17 @@ export class Daemon {
           found.frr = await this.findFrr(this.target());
           break;
         case 'check-frr':
-          found.frrOff = await this.checkFrr(this.target());
+          found.frrOff = await this.drift.frrOff(this.target());
           break;
         case 'ask-netlink':
-          found.kernelQuiet = this.kernelQuiet();
+          found.kernelQuiet = this.drift.kernelQuiet();
           break;
         case 'look-kernel':
-          this.lookingAtKernel();
-          found.kernelDrifted = await this.kernelDrifted(this.target());
+          this.drift.looking();
+          found.kernelDrifted = await this.drift.kernelDrifted(this.target());
           break;
         case 'converge':
-          this.lookingAtKernel();
+          this.drift.looking();
           await this.convergeTarget(this.target(), why, step.pushFrr);
           return;
         case 'done':
@@ -362,126 +350,22 @@ export class Daemon {
     const seen = frrSeen(this.frr, netns);
     if (seen === 'restarted') this.log.warn({ oldPid: this.frr?.pid, pid: netns.pid }, 'FRR restarted in the same netns: pushing its config again');
     if (seen === 'new-netns') this.log.warn({ oldInode: this.frr?.inode, inode: netns.inode, netns: netns.name }, 'FRR runs in a new netns (router pod recreated): plumbing it from scratch');
-    if (!this.stopping) await this.netlink.follow({ name: netns.name, inode: netns.inode });
+    if (!this.stopping) await this.drift.follow({ name: netns.name, inode: netns.inode });
     return seen;
   }
 
-  /** frrOff, said as drift when FRR is off. */
-  private async checkFrr(target: LoadedConfig): Promise<false | { push: boolean }> {
-    const off = await this.frrOff(target);
-    if (!off) return false;
-    this.log.warn(`drift: ${off.why}`);
-    this.opts.metrics?.driftRepaired(driftKinds([], true));
-    return { push: off.push };
+  /** Where the run dir is: the config's, else that of the files as written (they may not validate). */
+  private async runtime(): Promise<RuntimeConfig> {
+    return this.rt ?? (await lenientRuntime(this.opts.configPath));
   }
 
-  /** The netlink monitors' verdict for a quiet drift tick: true when the kernel need not be observed. */
-  private kernelQuiet(): boolean {
-    const v = this.netlink.verdict();
-    if (!v.look) {
-      // Said once per quiet stretch, not every tick.
-      if (!this.driftQuiet) this.log.info({ why: v.why }, 'drift ticks: kernel quiet, not observing it until a netlink event (or the backstop)');
-      this.driftQuiet = true;
-      return true;
-    }
-    this.log.info({ why: v.why }, 'drift tick: observing the kernel');
+  /** Someone else owns the node: take on the state it says, and look again soon if it says so. */
+  private obey(v: HandsOffVerdict): boolean {
+    if (v.go) return true;
+    if (v.tryPid !== undefined) this.tryPid = v.tryPid;
+    this.setState(v.state, v.detail);
+    if (v.pollAgain) this.pollAgain();
     return false;
-  }
-
-  /**
-   * Whether FRR may not run the rendered config, cheapest first: frr.conf compared (one read),
-   * a reload that did not finish (one stat: frr-reload-pending), and — once per frrCheckMs, not
-   * every tick — FRR's running config itself (`frr-reload.py --test` through the reloader: a
-   * few hundred ms of FRR's CPU, not the daemon's; 10 min apart). `push`: reload even though
-   * the file is right.
-   */
-  private async frrOff(target: LoadedConfig): Promise<{ why: string; push: boolean } | undefined> {
-    const rt = target.inputs.config.runtime;
-    if ((await readFrrConf(rt.frrConfigDir)) !== target.inputs.frrConf) return { why: `frr.conf in ${rt.frrConfigDir} differs from the rendered config`, push: false };
-    if (await reloadPending(rt)) return { why: 'a reload of frr.conf did not finish (frr-reload-pending): FRR may not run the file', push: false };
-    if (Date.now() - this.frrCheckedAt < (this.opts.frrCheckMs ?? 600_000) || this.frrStuck === target.inputs.frrConf) return undefined;
-    this.frrCheckedAt = Date.now();
-    const d = await new ReloaderClient(rt.reloaderSocket).diff().catch((e: Error) => ({ ok: false as const, output: e.message }));
-    if (!d.ok) {
-      this.log.warn({ output: d.output.slice(-2000) }, 'cannot tell whether FRR runs frr.conf (frr-reload.py --test failed)');
-      return undefined;
-    }
-    if (d.inSync) return undefined;
-    const lines = [...d.delete.map((l) => `- ${l}`), ...d.add.map((l) => `+ ${l}`)];
-    return { why: `FRR runs something other than frr.conf (${lines.length} line(s) apart, first: ${lines[0] ?? '?'})`, push: true };
-  }
-
-  /**
-   * The writer lock, taken at the first pass and kept: false (and a retry) while another
-   * writer has it — a one-shot `apply`/`teardown` finishing, or a try started without a daemon
-   * (whose deadline takeWriterLock enforces).
-   */
-  private async holdLock(): Promise<boolean> {
-    if (this.lock) return true;
-    const rt = this.rt ?? (await lenientRuntime(this.opts.configPath));
-    const w = await takeWriterLock(rt, { pid: this.opts.pid, command: 'run', log: this.log });
-    if (w.kind === 'held') {
-      this.lock = w.lock;
-      this.lockWait = undefined;
-      if (await readTornDown(rt)) {
-        this.log.warn('a teardown had asked the previous daemon to stand aside (torn-down): starting brings the node up again');
-        await clearTornDown(rt);
-      }
-      return true;
-    }
-    const message = busyMessage(w, rt);
-    if (message !== this.lockWait) this.log.warn({ holder: w.holder }, `${message}: waiting for it before changing anything`);
-    this.lockWait = message;
-    if (w.holder.command === 'try') {
-      this.tryPid = w.holder.pid;
-      this.setState('try-in-progress');
-    } else this.setState('waiting-lock', message);
-    this.pollAgain();
-    return false;
-  }
-
-  /** A `teardown --force` ran next to us: stand aside until `apply` clears the mark. */
-  private async tornDown(): Promise<boolean> {
-    const rt = this.rt ?? (await lenientRuntime(this.opts.configPath));
-    const mark = await readTornDown(rt);
-    if (mark === undefined) return false;
-    if (this.state !== 'torn-down') this.log.warn({ mark: mark.trim() }, 'torn down by `evpn-node teardown`: making no changes until `evpn-node apply` (or a restart)');
-    this.setState('torn-down', '`evpn-node apply` brings the node back');
-    return true;
-  }
-
-  /** False while a try owns the config; removes a try.json whose process died. */
-  private async checkTry(): Promise<boolean> {
-    const rt = this.rt ?? (await lenientRuntime(this.opts.configPath));
-    const t = await readTryFile(rt);
-    if (t.state === 'active') {
-      if (this.state !== 'try-in-progress') this.log.info({ tryPid: t.file.pid, deadline: t.file.deadline }, 'try in progress: making no changes until it ends');
-      this.tryPid = t.file.pid;
-      this.setState('try-in-progress');
-      this.pollAgain();
-      return false;
-    }
-    // Whoever survives enforces the deadline: the try cannot (stopped, hung), so we do.
-    if (t.state === 'expired') {
-      this.log.error({ tryPid: t.file.pid, deadline: t.file.deadline }, `${t.why}: killing it and rolling back (applying the files on disk)`);
-      try {
-        process.kill(t.file.pid, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-      for (let waited = 0; waited < KILL_WAIT_MS && (await readTryFile(rt)).state === 'expired'; waited += 100) await this.sleep(100);
-      await removeTryFile(rt);
-      return true;
-    }
-    // A try.json whose process is gone means `try` died before deciding: the files on disk are
-    // the rollback (`try` installs its candidate into config.yaml only on confirmation).
-    if (t.state === 'stale') {
-      this.log.warn({ why: t.why }, 'try ended without a decision: removing try.json and applying the files on disk');
-      await removeTryFile(rt);
-    } else if (this.state === 'try-in-progress') {
-      this.log.info('try ended: applying the files on disk');
-    }
-    return true;
   }
 
   /** Another pass soon, to see whether the try (or the lock's holder) is done. */
@@ -516,28 +400,11 @@ export class Daemon {
     }
   }
 
-  /** Right before a full observe: netlink events from now on count for the next drift tick. */
-  private lookingAtKernel(): void {
-    this.looks++;
-    this.netlink.looking();
-    this.driftQuiet = false;
-  }
-
-  /** The kernel drift check: one observe per netns; true when converge is needed. */
-  private async kernelDrifted(target: LoadedConfig): Promise<boolean> {
-    const { plan } = await planNode(target.inputs, { runner: this.runner });
-    if (plan.ops.length) this.opts.metrics?.driftRepaired(driftKinds(plan.ops, false));
-    for (const op of plan.ops) this.log.warn({ ns: op.ns }, `drift: ${op.why}`);
-    return plan.ops.length > 0;
-  }
-
   private async convergeTarget(target: LoadedConfig, why: Reason[], forceFrrReload: boolean): Promise<void> {
     const log = this.log.child({ reason: why.join(',') });
     const started = performance.now();
     let report: ConvergeReport;
-    // At start, FRR's running config is checked against the file once (a reload killed at the
-    // wrong moment by a previous controller); later on, frrOff's drift-tick check does it.
-    const checkFrrRunning = this.frrCheckedAt === 0;
+    const checkFrrRunning = this.drift.checkFrrRunning;
     try {
       report = await converge(target.inputs, { log, forceFrrReload, checkFrrRunning, runner: this.runner, ...(this.opts.crash ? { crash: this.opts.crash } : {}) });
     } catch (e) {
@@ -545,9 +412,7 @@ export class Daemon {
     }
     this.opts.metrics?.reconciled(report.conflicts.length ? 'failure' : 'success', report.durationMs / 1000);
     if (report.reloaded) this.opts.metrics?.frrReload('success');
-    if (checkFrrRunning || forceFrrReload) this.frrCheckedAt = Date.now();
-    // A push that did not bring FRR in line would not the next time either: not every 10 min.
-    this.frrStuck = report.frrApart ? target.inputs.frrConf : undefined;
+    this.drift.converged(target, report, checkFrrRunning || forceFrrReload);
     this.frr = { pid: report.netns.pid, inode: report.netns.inode, name: report.netns.name };
     this.last = statusOf(report, target.inputs.files);
     const s = settleConverge(report.conflicts, missingNics(report.conflicts, target.inputs.desired.underlays.length));
