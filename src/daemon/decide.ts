@@ -94,7 +94,7 @@ export function decide(f: PassFacts): Step {
   // A candidate, or FRR restarted or in a new netns: converge (a restart pushes FRR's config).
   if (f.candidate || restarted || f.frr === 'new-netns') return { do: 'converge', pushFrr: restarted };
   // Same config as in force: look before writing, so a repair is logged as the drift it is.
-  // FRR is looked at first, cheaply (daemon's frrOff).
+  // FRR is looked at first, cheaply (drift-check.ts, frrOff).
   if (f.frrOff === undefined) return { do: 'check-frr' };
   if (f.frrOff) return { do: 'converge', pushFrr: f.frrOff.push };
   const quiet = only(f.reasons, ['drift', 'pidfile', 'retry']);

@@ -1,5 +1,5 @@
 // <runDir>/try.json: "a try is in progress, owned by this pid, until this deadline". `try`
-// writes it; the daemon makes no change of its own while the pid lives (src/daemon/daemon.ts
+// writes it; the daemon makes no change of its own while the pid lives (src/daemon/hands-off.ts
 // reads it with readTryFile, and removes a stale one); `status` shows it; `try --confirm` finds
 // the pid to signal here. A state file like those in state-files.ts, so it sits below all of its
 // readers. Created exclusively (link(2) of a fully written temp file), so two tries can never

@@ -1,5 +1,5 @@
 // `evpn-node run`: the controller container's entry point. Thin: flags and process globals
-// (NOTIFY_SOCKET, signals) here, the state machine in src/daemon/daemon.ts.
+// (NOTIFY_SOCKET, signals) here, the loop in src/daemon/daemon.ts (its decisions: decide.ts).
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { Daemon } from '../../daemon/daemon.js';
