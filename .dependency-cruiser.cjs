@@ -1,6 +1,7 @@
 // Which part of src/ may import which: imports run down the pipeline only, never up and never in
 // a loop (checked by `npm run lint`, like OpenPERouter's depguard rules in .golangci.yml).
 //
+//   errors                  the operational base class and messageOf: everyone may throw and read them
 //   model, io, log, version leaves: names and shapes everyone shares, atomic files, the logger,
 //                           the build's version
 //   config                  read, validate, derive a node's config
@@ -14,12 +15,13 @@
 // To let a folder import another, add it to its line in ALLOWED below, and only downward.
 
 /** folder (or src/<name>.ts) -> the folders it may import besides itself. */
-const LEAVES = ['model', 'io', 'log', 'version'];
+const LEAVES = ['errors', 'model', 'io', 'log', 'version'];
 const ALLOWED = {
-  model: [],
-  io: [],
-  log: [],
-  version: [],
+  errors: [],
+  model: ['errors'],
+  io: ['errors'],
+  log: ['errors'],
+  version: ['errors'],
   config: [...LEAVES],
   netns: [...LEAVES, 'config'],
   kernel: [...LEAVES, 'config'],

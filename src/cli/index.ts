@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline/promises';
 import { fstatSync } from 'node:fs';
 import { ConfigError, formatIssue } from '../config/errors.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
-import { EXIT, RuntimeFailure, UsageError } from './errors.js';
+import { EXIT, UsageError } from './errors.js';
+import { OperationalError } from '../errors.js';
 import { MAX_CONFIG_BYTES } from '../io/bounded-read.js';
 import type { CliContext } from './context.js';
 import type { RunOptions } from './commands/run.js';
@@ -35,9 +36,6 @@ const commands = {
 };
 
 const DEFAULT_CONFIG = '/etc/evpn-node/config.yaml';
-
-/** Error names (classes in netns/, kernel/, reconcile/, frr/) that are operational failures. */
-const OPERATIONAL = new Set(['NetnsError', 'ApplyError', 'ConvergeError', 'ReloaderUnavailableError', 'ReloaderError', 'DaemonAskError']);
 
 export const LOG_FORMATS = ['auto', 'journal', 'json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -208,10 +206,10 @@ function reportError(e: unknown): number {
     return EXIT.invalid;
   }
   // Operational failures: the message is for the operator; a stack trace would only hide it.
-  // Matched by name so that this file does not import the modules that throw them (lazy commands).
-  if (e instanceof RuntimeFailure || (e instanceof Error && OPERATIONAL.has(e.name))) {
+  // One base class (../errors.ts), so this file need not load the modules that throw them.
+  if (e instanceof OperationalError) {
     say(`evpn-node: ${e.message}`);
-    if (e.name === 'ReloaderUnavailableError') say('evpn-node: is the router pod (FRR and its reloader sidecar) running?');
+    if (e.hint) say(`evpn-node: ${e.hint}`);
     return EXIT.failure;
   }
   say(`evpn-node: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

@@ -4,6 +4,7 @@
 
 import { request } from 'node:http';
 import { redactFrrText } from './redact.js';
+import { OperationalError } from '../errors.js';
 
 export interface ReloadResult {
   ok: boolean;
@@ -32,18 +33,19 @@ export interface ReloaderClientOptions {
 }
 
 /** Nobody listens on the socket (ENOENT / ECONNREFUSED): the reloader is not running. */
-export class ReloaderUnavailableError extends Error {
+export class ReloaderUnavailableError extends OperationalError {
   constructor(
     readonly socketPath: string,
     readonly code: string,
+    options: { cause?: unknown } = {},
   ) {
-    super(`FRR reloader not available on ${socketPath} (${code})`);
+    super(`FRR reloader not available on ${socketPath} (${code})`, { ...options, hint: 'is the router pod (FRR and its reloader sidecar) running?' });
     this.name = 'ReloaderUnavailableError';
   }
 }
 
 /** The reloader was reached but the exchange failed: timeout, bad status, unreadable body. */
-export class ReloaderError extends Error {
+export class ReloaderError extends OperationalError {
   constructor(
     message: string,
     readonly status?: number,

@@ -14,13 +14,14 @@ import type { Phase, SysctlOp } from './ops.js';
 import { processRunner, nsLabel, type NsRef, type Runner } from './runner.js';
 import { sysctlPath } from './observe.js';
 import { batchName, type CrashPoints } from '../model/crash-points.js';
+import { OperationalError } from '../errors.js';
 
 export interface NsRefs {
   host: NsRef;
   router: NsRef;
 }
 
-export class ApplyError extends Error {
+export class ApplyError extends OperationalError {
   override name = 'ApplyError';
   constructor(
     message: string,

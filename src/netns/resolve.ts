@@ -6,6 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { FileReadError, KIB, readBoundedText } from '../io/bounded-read.js';
 import { execa } from 'execa';
+import { OperationalError } from '../errors.js';
 
 export interface RouterNetns {
   /** Name under /run/netns, usable with `ip -n`. */
@@ -18,7 +19,7 @@ export interface RouterNetns {
   attached: boolean;
 }
 
-export class NetnsError extends Error {
+export class NetnsError extends OperationalError {
   override name = 'NetnsError';
 }
 

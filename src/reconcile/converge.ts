@@ -26,6 +26,7 @@ import { readNicSnapshots, writeNicSnapshot } from './nic-snapshots.js';
 import { clearCreating, readCreating, writeCreating } from './creating.js';
 import { snapshotsToWrite } from '../kernel/plan-underlay.js';
 import { sameSnapshot } from '../kernel/nic-snapshot.js';
+import { OperationalError } from '../errors.js';
 
 export interface ConvergeDeps {
   log: Logger;
@@ -73,7 +74,7 @@ export interface ConvergeReport {
   timings: PhaseTimings;
 }
 
-export class ConvergeError extends Error {
+export class ConvergeError extends OperationalError {
   override name = 'ConvergeError';
   constructor(message: string, readonly report?: Partial<ConvergeReport>) {
     super(message);

@@ -7,8 +7,9 @@ import { resolve } from 'node:path';
 import type { RuntimeConfig } from '../config/types.js';
 import type { ReconcileStatus } from '../reconcile/state-files.js';
 import { readStatusFile } from './reconcile-status.js';
+import { OperationalError } from '../errors.js';
 
-export class DaemonAskError extends Error {
+export class DaemonAskError extends OperationalError {
   override name = 'DaemonAskError';
 }
 
