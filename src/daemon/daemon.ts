@@ -27,7 +27,7 @@
 import type { Logger } from '../log.js';
 import type { RuntimeConfig } from '../config/types.js';
 import type { Notifier } from '../systemd/notify.js';
-import { converge, failedStatusOf, statusOf, ConvergeError, type ConvergeReport } from '../reconcile/converge.js';
+import { converge, failedStatusOf, statusOf, FrrRefusedError, type ConvergeReport } from '../reconcile/converge.js';
 import type { ReconcileStatus } from '../reconcile/state-files.js';
 import { resolveRouterNetns, NetnsError, type RouterNetns } from '../netns/resolve.js';
 import { ReloaderClient, ReloaderError, ReloaderUnavailableError } from '../frr/reload-client.js';
@@ -86,7 +86,7 @@ export interface DaemonOptions {
 
 /** How a converge failed, for settleFailure (decide.ts). */
 const failureKind = (e: unknown): FailureKind =>
-  e instanceof NetnsError || e instanceof ReloaderUnavailableError ? 'frr-unavailable' : e instanceof ConvergeError && e.message.startsWith('FRR refused') ? 'frr-refused' : 'other';
+  e instanceof NetnsError || e instanceof ReloaderUnavailableError ? 'frr-unavailable' : e instanceof FrrRefusedError ? 'frr-refused' : 'other';
 
 export class Daemon {
   private readonly log: Logger;

@@ -81,6 +81,11 @@ export class ConvergeError extends OperationalError {
   }
 }
 
+/** FRR refused the rendered config (frr-reload.py --test or --reload): the previous frr.conf stays. */
+export class FrrRefusedError extends ConvergeError {
+  override name = 'FrrRefusedError';
+}
+
 const since = (t: number): number => Math.round(performance.now() - t);
 
 /** The plan for the current kernel state: what `plan` prints and `apply` runs. */
@@ -255,7 +260,7 @@ async function pushFrrConf(inputs: NodeInputs, log: Logger, o: { force: boolean;
   }
   // Its own secrets (neighbor passwords, rawConfig's) are masked wherever they still appear.
   const output = redactFrrText(result.output, secretsIn(inputs.frrConf)).trim();
-  throw new ConvergeError(`FRR refused the new configuration (${result.phase} phase); the previous frr.conf stays in force:\n${output}`);
+  throw new FrrRefusedError(`FRR refused the new configuration (${result.phase} phase); the previous frr.conf stays in force:\n${output}`);
 }
 
 /** frr-reload.py --test: does FRR run something other than frr.conf? (A failed test answers no, with a warning.) */
