@@ -2,6 +2,7 @@
 // offending value, so `evpn-node validate` can print them all at once (netplan style).
 
 import { maskSecretLine, sourceText, type SourceText } from './source-text.js';
+import { messageOf } from '../errors.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -91,7 +92,7 @@ export function formatIssues(issues: readonly ConfigIssue[], sources: ReadonlyAr
  * prints one line instead of a stack trace), never as a transient failure to retry.
  */
 export function unexpectedIssue(file: string, stage: string, e: unknown): ConfigIssue {
-  const why = e instanceof Error ? e.message : String(e);
+  const why = messageOf(e);
   return { file, line: 0, col: 0, path: '', message: `this config cannot be used: ${stage} failed: ${why.split('\n')[0]} (a check should have caught this: please report it)`, severity: 'error' };
 }
 

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { hostname as osHostname } from 'node:os';
 import type { IdentityFacts, IfaceAddr } from './identity.js';
 import type { IndexFromConfig } from './types.js';
+import { messageOf } from '../errors.js';
 
 export interface IpResult {
   stdout: string;
@@ -37,7 +38,7 @@ export async function readIdentityFacts(from: IndexFromConfig, probe: IdentityPr
   try {
     return await readFacts(from, probe);
   } catch (e) {
-    return { error: `cannot read the node: ${(e as Error).message}` };
+    return { error: `cannot read the node: ${messageOf(e)}` };
   }
 }
 

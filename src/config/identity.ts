@@ -7,6 +7,7 @@
 import { MAX_NODE_INDEX } from './schema.js';
 import { formatPrefix, parseIp, parsePrefix, prefixContains, prefixOf, type Ip, type Prefix } from './ipaddr.js';
 import type { IndexFromConfig } from './types.js';
+import { messageOf } from '../errors.js';
 
 /** An address of the interface, as `ip -j addr` lists it. */
 export interface IfaceAddr {
@@ -63,7 +64,7 @@ function fromHostname(pattern: string, hostname: string | undefined): DerivedInd
   try {
     re = new RegExp(pattern, 'u');
   } catch (e) {
-    return { ok: false, reason: `node.indexFrom.hostname is not a regular expression: ${(e as Error).message}` };
+    return { ok: false, reason: `node.indexFrom.hostname is not a regular expression: ${messageOf(e)}` };
   }
   const m = re.exec(hostname);
   if (!m) return { ok: false, reason: `hostname "${hostname}" does not match ${pattern}` };

@@ -6,6 +6,7 @@ import type { ConfigIssue } from './errors.js';
 import type { Layer } from './merge.js';
 import { buildPosTree } from './positions.js';
 import { checkYamlKeys } from './yaml-keys.js';
+import { messageOf } from '../errors.js';
 
 export interface ParsedFile {
   /** undefined when the file could not be used (syntax error, several documents, not a map). */
@@ -39,7 +40,7 @@ export function parseConfigFile(file: string, text: string): ParsedFile {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
     // yaml throws on alias bombs (maxAliasCount) and on a few unresolvable constructs.
-    issues.push(issue(0, `YAML: ${(e as Error).message.split('\n')[0] ?? 'cannot be read'}`));
+    issues.push(issue(0, `YAML: ${messageOf(e).split('\n')[0] ?? 'cannot be read'}`));
     return { issues };
   }
   if (value === null || value === undefined) return { layer: { value: {}, pos: { pos: { file, line: 1, col: 1 } } }, issues };

@@ -7,6 +7,7 @@ import { PASSWORD_SCHEMA } from './schema.js';
 import type { Config } from './types.js';
 import { checkString } from './validate-structure.js';
 import { FileReadError, KIB, readBounded } from '../io/bounded-read.js';
+import { messageOf } from '../errors.js';
 
 /** Neighbor index -> password, for every neighbor that has one. Throws ConfigError. */
 export async function readSecrets(config: Config, positions?: Positions): Promise<Map<number, string>> {
@@ -59,7 +60,7 @@ async function readPasswordFile(path: string): Promise<PasswordRead> {
   try {
     ({ text, mode } = await readBounded(path, { maxBytes: 4 * KIB, what: 'passwordFile' }));
   } catch (e) {
-    return { problem: e instanceof FileReadError ? `cannot read ${path} (${e.reason})` : (e as Error).message };
+    return { problem: e instanceof FileReadError ? `cannot read ${path} (${e.reason})` : messageOf(e) };
   }
   // `echo secret > file` leaves one newline; more than that is in the password.
   const password = text.endsWith('\n') ? text.slice(0, -1) : text;

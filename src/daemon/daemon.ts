@@ -48,6 +48,7 @@ import { HandsOff, type HandsOffVerdict } from './hands-off.js';
 import { DriftCheck } from './drift-check.js';
 import { publish, statusLine, type DaemonView, type LastConverge } from './publish.js';
 import type { MetricsExporter } from '../metrics/exporter.js';
+import { messageOf } from '../errors.js';
 
 export interface DaemonOptions {
   configPath: string;
@@ -227,7 +228,7 @@ export class Daemon {
       this.lastPass = { startedAt, endedAt: new Date().toISOString(), reasons: [...reasons] };
       await this.publish();
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = messageOf(e);
       this.noteError(message);
       if (e instanceof NetnsError || e instanceof ReloaderUnavailableError) this.setState('waiting-frr', message);
       else {
@@ -432,7 +433,7 @@ export class Daemon {
   }
 
   private convergeFailed(target: LoadedConfig, e: unknown, seconds: number): void {
-    const message = (e as Error).message;
+    const message = messageOf(e);
     this.opts.metrics?.reconciled('failure', seconds);
     this.noteError(message);
     this.last = failedStatusOf(message, 0, target.inputs.files);
@@ -472,7 +473,7 @@ export class Daemon {
   }
 
   private async verifyFrr(rt: RuntimeConfig): Promise<void> {
-    const h = await new ReloaderClient(rt.reloaderSocket).healthz().catch((e: Error) => ({ ok: false, reason: e.message }));
+    const h = await new ReloaderClient(rt.reloaderSocket).healthz().catch((e: unknown) => ({ ok: false, reason: messageOf(e) }));
     if (h.ok) this.log.info('FRR config pushed again after its restart; FRR healthy');
     else this.log.warn({ reason: 'reason' in h ? h.reason : undefined }, 'FRR config pushed again after its restart, but FRR is not healthy');
   }

@@ -13,6 +13,7 @@ import type { MetricsExporter } from '../metrics/exporter.js';
 import { driftKinds } from '../metrics/drift-kinds.js';
 import { NetlinkMonitor } from './netlink-monitor.js';
 import type { LoadedConfig } from './config-source.js';
+import { messageOf } from '../errors.js';
 
 export interface DriftCheckDeps {
   log: Logger;
@@ -111,7 +112,7 @@ export class DriftCheck {
     if (await reloadPending(rt)) return { why: 'a reload of frr.conf did not finish (frr-reload-pending): FRR may not run the file', push: false };
     if (Date.now() - this.frrCheckedAt < (this.deps.frrCheckMs ?? 600_000) || this.frrStuck === target.inputs.frrConf) return undefined;
     this.frrCheckedAt = Date.now();
-    const d = await new ReloaderClient(rt.reloaderSocket).diff().catch((e: Error) => ({ ok: false as const, output: e.message }));
+    const d = await new ReloaderClient(rt.reloaderSocket).diff().catch((e: unknown) => ({ ok: false as const, output: messageOf(e) }));
     if (!d.ok) {
       this.deps.log.warn({ output: d.output.slice(-2000) }, 'cannot tell whether FRR runs frr.conf (frr-reload.py --test failed)');
       return undefined;

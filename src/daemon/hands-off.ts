@@ -14,6 +14,7 @@ import { readTryFile, removeTryFile } from '../reconcile/try-file.js';
 import { busyMessage, takeWriterLock } from '../reconcile/writer-lock.js';
 import { clearTornDown, readTornDown } from '../reconcile/state-files.js';
 import type { DaemonState } from './state.js';
+import { messageOf } from '../errors.js';
 
 /** How long the daemon may keep an overdue try's kill waiting (it is killed with SIGKILL). */
 const KILL_WAIT_MS = 5000;
@@ -103,6 +104,6 @@ export class HandsOff {
 
   /** At stop: the next writer may go. */
   async release(): Promise<void> {
-    await this.lock?.release().catch((e: Error) => this.deps.log.warn({ err: e.message }, 'cannot release the writer lock'));
+    await this.lock?.release().catch((e: unknown) => this.deps.log.warn({ err: messageOf(e) }, 'cannot release the writer lock'));
   }
 }

@@ -10,6 +10,7 @@ import type { MetricsExporter, MetricsFacts } from '../metrics/exporter.js';
 import { expectedVnis } from '../metrics/frr-state.js';
 import { statusText, type DaemonState } from './state.js';
 import type { LoadedConfig } from './config-source.js';
+import { messageOf } from '../errors.js';
 
 export type LastConverge = Pick<ReconcileStatus, 'at' | 'ok' | 'durationMs' | 'kernelOps' | 'frrReloaded' | 'conflicts' | 'error' | 'configFiles'>;
 
@@ -91,5 +92,5 @@ export async function publish(v: DaemonView, deps: PublishDeps): Promise<void> {
   deps.metrics?.update(metricsFacts(v));
   await deps.notifier.status(statusLine(v, Date.now()));
   if (!v.rt) return;
-  await writeStatus(v.rt, statusRecord(v, new Date())).catch((e: Error) => deps.log.warn({ err: e.message }, 'cannot write status.json'));
+  await writeStatus(v.rt, statusRecord(v, new Date())).catch((e: unknown) => deps.log.warn({ err: messageOf(e) }, 'cannot write status.json'));
 }

@@ -17,6 +17,7 @@ import { bgpSessions, underlayVerdict } from '../status/bgp-sessions.js';
 import type { BuildInfo } from '../version.js';
 import { bfdPeers, vniStates, type ExpectedVni } from './frr-state.js';
 import { EvpnMetrics, type FrrReloadResult, type ReconcileResult } from './metrics.js';
+import { messageOf } from '../errors.js';
 
 export const TEXTFILE_NAME = 'evpn-node.prom';
 /** node_exporter reads the textfile on every scrape: never older than this. */
@@ -109,7 +110,7 @@ export class MetricsExporter {
     this.refreshing = (async () => {
       do {
         this.again = false;
-        await this.refreshOnce().catch((e: Error) => this.log.warn({ err: e.message }, 'metrics refresh failed'));
+        await this.refreshOnce().catch((e: unknown) => this.log.warn({ err: messageOf(e) }, 'metrics refresh failed'));
       } while (this.again && !this.stopped);
     })().finally(() => {
       this.refreshing = undefined;
@@ -149,7 +150,7 @@ export class MetricsExporter {
       } catch (e) {
         m.markFrrUnreadable();
         underlayUp = false;
-        const msg = (e as Error).message;
+        const msg = messageOf(e);
         if (msg !== this.lastFrrError) this.log.warn({ err: msg }, 'metrics: cannot read BGP/BFD/VNI state from FRR; reporting its sessions as down');
         this.lastFrrError = msg;
       }
@@ -168,7 +169,7 @@ export class MetricsExporter {
       if (this.lastWriteError) this.log.info({ path }, 'metrics: textfile written again');
       this.lastWriteError = undefined;
     } catch (e) {
-      const msg = (e as Error).message;
+      const msg = messageOf(e);
       // Once per distinct error: the refresh runs every 30 s.
       if (msg !== this.lastWriteError) this.log.error({ path, err: msg }, 'metrics: cannot write the textfile');
       this.lastWriteError = msg;
@@ -200,7 +201,7 @@ export class MetricsExporter {
       }
       this.metrics.text().then(
         (text) => res.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(req.method === 'HEAD' ? undefined : text),
-        (e: Error) => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`${e.message}\n`),
+        (e: unknown) => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`${messageOf(e)}\n`),
       );
     });
     server.on('error', (e) => this.log.error({ listen, err: e.message }, 'metrics: cannot serve GET /metrics'));

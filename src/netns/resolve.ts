@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { FileReadError, KIB, readBoundedText } from '../io/bounded-read.js';
 import { execa } from 'execa';
-import { OperationalError } from '../errors.js';
+import { messageOf, OperationalError } from '../errors.js';
 
 export interface RouterNetns {
   /** Name under /run/netns, usable with `ip -n`. */
@@ -60,7 +60,7 @@ export async function readPidFile(pidFile: string): Promise<number> {
     text = await readBoundedText(pidFile, { maxBytes: 4 * KIB, what: 'FRR pidfile' });
   } catch (e) {
     if (e instanceof FileReadError && e.code === 'ENOENT') throw new NetnsError(`FRR pidfile ${pidFile} does not exist: is the router pod running?`);
-    throw new NetnsError((e as Error).message);
+    throw new NetnsError(messageOf(e));
   }
   const pid = Number(text.trim());
   if (!Number.isInteger(pid) || pid <= 1) throw new NetnsError(`FRR pidfile ${pidFile} holds no valid pid: ${JSON.stringify(text.trim().slice(0, 40))}`);

@@ -11,6 +11,7 @@ import { ReloaderClient } from '../frr/reload-client.js';
 import { misclassifiedL3Vnis, type MisclassifiedVni } from '../frr/vni-check.js';
 import { renderFrrConf } from '../frr/render.js';
 import { writeFrrConf } from './frr-files.js';
+import { messageOf } from '../errors.js';
 
 /** How long zebra gets to show the rebound VNI as L3 (it applies config asynchronously). */
 const REBIND_SETTLE_MS = 10_000;
@@ -57,7 +58,7 @@ async function misclassified(inputs: NodeInputs, client: ReloaderClient, log: Lo
   try {
     return misclassifiedL3Vnis(inputs.config.l3vnis, await client.vni());
   } catch (e) {
-    log.debug({ err: (e as Error).message }, 'could not read FRR\'s VNIs; L3VNI kinds not checked');
+    log.debug({ err: messageOf(e) }, 'could not read FRR\'s VNIs; L3VNI kinds not checked');
     return undefined;
   }
 }

@@ -6,6 +6,7 @@
 import type { NodeInputs } from './inputs.js';
 import { converge, failedStatusOf, statusOf, type ConvergeDeps, type ConvergeReport } from './converge.js';
 import { writeStatus } from './state-files.js';
+import { messageOf } from '../errors.js';
 
 /** converge(), then status.json says how it went; the error, if any, goes up unchanged. */
 export async function convergeRecorded(inputs: NodeInputs, deps: ConvergeDeps): Promise<ConvergeReport> {
@@ -15,7 +16,7 @@ export async function convergeRecorded(inputs: NodeInputs, deps: ConvergeDeps): 
   try {
     report = await converge(inputs, deps);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = messageOf(e);
     await writeStatus(rt, failedStatusOf(message, Math.round(performance.now() - start), inputs.files)).catch(() => undefined);
     throw e;
   }

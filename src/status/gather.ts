@@ -13,6 +13,7 @@ import { readStatusFile, type StatusFile } from './reconcile-status.js';
 import { readBgp } from './health.js';
 import { readTryFile, type TryFileState } from '../reconcile/try-file.js';
 import { DEFAULT_READINESS } from '../config/defaults.js';
+import { messageOf } from '../errors.js';
 
 export type Section<T> = ({ ok: true } & T) | { ok: false; error: string };
 
@@ -111,7 +112,7 @@ export function configSummary(view: ConfigView, reconcile: StatusFile): ConfigSu
   return { onDisk, ...(inForce ? { inForce, same: inForce.sha256 === onDisk.sha256 } : {}) };
 }
 
-const asSection = (e: unknown): { ok: false; error: string } => ({ ok: false, error: (e as Error).message });
+const asSection = (e: unknown): { ok: false; error: string } => ({ ok: false, error: messageOf(e) });
 
 function withTimeout<S extends Section<object>>(p: Promise<S>, ms: number, label: string): Promise<S> {
   let timer: NodeJS.Timeout | undefined;

@@ -6,6 +6,7 @@ import type { RuntimeConfig } from '../config/types.js';
 import { ReloaderClient } from '../frr/reload-client.js';
 import { bgpSessions, underlayVerdict } from './bgp-sessions.js';
 import { readStatusFile, staleness, type StatusFile } from './reconcile-status.js';
+import { messageOf } from '../errors.js';
 
 export type BgpRead = { ok: true; bgp: unknown } | { ok: false; error: string };
 
@@ -77,6 +78,6 @@ export async function readBgp(socket: string, timeoutMs: number): Promise<BgpRea
   try {
     return { ok: true, bgp: await new ReloaderClient(socket, { queryTimeoutMs: timeoutMs }).bgp() };
   } catch (e) {
-    return { ok: false, error: (e as Error).message };
+    return { ok: false, error: messageOf(e) };
   }
 }

@@ -4,6 +4,7 @@
 import type { RuntimeConfig } from '../config/types.js';
 import { readIfExists } from '../io/atomic-file.js';
 import { statusPath, type ReconcileStatus } from '../reconcile/state-files.js';
+import { messageOf } from '../errors.js';
 
 export type StatusFile =
   | { found: true; path: string; status: ReconcileStatus }
@@ -15,7 +16,7 @@ export async function readStatusFile(rt: RuntimeConfig): Promise<StatusFile> {
   try {
     text = await readIfExists(path);
   } catch (e) {
-    return { found: false, path, reason: `cannot read ${path}: ${(e as Error).message}` };
+    return { found: false, path, reason: `cannot read ${path}: ${messageOf(e)}` };
   }
   if (text === undefined) return { found: false, path, reason: `no reconcile yet (${path} does not exist)` };
   return parseStatusFile(path, text);

@@ -4,6 +4,7 @@
 
 import { access } from 'node:fs/promises';
 import dbus from 'dbus-next';
+import { messageOf } from '../errors.js';
 
 /** Where systemd's D-Bus lives unless DBUS_SYSTEM_BUS_ADDRESS says otherwise. */
 export const DEFAULT_SYSTEM_BUS_ADDRESS = 'unix:path=/run/dbus/system_bus_socket';
@@ -48,7 +49,7 @@ export async function readUnitStates(names: readonly string[], opts: ReadUnitSta
   try {
     bus = dbus.sessionBus({ busAddress: address });
   } catch (e) {
-    return { available: false, reason: `cannot connect to the system bus at ${address}: ${(e as Error).message}` };
+    return { available: false, reason: `cannot connect to the system bus at ${address}: ${messageOf(e)}` };
   }
   let timer: NodeJS.Timeout | undefined;
   // dbus-next reports connection failures as 'error' events: without a listener they would crash us.

@@ -15,6 +15,7 @@
 
 import { execa } from 'execa';
 import type { Logger } from '../log.js';
+import { messageOf } from '../errors.js';
 
 export interface Notifier {
   /** READY=1, with a status line. */
@@ -106,7 +107,7 @@ export class SystemdNotify implements Notifier {
         if (r.exitCode !== 0) log.warn({ notify: assignments, exitCode: r.exitCode, stderr: r.stderr.trim() }, 'systemd-notify failed; carrying on');
         else log.debug({ notify: assignments }, 'told systemd');
       } catch (e) {
-        log.warn({ notify: assignments, err: (e as Error).message }, 'cannot run systemd-notify; carrying on');
+        log.warn({ notify: assignments, err: messageOf(e) }, 'cannot run systemd-notify; carrying on');
       }
     };
     this.queue = this.queue.then(run);

@@ -33,6 +33,7 @@ import { busyMessage, takeWriterLock, type Writer } from '../reconcile/writer-lo
 import { clearTornDown } from '../reconcile/state-files.js';
 import { daemonStandsAside as daemonStandsAsideFor } from '../status/daemon-ask.js';
 import { startWait, step, type TryEvent, type TryOutcome } from './decide.js';
+import { messageOf } from '../errors.js';
 
 export interface TryRequest {
   configPath: string;
@@ -89,8 +90,8 @@ export async function runTryFlow(req: TryRequest, deps: TryDeps): Promise<TryRes
   if ((await readIfExists(lastGood)) === undefined) {
     throw new TryRefused(`nothing to roll back to: ${lastGood} does not exist yet (no config has applied on this node). Use \`evpn-node apply\` for the first apply.`);
   }
-  const previous = await loadInputs(lastGood, { dropInDir: null }).catch((e: Error) => {
-    throw new TryRefused(`${lastGood} does not load, so a rollback could not work: ${e.message}`);
+  const previous = await loadInputs(lastGood, { dropInDir: null }).catch((e: unknown) => {
+    throw new TryRefused(`${lastGood} does not load, so a rollback could not work: ${messageOf(e)}`);
   });
   // 2. Own the node's config for the duration: the writer lock when no daemon runs, else the
   // daemon keeps it and stands aside for our try.json.
@@ -152,11 +153,11 @@ async function tryWith(writer: Writer, c: TryContext): Promise<TryResult> {
       if (r.conflicts.length) throw new Error(`objects evpn-node does not own stand in the way:\n${r.conflicts.map((c) => `  ${c}`).join('\n')}`);
       deps.say(`Applied ${candidatePath}: ${r.kernelOps} kernel change(s)${r.reloaded ? ', FRR reloaded' : ''} in ${r.durationMs} ms.`);
     } catch (e) {
-      outcome = { decision: 'rollback', why: `the candidate did not apply: ${(e as Error).message}` };
+      outcome = { decision: 'rollback', why: `the candidate did not apply: ${messageOf(e)}` };
     }
     if (!outcome) {
       outcome = await waitForDecision(req, deps, candidate, rt, file, events, (w) => (wake = w), now, (f) => (file = f)).catch(
-        (e: Error): TryOutcome => ({ decision: 'rollback', why: `error while waiting for the confirmation: ${e.message}` }),
+        (e: unknown): TryOutcome => ({ decision: 'rollback', why: `error while waiting for the confirmation: ${messageOf(e)}` }),
       );
     }
     // Deciding takes a converge (rollback) or a file write (confirm): say so, so that whoever
@@ -175,7 +176,7 @@ async function tryWith(writer: Writer, c: TryContext): Promise<TryResult> {
       await convergeOnce(previous, { log: deps.log });
       return { outcome: 'rolled-back', why: outcome.why, inPlace };
     } catch (e) {
-      return { outcome: 'rolled-back', why: outcome.why, rollbackError: (e as Error).message, inPlace };
+      return { outcome: 'rolled-back', why: outcome.why, rollbackError: messageOf(e), inPlace };
     }
   } finally {
     stop();

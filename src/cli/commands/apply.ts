@@ -9,6 +9,7 @@ import { convergeThroughDaemon } from '../../status/daemon-ask.js';
 import type { RuntimeConfig } from '../../config/types.js';
 import type { CliContext } from '../context.js';
 import { EXIT, RuntimeFailure } from '../errors.js';
+import { messageOf } from '../../errors.js';
 
 export interface ApplyOptions { force: boolean }
 
@@ -45,7 +46,7 @@ async function applyThroughDaemon(ctx: CliContext, rt: RuntimeConfig, daemonPid:
   try {
     s = await convergeThroughDaemon(rt, daemonPid, { configPath: ctx.configPath });
   } catch (e) {
-    throw new RuntimeFailure((e as Error).message);
+    throw new RuntimeFailure(messageOf(e));
   }
   if (ctx.json) ctx.out(JSON.stringify(s, null, 2));
   if (s.state === 'converged' && !s.configOnDisk?.error && s.configInForce?.sha256 === s.configOnDisk?.sha256) {

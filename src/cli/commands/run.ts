@@ -7,6 +7,7 @@ import { watchdogFromEnv } from '../../daemon/heartbeat.js';
 import { SystemdNotify } from '../../systemd/notify.js';
 import { MetricsExporter } from '../../metrics/exporter.js';
 import { buildInfo } from '../../version.js';
+import { messageOf } from '../../errors.js';
 
 export interface RunOptions { driftInterval: string; debounce: string; frrCheckInterval: string; commandTimeout: string }
 
@@ -32,7 +33,7 @@ export async function runDaemon(ctx: CliContext, opts: RunOptions): Promise<numb
   const metrics = new MetricsExporter({ log: ctx.log, build: buildInfo() });
   const daemon = new Daemon({ configPath: ctx.configPath, pid: ctx.hostPid, log: ctx.log, notifier, driftIntervalMs, debounceMs, frrCheckMs, metrics, commandTimeoutMs, ...(watchdogMs !== undefined ? { watchdogMs } : {}), ...(ctx.crash ? { crash: ctx.crash } : {}) });
 
-  const onHup = (): void => void daemon.reload().catch((e: Error) => ctx.log.error({ err: e.message }, 'reload failed'));
+  const onHup = (): void => void daemon.reload().catch((e: unknown) => ctx.log.error({ err: messageOf(e) }, 'reload failed'));
   const onStop = (signal: string) => (): void => void daemon.stop(signal);
   const onTerm = onStop('SIGTERM');
   const onInt = onStop('SIGINT');
