@@ -22,10 +22,10 @@ export interface ConfigIssue {
 /** Thrown by the convenience entry points when the config has errors; carries all of them. */
 export class ConfigError extends Error {
   readonly issues: ConfigIssue[];
-  constructor(issues: ConfigIssue[]) {
+  constructor(issues: ConfigIssue[], options?: ErrorOptions) {
     const errors = issues.filter((i) => i.severity === 'error');
     const shown = errors.length ? errors : issues;
-    super(`invalid config:\n${shown.map(formatIssue).join('\n')}`);
+    super(`invalid config:\n${shown.map(formatIssue).join('\n')}`, options);
     this.name = 'ConfigError';
     this.issues = issues;
   }

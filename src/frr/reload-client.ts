@@ -49,8 +49,9 @@ export class ReloaderError extends OperationalError {
   constructor(
     message: string,
     readonly status?: number,
+    options: { cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ReloaderError';
   }
 }
@@ -141,12 +142,13 @@ export class ReloaderClient {
       const req = request({ socketPath: this.socketPath, method, path, agent: false, headers: { 'content-length': 0 } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(new ReloaderError(`${method} ${path} on ${this.socketPath}: ${err.message}`)));
+        res.on('error', (err) => reject(new ReloaderError(`${method} ${path} on ${this.socketPath}: ${err.message}`, undefined, { cause: err })));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           try {
             resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
           } catch {
+            // No cause: JSON.parse's message quotes the body, which may hold FRR secrets.
             reject(new ReloaderError(`${method} ${path} on ${this.socketPath}: HTTP ${res.statusCode}, body is not JSON: ${redactFrrText(text).slice(0, 200)}`, res.statusCode));
           }
         });
@@ -155,9 +157,9 @@ export class ReloaderClient {
         req.destroy(new ReloaderError(`${method} ${path} on ${this.socketPath}: no answer within ${timeoutMs} ms`));
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') reject(new ReloaderUnavailableError(this.socketPath, err.code));
+        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') reject(new ReloaderUnavailableError(this.socketPath, err.code, { cause: err }));
         else if (err instanceof ReloaderError) reject(err);
-        else reject(new ReloaderError(`${method} ${path} on ${this.socketPath}: ${err.message}`));
+        else reject(new ReloaderError(`${method} ${path} on ${this.socketPath}: ${err.message}`, undefined, { cause: err }));
       });
       req.end();
     });

@@ -25,8 +25,8 @@ export interface ReadLimits {
 export class FileReadError extends Error {
   override name = 'FileReadError';
   readonly reason: string;
-  constructor(what: string, path: string, readonly code: string, reason: string) {
-    super(`cannot read ${what} ${path} (${reason})`);
+  constructor(what: string, path: string, readonly code: string, reason: string, options?: ErrorOptions) {
+    super(`cannot read ${what} ${path} (${reason})`, options);
     this.reason = reason;
     this.path = path;
   }
@@ -68,7 +68,7 @@ async function readIt(path: string, what: string, maxBytes: number): Promise<{ t
     fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new FileReadError(what, path, code, code === 'ENOENT' ? 'no such file' : code);
+    throw new FileReadError(what, path, code, code === 'ENOENT' ? 'no such file' : code, { cause: e });
   }
   try {
     const st = await fh.stat();

@@ -59,8 +59,8 @@ export async function readPidFile(pidFile: string): Promise<number> {
   try {
     text = await readBoundedText(pidFile, { maxBytes: 4 * KIB, what: 'FRR pidfile' });
   } catch (e) {
-    if (e instanceof FileReadError && e.code === 'ENOENT') throw new NetnsError(`FRR pidfile ${pidFile} does not exist: is the router pod running?`);
-    throw new NetnsError(messageOf(e));
+    if (e instanceof FileReadError && e.code === 'ENOENT') throw new NetnsError(`FRR pidfile ${pidFile} does not exist: is the router pod running?`, { cause: e });
+    throw new NetnsError(messageOf(e), { cause: e });
   }
   const pid = Number(text.trim());
   if (!Number.isInteger(pid) || pid <= 1) throw new NetnsError(`FRR pidfile ${pidFile} holds no valid pid: ${JSON.stringify(text.trim().slice(0, 40))}`);

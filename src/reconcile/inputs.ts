@@ -58,7 +58,7 @@ export function inputsFromFiles(config: Config, secrets: ReadonlyMap<number, str
     return inputsFromConfig(config, secrets);
   } catch (e) {
     if (e instanceof ConfigError) throw e;
-    throw new ConfigError([unexpectedIssue(files[0] ?? '', 'deriving or rendering it', e)]);
+    throw new ConfigError([unexpectedIssue(files[0] ?? '', 'deriving or rendering it', e)], { cause: e });
   }
 }
 

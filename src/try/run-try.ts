@@ -91,7 +91,7 @@ export async function runTryFlow(req: TryRequest, deps: TryDeps): Promise<TryRes
     throw new TryRefused(`nothing to roll back to: ${lastGood} does not exist yet (no config has applied on this node). Use \`evpn-node apply\` for the first apply.`);
   }
   const previous = await loadInputs(lastGood, { dropInDir: null }).catch((e: unknown) => {
-    throw new TryRefused(`${lastGood} does not load, so a rollback could not work: ${messageOf(e)}`);
+    throw new TryRefused(`${lastGood} does not load, so a rollback could not work: ${messageOf(e)}`, { cause: e });
   });
   // 2. Own the node's config for the duration: the writer lock when no daemon runs, else the
   // daemon keeps it and stands aside for our try.json.

@@ -46,7 +46,7 @@ async function applyThroughDaemon(ctx: CliContext, rt: RuntimeConfig, daemonPid:
   try {
     s = await convergeThroughDaemon(rt, daemonPid, { configPath: ctx.configPath });
   } catch (e) {
-    throw new RuntimeFailure(messageOf(e));
+    throw new RuntimeFailure(messageOf(e), { cause: e });
   }
   if (ctx.json) ctx.out(JSON.stringify(s, null, 2));
   if (s.state === 'converged' && !s.configOnDisk?.error && s.configInForce?.sha256 === s.configOnDisk?.sha256) {

@@ -31,7 +31,7 @@ export async function runTry(ctx: CliContext, opts: TryOptions, file?: string): 
     if (r.inPlace) lines.push(`${ctx.configPath} still holds the rolled-back edit: revert it, or the next apply (or boot) applies it again`);
     throw new RuntimeFailure(lines.join('\n'));
   } catch (e) {
-    if (e instanceof TryRefused || e instanceof TryBusyError) throw new RuntimeFailure(`try refused: ${e.message}`);
+    if (e instanceof TryRefused || e instanceof TryBusyError) throw new RuntimeFailure(`try refused: ${e.message}`, { cause: e });
     throw e;
   }
 }
@@ -44,7 +44,7 @@ async function confirm(ctx: CliContext, file?: string): Promise<number> {
     ctx.out(r.finished ? `Confirmed the try in progress (pid ${r.pid}).` : `Sent the confirmation to the try in progress (pid ${r.pid}); it has not finished yet.`);
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof NoTryInProgress) throw new RuntimeFailure(e.message);
+    if (e instanceof NoTryInProgress) throw new RuntimeFailure(e.message, { cause: e });
     throw e;
   }
 }

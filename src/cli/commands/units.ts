@@ -56,7 +56,7 @@ export async function runUnits(ctx: CliContext, opts: UnitsOptions): Promise<num
       ...(textfileDir !== undefined ? { metricsTextfileDir: textfileDir } : {}),
     });
   } catch (e) {
-    if (e instanceof UnitsError) throw new UsageError(e.message);
+    if (e instanceof UnitsError) throw new UsageError(e.message, { cause: e });
     throw e;
   }
   await reportInstalled(ctx, files, opts.installedRoot ?? '/');
