@@ -81,7 +81,7 @@ export interface DaemonOptions {
    * of it while the work loop is alive (heartbeat.ts). undefined: no watchdog.
    */
   watchdogMs?: number;
-  /** How long one ip or sysctl process may run before it is killed (default 60 s; kernel/capture.ts). */
+  /** How long one ip or sysctl process may run before it is killed (default 60 s; io/capture.ts). */
   commandTimeoutMs?: number;
 }
 

@@ -4,7 +4,7 @@
 //
 // Alive means: no pass is running (nothing can be stuck), or the running pass made progress
 // recently. Progress is the pass starting and each ip or sysctl process of it finishing. Every
-// step of a pass is bounded in time on its own (kernel/capture.ts, frr/reload-client.ts), so a
+// step of a pass is bounded in time on its own (io/capture.ts, frr/reload-client.ts), so a
 // pass that makes no progress for longer than `stuckAfterMs` is stuck in something that is not
 // (a process that SIGKILL cannot end, a promise that never settles, a read that never returns).
 // Pure: the daemon feeds it events and a clock.

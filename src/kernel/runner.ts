@@ -2,7 +2,7 @@
 // A namespace with a name is a named netns under /run/netns (`ip -n NAME`, `ip netns exec NAME`);
 // without a name it is the namespace evpn-node itself runs in (production: the host).
 
-import { DEFAULT_COMMAND_TIMEOUT_MS, runCaptured, type RunResult } from './capture.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, runCaptured, type RunResult } from '../io/capture.js';
 
 export type { RunResult };
 
@@ -26,7 +26,7 @@ export const nsLabel = (ns: NsRef): string => (ns.name ? `netns ${ns.name}` : 'c
 export interface ProcessRunnerOptions {
   /** The ip binary (tests give a wrapper); default `ip` from PATH. */
   ipBin?: string;
-  /** How long one process may run before it is killed with its process group (capture.ts). */
+  /** How long one process may run before it is killed with its process group (io/capture.ts). */
   timeoutMs?: number;
 }
 
@@ -42,7 +42,7 @@ const extraLines = (text: string | undefined): number => (text ? Math.max(0, tex
 
 /**
  * The real one: a process per call, its stdout through a file, not a pipe (observe's dumps are
- * megabytes: capture.ts); each bounded by timeoutMs, plus BATCH_MS_PER_LINE per line of a long input.
+ * megabytes: io/capture.ts); each bounded by timeoutMs, plus BATCH_MS_PER_LINE per line of a long input.
  */
 export function processRunner(opts: ProcessRunnerOptions = {}): Runner {
   const ipBin = opts.ipBin ?? 'ip';

@@ -1,10 +1,10 @@
-// Every process evpn-node starts for the kernel layer is bounded in time: past its timeout it is
+// Every process evpn-node starts and waits for is bounded in time: past its timeout it is
 // killed with its whole process group, and the call fails naming the command and the time.
 // Real processes (sh, sleep), no root needed.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { expect, test } from 'vitest';
-import { CommandTimeoutError, runCaptured } from '../../../src/kernel/capture.js';
+import { CommandTimeoutError, runCaptured } from '../../../src/io/capture.js';
 
 /** Processes whose command line holds `marker`. */
 const alive = (marker: string): string[] => {
