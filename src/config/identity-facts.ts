@@ -2,34 +2,20 @@
 // --uts=host, so it is the node's), or one host interface's addresses (`ip -j addr show dev X`
 // in the netns evpn-node runs in: the host's, network=host).
 
-import { execFile } from 'node:child_process';
 import { hostname as osHostname } from 'node:os';
+import { runCaptured, type RunResult } from '../io/capture.js';
 import type { IdentityFacts, IfaceAddr } from './identity.js';
 import type { IndexFromConfig } from './types.js';
 import { messageOf } from '../errors.js';
 
-export interface IpResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
-
 export interface IdentityProbe {
   hostname: () => string;
   /** `ip args...` in the host netns. */
-  ip: (args: string[]) => Promise<IpResult>;
+  ip: (args: string[]) => Promise<RunResult>;
 }
 
 /** `ip` with an argument array (no shell); a non-zero exit is a result, not an exception. */
-function runIp(args: string[]): Promise<IpResult> {
-  return new Promise((resolve, reject) => {
-    execFile('ip', args, { encoding: 'utf8', timeout: 10_000 }, (err, stdout, stderr) => {
-      const code = (err as (Error & { code?: unknown }) | null)?.code;
-      if (err && typeof code !== 'number') reject(new Error(`ip: ${err.message}`));
-      else resolve({ stdout, stderr, exitCode: typeof code === 'number' ? code : 0 });
-    });
-  });
-}
+const runIp = (args: string[]): Promise<RunResult> => runCaptured('ip', args, undefined, { timeoutMs: 10_000 });
 
 export const HOST_PROBE: IdentityProbe = { hostname: osHostname, ip: runIp };
 

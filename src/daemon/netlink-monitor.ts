@@ -153,6 +153,8 @@ export class NetlinkMonitor {
 
   private start(ns: MonitoredNs): OneMonitor {
     const args = [...(ns.name ? ['-n', ns.name] : []), '-o', 'monitor', 'link', 'address', 'route', 'rule', 'netconf'];
+    // Not io/capture.ts, the runner of every other ip: that one waits for a process to end and
+    // bounds it in time, while this one runs as long as the daemon and is read line by line.
     const proc = execa('ip', args, { reject: false, stdin: 'ignore', stderr: 'ignore', buffer: false });
     const m: OneMonitor = { proc, ns, alive: true, armed: Promise.resolve() };
     m.armed = (async () => {

@@ -1,4 +1,8 @@
-// IO: run a process with its stdout captured in an unlinked temporary file instead of a pipe.
+// IO: the one way evpn-node runs a process and waits for it (every ip and sysctl: the kernel
+// layer through kernel/runner.ts, netns/resolve.ts, config/identity-facts.ts). The one ip left
+// outside is the long-running `ip monitor` (daemon/netlink-monitor.ts), read while it runs.
+//
+// Stdout is captured in an unlinked temporary file instead of a pipe.
 // ip writes through a 4 KB stdio buffer, so a pipe hands an `ip -j -d` dump to node in ~2 KB
 // chunks: at 1000 VNIs, ~2000 callbacks and 45-90 ms of node CPU per 4 MB dump (execa), against
 // ~15 ms to read the file back in one go. The file is unlinked before ip starts: nothing is
@@ -68,7 +72,7 @@ export async function runCaptured(file: string, args: string[], input?: string, 
         f();
       };
       child.stderr!.on('data', (b: Buffer) => err.push(b));
-      child.on('error', (e) => finish(() => reject(new Error(`${file}: could not start: ${e.message}`))));
+      child.on('error', (e) => finish(() => reject(new Error(`${file}: could not start: ${e.message}`, { cause: e }))));
       child.on('close', (code) => finish(() => resolve({ exitCode: code ?? 1, stderr: Buffer.concat(err).toString('utf8') })));
       if (child.stdin) {
         // A child that exits without reading its input (a usage error) must not crash us with EPIPE.

@@ -5,7 +5,7 @@
 
 import { readdir, stat } from 'node:fs/promises';
 import { FileReadError, KIB, readBoundedText } from '../io/bounded-read.js';
-import { execa } from 'execa';
+import { CommandTimeoutError, runCaptured, type RunResult } from '../io/capture.js';
 import { messageOf, OperationalError } from '../errors.js';
 
 export interface RouterNetns {
@@ -93,9 +93,13 @@ export async function resolveRouterNetns(opts: ResolveOptions): Promise<RouterNe
   // The preferred name points at another netns (a pod recreated outside the named netns):
   // keep that one intact and give FRR's netns a name of its own.
   const name = preferredTaken ? `${opts.preferredName}-${pid}` : opts.preferredName;
-  // Bounded like every process we start; it has no children, so killing it is enough.
-  const r = await execa('ip', ['netns', 'attach', name, String(pid)], { reject: false, timeout: ATTACH_TIMEOUT_MS, killSignal: 'SIGKILL' });
-  if (r.timedOut) throw new NetnsError(`ip netns attach ${name} ${pid} did not finish within ${ATTACH_TIMEOUT_MS / 1000} s: killed`);
+  let r: RunResult;
+  try {
+    r = await runCaptured('ip', ['netns', 'attach', name, String(pid)], undefined, { timeoutMs: ATTACH_TIMEOUT_MS });
+  } catch (e) {
+    if (e instanceof CommandTimeoutError) throw new NetnsError(`ip netns attach ${name} ${pid} did not finish within ${ATTACH_TIMEOUT_MS / 1000} s: killed`, { cause: e });
+    throw new NetnsError(`cannot attach netns name ${name} to pid ${pid}: ${messageOf(e)}`, { cause: e });
+  }
   if (r.exitCode !== 0) throw new NetnsError(`cannot attach netns name ${name} to pid ${pid}: ${r.stderr.trim()}`);
   return { name, pid, inode: frrNs.ino, attached: true };
 }
