@@ -1,6 +1,7 @@
 // IO: the one way evpn-node runs a process and waits for it (every ip and sysctl: the kernel
-// layer through kernel/runner.ts, netns/resolve.ts, config/identity-facts.ts). The one ip left
-// outside is the long-running `ip monitor` (daemon/netlink-monitor.ts), read while it runs.
+// layer through kernel/runner.ts, netns/resolve.ts, config/identity-facts.ts; systemd-notify;
+// podman --version). The one process left outside is the long-running `ip monitor`
+// (daemon/netlink-monitor.ts), read while it runs.
 //
 // Stdout is captured in an unlinked temporary file instead of a pipe.
 // ip writes through a 4 KB stdio buffer, so a pipe hands an `ip -j -d` dump to node in ~2 KB
@@ -50,6 +51,8 @@ export class CommandTimeoutError extends Error {
 export interface CaptureOptions {
   /** Default DEFAULT_COMMAND_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** Variables added to the environment the process inherits (systemd-notify's NOTIFY_SOCKET). */
+  env?: Record<string, string>;
 }
 
 /** `file ...args` with `input` on stdin (none: /dev/null). Never throws on a non-zero exit; throws CommandTimeoutError. */
@@ -61,7 +64,8 @@ export async function runCaptured(file: string, args: string[], input?: string, 
     await unlink(path);
     const { exitCode, stderr } = await new Promise<{ exitCode: number; stderr: string }>((resolve, reject) => {
       // detached: the child leads a process group of its own, which a timeout kills whole.
-      const child = spawn(file, args, { stdio: [input === undefined ? 'ignore' : 'pipe', out.fd, 'pipe'], detached: true });
+      const env = opts.env ? { ...process.env, ...opts.env } : undefined;
+      const child = spawn(file, args, { stdio: [input === undefined ? 'ignore' : 'pipe', out.fd, 'pipe'], detached: true, ...(env ? { env } : {}) });
       const err: Buffer[] = [];
       const pending: { timer?: NodeJS.Timeout } = {};
       let done = false;

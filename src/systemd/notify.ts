@@ -13,7 +13,7 @@
 // No socket: nothing is sent (debug log). A failed send is logged and survived: readiness
 // reporting must never take the daemon down (zigbee2mqtt's lesson).
 
-import { execa } from 'execa';
+import { runCaptured } from '../io/capture.js';
 import type { Logger } from '../log.js';
 import { messageOf } from '../errors.js';
 
@@ -99,11 +99,7 @@ export class SystemdNotify implements Notifier {
       }
       const args = [...(this.opts.barrier ? [] : ['--no-block']), ...assignments];
       try {
-        const r = await execa(this.opts.binary ?? 'systemd-notify', args, {
-          env: { NOTIFY_SOCKET: socket },
-          reject: false,
-          timeout: 10_000,
-        });
+        const r = await runCaptured(this.opts.binary ?? 'systemd-notify', args, undefined, { env: { NOTIFY_SOCKET: socket }, timeoutMs: 10_000 });
         if (r.exitCode !== 0) log.warn({ notify: assignments, exitCode: r.exitCode, stderr: r.stderr.trim() }, 'systemd-notify failed; carrying on');
         else log.debug({ notify: assignments }, 'told systemd');
       } catch (e) {

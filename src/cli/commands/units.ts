@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { CommandTimeoutError, runCaptured, type RunResult } from '../../io/capture.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../../io/atomic-file.js';
@@ -151,8 +151,14 @@ async function metricsTextfileDir(ctx: CliContext): Promise<string | undefined> 
 /** MAJOR.MINOR of the podman on PATH; the quadlet minimum when there is none (with a note). */
 async function installedPodman(ctx: CliContext): Promise<string> {
   // Bounded like every process we start (podman can hang on a broken storage setup).
-  const r = await execa('podman', ['--version'], { reject: false, timeout: 10_000, killSignal: 'SIGKILL' });
-  if (r.timedOut) ctx.log.warn('podman --version did not answer within 10 s');
+  let r: RunResult;
+  try {
+    r = await runCaptured('podman', ['--version'], undefined, { timeoutMs: 10_000 });
+  } catch (e) {
+    // Not installed (cannot start) or hung: both read as "no podman" below.
+    if (e instanceof CommandTimeoutError) ctx.log.warn('podman --version did not answer within 10 s');
+    r = { stdout: '', stderr: '', exitCode: 1 };
+  }
   const m = /(\d+\.\d+)(?:\.\d+)?/.exec(r.exitCode === 0 ? r.stdout : '');
   if (m?.[1]) return m[1];
   ctx.log.warn(`no podman found: writing quadlet files for podman ${MIN_PODMAN.quadlet} (pass --podman-version for newer features)`);
