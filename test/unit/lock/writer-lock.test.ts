@@ -50,7 +50,8 @@ describe('process liveness', () => {
     const pid = Number(await new Promise<string>((r) => parent.stdout.once('data', (d: Buffer) => r(d.toString().trim()))));
     // Kill only once sh has exec'd into `sleep 301`: sh itself would reap a child that died
     // before (seen under load: no zombie left to look at).
-    const execd = () => readFile(`/proc/${parent.pid}/cmdline`, 'utf8').then((c) => c.includes('301'), () => false);
+    // (sh's own command line holds "sleep 301" too: compare the whole argv.)
+    const execd = () => readFile(`/proc/${parent.pid}/cmdline`, 'utf8').then((c) => c === 'sleep\x00301\x00', () => false);
     for (let i = 0; i < 100 && !(await execd()); i++) await new Promise((r) => setTimeout(r, 50));
     expect(await execd()).toBe(true);
     expect(processAlive(pid)).toBe(true);
