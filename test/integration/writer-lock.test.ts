@@ -36,6 +36,15 @@ describe.skipIf(!ready)('the writer lock, try deadlines and FRR drift', { timeou
     return (JSON.parse(await readFile(`${f.runDir}/try.json`, 'utf8')) as { pid: number }).pid;
   };
 
+  // Ctrl-Z once the try waits for a confirmation: the candidate's address appears while the
+  // try is still applying (FRR's reload comes after), and a try stopped in that phase is given
+  // 10 min, not its deadline (seen under load: the daemon's case waited out its 40 s).
+  const stopWhenWaiting = async (pid: number): Promise<void> => {
+    const phase = async () => (JSON.parse(await readFile(`${f.runDir}/try.json`, 'utf8')) as { phase?: string }).phase;
+    await waitFor(async () => (await phase()) === 'waiting', 20_000, 'the try waiting for a confirmation', 50);
+    process.kill(pid, 'SIGSTOP');
+  };
+
   beforeAll(async () => {
     await buildCli().catch((e: Error) => console.warn(`writer-lock: tsc reported errors; using the emitted dist/: ${e.message.split('\n')[0]}`));
     f = await fabricUp('kpl');
@@ -52,15 +61,15 @@ describe.skipIf(!ready)('the writer lock, try deadlines and FRR drift', { timeou
   describe('no daemon', () => {
     test('a try stopped (Ctrl-Z) holds the lock: apply is refused naming it; past its deadline, apply kills it and rolls back', async () => {
       await writeFile(candidate(), config('192.170.10.21/24'));
-      const p = startTry(3);
+      const p = startTry(5);
       const pid = await tryPid();
       await waitFor(async () => (await hostAddrs()).includes('192.170.10.21/24'), 20_000, 'the candidate address');
-      process.kill(pid, 'SIGSTOP');
+      await stopWhenWaiting(pid);
       const refused = await f.cli('apply');
       expect(refused.exitCode).toBe(1);
       expect(refused.stderr).toMatch(new RegExp(`apply refused: a try is in progress: \`evpn-node try\` \\(pid ${pid}\\) since \\S+, rolls back at \\S+ unless confirmed`));
-      // Deadline (3 s) + the grace a try gets to start its own rollback (10 s).
-      await new Promise((r) => setTimeout(r, 13_500));
+      // Deadline (5 s) + the grace a try gets to start its own rollback (10 s).
+      await new Promise((r) => setTimeout(r, 15_500));
       const r = await f.cli('apply');
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/still alive \d+ s after its deadline .* killing it/);
@@ -129,10 +138,10 @@ describe.skipIf(!ready)('the writer lock, try deadlines and FRR drift', { timeou
 
     test('a try stopped with Ctrl-Z does not freeze the daemon past its deadline: the daemon kills it and rolls back', async () => {
       await writeFile(candidate(), config('192.170.10.23/24'));
-      const p = startTry(3);
+      const p = startTry(5);
       const pid = await tryPid();
       await waitFor(async () => (await hostAddrs()).includes('192.170.10.23/24'), 20_000, 'the candidate address');
-      process.kill(pid, 'SIGSTOP');
+      await stopWhenWaiting(pid);
       await waitFor(async () => (await hostAddrs()).includes('192.170.10.21/24'), 40_000, 'the daemon rolled the stopped try back');
       expect((await p).signal).toBe('SIGKILL');
       expect(d!.logs.some((l) => /still alive \d+ s after its deadline .*killing it and rolling back/.test(l.msg))).toBe(true);
