@@ -6,6 +6,7 @@
 // to their end within the same byte limit.
 
 import { constants } from 'node:fs';
+import { OperationalError } from '../errors.js';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 
@@ -22,7 +23,7 @@ export interface ReadLimits {
  * code: an errno from the open (ENOENT, EACCES, ...), or ENOTREG, ETOOBIG, ETIMEDOUT. The message
  * names the file; `reason` is the short why ("no such file", "a FIFO, not a regular file").
  */
-export class FileReadError extends Error {
+export class FileReadError extends OperationalError {
   override name = 'FileReadError';
   readonly reason: string;
   constructor(what: string, path: string, readonly code: string, reason: string, options?: ErrorOptions) {

@@ -16,6 +16,7 @@
 // so no caller waits forever; the daemon's watchdog covers what is left.
 
 import { spawn } from 'node:child_process';
+import { OperationalError } from '../errors.js';
 import { open, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,7 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 60_000;
 /** After SIGKILL, how long to wait for the process to be gone before giving up on it. */
 const KILL_GRACE_MS = 5_000;
 
-export class CommandTimeoutError extends Error {
+export class CommandTimeoutError extends OperationalError {
   override name = 'CommandTimeoutError';
   constructor(
     readonly command: string,

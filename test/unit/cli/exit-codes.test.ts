@@ -13,6 +13,8 @@ import { ApplyError } from '../../../src/kernel/apply.js';
 import { ConvergeError, FrrRefusedError } from '../../../src/reconcile/converge.js';
 import { ReloaderError, ReloaderUnavailableError } from '../../../src/frr/reload-client.js';
 import { DaemonAskError } from '../../../src/status/daemon-ask.js';
+import { CommandTimeoutError } from '../../../src/io/capture.js';
+import { FileReadError } from '../../../src/io/bounded-read.js';
 import { BASE_YAML } from '../../helpers/config.js';
 
 describe('operational errors', () => {
@@ -26,6 +28,9 @@ describe('operational errors', () => {
       new ReloaderUnavailableError('/run/x.sock', 'ENOENT'),
       new DaemonAskError('d'),
       new RuntimeFailure('rf'),
+      // A hung `ip` and an unreadable file are the operator's to fix, not bugs: no stack.
+      new CommandTimeoutError('ip -batch -', 60_000, true),
+      new FileReadError('config', '/etc/evpn-node/config.yaml', 'EISFIFO', 'a FIFO, not a regular file'),
     ];
     for (const e of operational) expect(e, e.name).toBeInstanceOf(OperationalError);
     expect(new FrrRefusedError('f')).toBeInstanceOf(ConvergeError);
