@@ -13,7 +13,10 @@ class BackgroundBuildsLast extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const rank = (f: TestSpecification): number => LAST.findIndex((p) => f.moduleId.endsWith(p));
-    return [...sorted.filter((f) => rank(f) < 0), ...sorted.filter((f) => rank(f) >= 0).sort((a, b) => rank(a) - rank(b))];
+    return [
+      ...sorted.filter((f) => rank(f) < 0),
+      ...sorted.filter((f) => rank(f) >= 0).sort((a, b) => rank(a) - rank(b)),
+    ];
   }
 }
 

@@ -64,7 +64,14 @@ function onlyBelow(dest: DestinationStream, maxLevel: number): DestinationStream
   };
 }
 
-const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 
 const prettyStream = (out: NodeJS.WritableStream): DestinationStream => lineStream(out, prettyLine);
 
@@ -105,7 +112,7 @@ export function journalLine(line: string): string {
 
 /** A logfmt value: bare when it is one plain token, else a JSON string (quotes, escapes). */
 function logfmtValue(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   const control = [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
   return !control && /^[^\s"=\\]+$/.test(s) ? s : JSON.stringify(s);
 }

@@ -86,4 +86,5 @@ function optionSpec(o: Option): OptionSpec {
 }
 
 /** Values that are file or directory names, for completion: by the value's name. */
-export const isPathValue = (value: string | undefined): boolean => value !== undefined && /(path|file|dir)/i.test(value);
+export const isPathValue = (value: string | undefined): boolean =>
+  value !== undefined && /(path|file|dir)/i.test(value);

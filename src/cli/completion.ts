@@ -23,7 +23,11 @@ function bashScript(p: ProgramSpec): string {
       .filter((o) => o.value)
       .map((o) => {
         const pats = [o.long, ...(o.short ? [o.short] : [])].map((f) => `${prefix}${f}`).join('|');
-        const reply = o.choices ? `COMPREPLY=($(compgen -W ${q(o.choices.join(' '))} -- "$cur"))` : isPathValue(o.value) ? 'COMPREPLY=($(compgen -f -- "$cur"))' : 'COMPREPLY=()';
+        const reply = o.choices
+          ? `COMPREPLY=($(compgen -W ${q(o.choices.join(' '))} -- "$cur"))`
+          : isPathValue(o.value)
+            ? 'COMPREPLY=($(compgen -f -- "$cur"))'
+            : 'COMPREPLY=()';
         return `    ${pats}) ${reply}; return ;;`;
       });
   const argWords = (args: ArgumentSpec[]): string => (args[0]?.choices ?? []).join(' ');
@@ -102,7 +106,8 @@ function zshScript(p: ProgramSpec): string {
 }
 
 /** `[...]` text of an _arguments spec: brackets and colons are its syntax. */
-const zshText = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\[/g, '\\[').replace(/\]/g, '\\]').replace(/:/g, '\\:');
+const zshText = (s: string): string =>
+  s.replace(/\\/g, '\\\\').replace(/\[/g, '\\[').replace(/\]/g, '\\]').replace(/:/g, '\\:');
 
 function zshValue(value: string, choices: string[] | undefined): string {
   if (choices) return `:${value}:(${choices.join(' ')})`;

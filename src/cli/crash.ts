@@ -15,7 +15,12 @@ export function crashPointsFromEnv(value: string | undefined, die: () => never):
   if (lines) {
     const k = Number(lines[2]);
     // applyPlan runs the first k lines, then reports the batch as a step: that is where we die.
-    return { after: (step) => (step === lines[1] ? die() : undefined), linesOf: (batch) => (batch === lines[1] ? k : undefined) };
+    return {
+      after: (step) => (step === lines[1] ? die() : undefined),
+      linesOf: (batch) => (batch === lines[1] ? k : undefined),
+    };
   }
-  throw new UsageError(`EVPN_NODE_CRASH_AT must be after:<step> or <pre|post>:<host|router>[:-6]:<k>, got ${JSON.stringify(value)}`);
+  throw new UsageError(
+    `EVPN_NODE_CRASH_AT must be after:<step> or <pre|post>:<host|router>[:-6]:<k>, got ${JSON.stringify(value)}`,
+  );
 }

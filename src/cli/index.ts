@@ -51,7 +51,12 @@ function context(program: Command, kind: 'oneshot' | 'daemon' = 'oneshot', logFo
   const format = logFormat === 'auto' ? autoLogFormat() : logFormat;
   const log =
     kind === 'daemon'
-      ? createLogger({ level: o.logLevel, infoStream: process.stdout, pretty: format === 'pretty', journal: format === 'journal' })
+      ? createLogger({
+          level: o.logLevel,
+          infoStream: process.stdout,
+          pretty: format === 'pretty',
+          journal: format === 'journal',
+        })
       : createLogger({ level: o.logLevel, infoStream: process.stderr, pretty: true });
   const crash = crashPointsFromEnv(process.env.EVPN_NODE_CRASH_AT, () => {
     process.kill(process.pid, 'SIGKILL');
@@ -73,68 +78,169 @@ export function buildProgram(): Command {
     .option('-c, --config <path>', 'main config file (its sibling config.d/ is read too)', DEFAULT_CONFIG)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .option('--json', 'structured output where the command has any', false)
-    .version(`evpn-node ${versionText()}`, '-V, --version', 'print the version (and the git revision it was built from)')
+    .version(
+      `evpn-node ${versionText()}`,
+      '-V, --version',
+      'print the version (and the git revision it was built from)',
+    )
     .showHelpAfterError()
     .exitOverride();
 
   // Each command returns its exit code; the action stores it for main().
   let code: number = EXIT.ok;
-  const wrap = <A extends unknown[]>(fn: (...a: A) => Promise<number>) =>
+  const wrap =
+    <A extends unknown[]>(fn: (...a: A) => Promise<number>) =>
     async (...a: A) => {
       code = await fn(...a);
     };
 
-  program.command('validate').description('parse and validate the config and its drop-ins; print every error')
+  program
+    .command('validate')
+    .description('parse and validate the config and its drop-ins; print every error')
     .argument('[file]', 'main config file to check instead of --config ("-": read it from stdin, without drop-ins)')
-    .option('--offline', 'skip the checks that need this node (passwordFile contents, interfaces, node.indexFrom): for CI and GitOps', false)
-    .option('--show-derived', 'also print the merged config and every value derived on this node (index, VTEP, router-id, names, tables, addresses)', false)
-    .action(wrap(async (file: string | undefined, o: { offline: boolean; showDerived: boolean }) =>
-      (await commands.validate()).runValidate(context(program), { ...(file !== undefined ? { file } : {}), offline: o.offline, showDerived: o.showDerived, readStdin })));
-  program.command('render').description('print the frr.conf that would be written')
+    .option(
+      '--offline',
+      'skip the checks that need this node (passwordFile contents, interfaces, node.indexFrom): for CI and GitOps',
+      false,
+    )
+    .option(
+      '--show-derived',
+      'also print the merged config and every value derived on this node (index, VTEP, router-id, names, tables, addresses)',
+      false,
+    )
+    .action(
+      wrap(async (file: string | undefined, o: { offline: boolean; showDerived: boolean }) =>
+        (await commands.validate()).runValidate(context(program), {
+          ...(file !== undefined ? { file } : {}),
+          offline: o.offline,
+          showDerived: o.showDerived,
+          readStdin,
+        }),
+      ),
+    );
+  program
+    .command('render')
+    .description('print the frr.conf that would be written')
     .option('--show-secrets', 'print passwords instead of <redacted>', false)
     .action(wrap(async (o: { showSecrets: boolean }) => (await commands.render()).runRender(context(program), o)));
-  program.command('plan').description('print the changes apply would make, per namespace, and the frr.conf diff')
+  program
+    .command('plan')
+    .description('print the changes apply would make, per namespace, and the frr.conf diff')
     .option('--detailed-exitcode', 'exit 3 when there are changes', false)
     .action(wrap(async (o: { detailedExitcode: boolean }) => (await commands.plan()).runPlan(context(program), o)));
-  program.command('apply').description('converge once: plumb, write frr.conf, reload FRR, verify (through the daemon when it runs)')
-    .option('--force', 'apply directly even though another evpn-node holds the writer lock (the daemon, a try): both may write at once', false)
+  program
+    .command('apply')
+    .description('converge once: plumb, write frr.conf, reload FRR, verify (through the daemon when it runs)')
+    .option(
+      '--force',
+      'apply directly even though another evpn-node holds the writer lock (the daemon, a try): both may write at once',
+      false,
+    )
     .action(wrap(async (o: ApplyOptions) => (await commands.apply()).runApply(context(program), o)));
-  program.command('teardown').description('remove everything evpn-node created; give the underlay NIC back to the host')
+  program
+    .command('teardown')
+    .description('remove everything evpn-node created; give the underlay NIC back to the host')
     .option('-y, --yes', 'do not ask (without a terminal on stdin, teardown refuses unless given)', false)
-    .option('--force', 'tear down even though another evpn-node holds the writer lock; a running daemon is told to stand aside until `apply`', false)
-    .action(wrap(async (o: { yes: boolean; force: boolean }) =>
-      (await commands.teardown()).runTeardown(context(program), { yes: o.yes, force: o.force, ...(process.stdin.isTTY ? { ask } : {}) })));
-  program.command('run').description('the daemon: apply, watch config and FRR, reconcile on change, tell systemd when ready')
+    .option(
+      '--force',
+      'tear down even though another evpn-node holds the writer lock; a running daemon is told to stand aside until `apply`',
+      false,
+    )
+    .action(
+      wrap(async (o: { yes: boolean; force: boolean }) =>
+        (await commands.teardown()).runTeardown(context(program), {
+          yes: o.yes,
+          force: o.force,
+          ...(process.stdin.isTTY ? { ask } : {}),
+        }),
+      ),
+    );
+  program
+    .command('run')
+    .description('the daemon: apply, watch config and FRR, reconcile on change, tell systemd when ready')
     .option('--drift-interval <seconds>', 'periodic drift check interval (0: off)', '30')
     .option('--debounce <ms>', 'wait this long after the last config edit before reconciling', '500')
-    .option('--frr-check-interval <seconds>', 'how often a drift tick compares FRR\'s running config with frr.conf (frr-reload.py --test)', '600')
-    .option('--command-timeout <seconds>', 'kill an ip or sysctl process (with its process group) that runs longer, and fail the pass', '60')
-    .addOption(new Option('--log-format <format>', 'log lines: journal (syslog priority prefixes), json, pretty; auto: pretty on a terminal, journal when stdout is the journal ($JOURNAL_STREAM), else json').choices(LOG_FORMATS).default('auto'))
-    .action(wrap(async (o: RunOptions & { logFormat: LogFormat }) => (await commands.run()).runDaemon(context(program, 'daemon', o.logFormat), o)));
-  program.command('status').description('units, netns, managed interfaces, BGP sessions, last reconcile; exit 0 only when converged and healthy, else 3')
-    .option('--diff', 'print the config in force against the config on disk as a unified diff (exit 3 when they differ)', false)
+    .option(
+      '--frr-check-interval <seconds>',
+      "how often a drift tick compares FRR's running config with frr.conf (frr-reload.py --test)",
+      '600',
+    )
+    .option(
+      '--command-timeout <seconds>',
+      'kill an ip or sysctl process (with its process group) that runs longer, and fail the pass',
+      '60',
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log lines: journal (syslog priority prefixes), json, pretty; auto: pretty on a terminal, journal when stdout is the journal ($JOURNAL_STREAM), else json',
+      )
+        .choices(LOG_FORMATS)
+        .default('auto'),
+    )
+    .action(
+      wrap(async (o: RunOptions & { logFormat: LogFormat }) =>
+        (await commands.run()).runDaemon(context(program, 'daemon', o.logFormat), o),
+      ),
+    );
+  program
+    .command('status')
+    .description(
+      'units, netns, managed interfaces, BGP sessions, last reconcile; exit 0 only when converged and healthy, else 3',
+    )
+    .option(
+      '--diff',
+      'print the config in force against the config on disk as a unified diff (exit 3 when they differ)',
+      false,
+    )
     .action(wrap(async (o: { diff: boolean }) => (await commands.status()).runStatus(context(program), o)));
-  program.command('health').description('exit 0 when the last reconcile converged and the underlay session is up (podman health check)')
+  program
+    .command('health')
+    .description('exit 0 when the last reconcile converged and the underlay session is up (podman health check)')
     .action(wrap(async () => (await commands.health()).runHealth(context(program))));
-  program.command('try').description('apply a candidate config; roll back to the last good one unless confirmed in time')
-    .argument('[file]', 'the candidate main config (e.g. config.yaml.new), merged with the config.d/ of --config; default: --config itself (only without a running daemon)')
+  program
+    .command('try')
+    .description('apply a candidate config; roll back to the last good one unless confirmed in time')
+    .argument(
+      '[file]',
+      'the candidate main config (e.g. config.yaml.new), merged with the config.d/ of --config; default: --config itself (only without a running daemon)',
+    )
     .option('--timeout <seconds>', 'roll back after this long without confirmation', '120')
     .option('--confirm', 'confirm the try in progress (from another shell)', false)
     .option('--auto-confirm-when-ready', 'confirm by itself once the readiness checks pass', false)
-    .action(wrap(async (file: string | undefined, o: TryOptions) => (await commands.try()).runTry(context(program), o, file)));
-  program.command('units').description('generate the systemd units (plain units or podman quadlets)')
+    .action(
+      wrap(async (file: string | undefined, o: TryOptions) => (await commands.try()).runTry(context(program), o, file)),
+    );
+  program
+    .command('units')
+    .description('generate the systemd units (plain units or podman quadlets)')
     .addOption(new Option('--format <format>', 'unit flavour').choices(['systemd', 'quadlet']).default('systemd'))
     .option('--output <dir>', 'write the files here (default: print them)')
     .option('--controller-image <ref>', 'controller image', 'localhost/evpn-node:latest')
     .option('--frr-image <ref>', 'FRR image', 'quay.io/frrouting/frr:10.3.1')
     .option('--podman-version <x.y>', 'quadlet: the podman the files are for (default: the installed one)')
-    .addOption(new Option('--prefix <dir>', 'install root: /etc (a node set up by hand) or /usr (vendor paths, for an OS image)').choices(PREFIXES).default('/etc'))
-    .addOption(new Option('--kubelet <layout>', 'how kubelet gets the node IP: env, kubeadm, openshift, k3s, rke2; auto: detected on this machine').choices(['auto', ...KUBELET_LAYOUTS]).default('auto'))
+    .addOption(
+      new Option('--prefix <dir>', 'install root: /etc (a node set up by hand) or /usr (vendor paths, for an OS image)')
+        .choices(PREFIXES)
+        .default('/etc'),
+    )
+    .addOption(
+      new Option(
+        '--kubelet <layout>',
+        'how kubelet gets the node IP: env, kubeadm, openshift, k3s, rke2; auto: detected on this machine',
+      )
+        .choices(['auto', ...KUBELET_LAYOUTS])
+        .default('auto'),
+    )
     .action(wrap(async (o: UnitsOptions) => (await commands.units()).runUnits(context(program), o)));
 
-  program.command('completion').description('print a shell completion script (bash: source it; zsh: put it in $fpath as _evpn-node)')
+  program
+    .command('completion')
+    .description('print a shell completion script (bash: source it; zsh: put it in $fpath as _evpn-node)')
     .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
-    .action(wrap(async (shell: Shell) => (await commands.completion()).runCompletion(context(program), program, shell)));
+    .action(
+      wrap(async (shell: Shell) => (await commands.completion()).runCompletion(context(program), program, shell)),
+    );
 
   Object.defineProperty(program, 'exitCode', { get: () => code });
   return program;
@@ -175,7 +281,8 @@ async function readStdin(): Promise<string> {
   let size = 0;
   for await (const c of process.stdin) {
     size += (c as Buffer).length;
-    if (size > MAX_CONFIG_BYTES) throw new UsageError(`stdin holds more than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB: not a config file`);
+    if (size > MAX_CONFIG_BYTES)
+      throw new UsageError(`stdin holds more than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB: not a config file`);
     chunks.push(c as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -74,7 +74,8 @@ export function applyDefaults(raw: unknown): Config {
 
 /** `nics` with every item as a map; the `nic` (+ `vlan`) shorthand as a list of one. */
 function underlayNics(u: Raw): UnderlayNicConfig[] {
-  if (typeof u.nic === 'string') return [defined({ name: u.nic, vlan: u.vlan === undefined ? undefined : (map(u.vlan) as unknown as VlanConfig) })];
+  if (typeof u.nic === 'string')
+    return [defined({ name: u.nic, vlan: u.vlan === undefined ? undefined : (map(u.vlan) as unknown as VlanConfig) })];
   return list(u.nics).flatMap((n) => {
     if (typeof n === 'string') return [{ name: n }];
     const m = map(n);

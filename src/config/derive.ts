@@ -135,17 +135,15 @@ export function deriveNode(c: Config): Derived {
       ...(s?.ipv6 ? { v6: sessionAddrs(s.ipv6, index) } : {}),
     };
   });
-  const l2 = c.l2vnis.map(
-    (cfg): DerivedL2 => ({
-      cfg,
-      bridge: bridgeName(cfg.vni),
-      vxlan: vxlanName(cfg.vni),
-      routerLeg: routerLegName(cfg.vni),
-      hostLeg: hostLegName(cfg.vni),
-      gatewayMac: gatewayMac(cfg.vni),
-      ...(cfg.l3vni ? { vrf: cfg.l3vni } : {}),
-    }),
-  );
+  const l2 = c.l2vnis.map((cfg): DerivedL2 => ({
+    cfg,
+    bridge: bridgeName(cfg.vni),
+    vxlan: vxlanName(cfg.vni),
+    routerLeg: routerLegName(cfg.vni),
+    hostLeg: hostLegName(cfg.vni),
+    gatewayMac: gatewayMac(cfg.vni),
+    ...(cfg.l3vni ? { vrf: cfg.l3vni } : {}),
+  }));
   return {
     vtep,
     routerId,

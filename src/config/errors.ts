@@ -68,7 +68,10 @@ export { maskSecretLine };
  * Every issue with its source line (the text as it was read, secrets masked), as one string:
  * each file is split and scanned for secrets once, however many issues point into it.
  */
-export function formatIssues(issues: readonly ConfigIssue[], sources: ReadonlyArray<{ path: string; text: string }>): string {
+export function formatIssues(
+  issues: readonly ConfigIssue[],
+  sources: ReadonlyArray<{ path: string; text: string }>,
+): string {
   const texts = new Map(sources.map((s) => [s.path, s.text]));
   const prepared = new Map<string, SourceText>();
   const out: string[] = [];
@@ -93,11 +96,17 @@ export function formatIssues(issues: readonly ConfigIssue[], sources: ReadonlyAr
  */
 export function unexpectedIssue(file: string, stage: string, e: unknown): ConfigIssue {
   const why = messageOf(e);
-  return { file, line: 0, col: 0, path: '', message: `this config cannot be used: ${stage} failed: ${why.split('\n')[0]} (a check should have caught this: please report it)`, severity: 'error' };
+  return {
+    file,
+    line: 0,
+    col: 0,
+    path: '',
+    message: `this config cannot be used: ${stage} failed: ${why.split('\n')[0]} (a check should have caught this: please report it)`,
+    severity: 'error',
+  };
 }
 
-export const hasErrors = (issues: readonly ConfigIssue[]): boolean =>
-  issues.some((i) => i.severity === 'error');
+export const hasErrors = (issues: readonly ConfigIssue[]): boolean => issues.some((i) => i.severity === 'error');
 
 /** Issues in reading order: by file (in the order given), then line, then column. */
 export function sortIssues(issues: ConfigIssue[], files: readonly string[]): ConfigIssue[] {
@@ -105,7 +114,5 @@ export function sortIssues(issues: ConfigIssue[], files: readonly string[]): Con
     const i = files.indexOf(f);
     return i < 0 ? files.length : i;
   };
-  return [...issues].sort(
-    (a, b) => rank(a.file) - rank(b.file) || a.line - b.line || a.col - b.col,
-  );
+  return [...issues].sort((a, b) => rank(a.file) - rank(b.file) || a.line - b.line || a.col - b.col);
 }

@@ -20,7 +20,10 @@ const runIp = (args: string[]): Promise<RunResult> => runCaptured('ip', args, un
 export const HOST_PROBE: IdentityProbe = { hostname: osHostname, ip: runIp };
 
 /** Never throws: a node that cannot be read is a fact too (`error`), reported like the others. */
-export async function readIdentityFacts(from: IndexFromConfig, probe: IdentityProbe = HOST_PROBE): Promise<IdentityFacts> {
+export async function readIdentityFacts(
+  from: IndexFromConfig,
+  probe: IdentityProbe = HOST_PROBE,
+): Promise<IdentityFacts> {
   try {
     return await readFacts(from, probe);
   } catch (e) {
@@ -42,10 +45,14 @@ async function readFacts(from: IndexFromConfig, probe: IdentityProbe): Promise<I
 
 /** `ip -j addr show dev X` -> its addresses (scope global = usable for identity). */
 export function parseAddrs(json: string): IfaceAddr[] {
-  const links = JSON.parse(json || '[]') as Array<{ addr_info?: Array<{ local?: unknown; prefixlen?: unknown; scope?: unknown }> }>;
+  const links = JSON.parse(json || '[]') as Array<{
+    addr_info?: Array<{ local?: unknown; prefixlen?: unknown; scope?: unknown }>;
+  }>;
   return links.flatMap((l) =>
     (l.addr_info ?? []).flatMap((a) =>
-      typeof a.local === 'string' && typeof a.prefixlen === 'number' ? [{ local: a.local, prefixlen: a.prefixlen, global: a.scope === 'global' || a.scope === 0 || a.scope === '0' }] : [],
+      typeof a.local === 'string' && typeof a.prefixlen === 'number'
+        ? [{ local: a.local, prefixlen: a.prefixlen, global: a.scope === 'global' || a.scope === 0 || a.scope === '0' }]
+        : [],
     ),
   );
 }

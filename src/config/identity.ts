@@ -48,7 +48,10 @@ function fromInterface(name: string, cidr: string | undefined, addrs: IfaceAddr[
     if (!within) return { ok: false, reason: `node.indexFrom.cidr ${cidr} is not a prefix` };
     const a = parsed.find((x) => x.global && prefixContains(within, x.ip));
     if (!a) return { ok: false, reason: `interface ${name} has no address in ${cidr} (${has})` };
-    return inRange(hostPart(a.ip, within), `${a.local}/${a.prefixlen} on ${name}, host part within ${formatPrefix(within)}`);
+    return inRange(
+      hostPart(a.ip, within),
+      `${a.local}/${a.prefixlen} on ${name}, host part within ${formatPrefix(within)}`,
+    );
   }
   const a = parsed.find((x) => x.global && x.ip.family === 4);
   if (!a) return { ok: false, reason: `interface ${name} has no global IPv4 address (${has})` };
@@ -70,13 +73,17 @@ function fromHostname(pattern: string, hostname: string | undefined): DerivedInd
   if (!m) return { ok: false, reason: `hostname "${hostname}" does not match ${pattern}` };
   const digits = m[1];
   if (digits === undefined || !/^\d+$/.test(digits)) {
-    return { ok: false, reason: `hostname "${hostname}": the capture group of ${pattern} matched ${digits === undefined ? 'nothing' : `"${digits}"`}, not a number` };
+    return {
+      ok: false,
+      reason: `hostname "${hostname}": the capture group of ${pattern} matched ${digits === undefined ? 'nothing' : `"${digits}"`}, not a number`,
+    };
   }
   return inRange(BigInt(digits), `hostname "${hostname}" matching ${pattern}`);
 }
 
 function inRange(index: bigint, from: string): DerivedIndex {
-  if (index > BigInt(MAX_NODE_INDEX)) return { ok: false, reason: `${from} gives ${index}, above the largest node index ${MAX_NODE_INDEX}` };
+  if (index > BigInt(MAX_NODE_INDEX))
+    return { ok: false, reason: `${from} gives ${index}, above the largest node index ${MAX_NODE_INDEX}` };
   return { ok: true, index: Number(index), from };
 }
 

@@ -94,7 +94,7 @@ export function formatIp(ip: Ip): string {
   // RFC 5952: compress the longest run (>= 2) of zero groups.
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -112,8 +112,7 @@ export function formatIp(ip: Ip): string {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
-export const formatPrefix = (p: Prefix): string =>
-  `${formatIp({ family: p.family, value: p.network })}/${p.length}`;
+export const formatPrefix = (p: Prefix): string => `${formatIp({ family: p.family, value: p.network })}/${p.length}`;
 
 /** Canonical text of an address (lower case, compressed), or the input if it does not parse. */
 export function canonicalIp(text: string): string {

@@ -76,11 +76,20 @@ function loadTexts(files: readonly ConfigText[]): LoadResult {
   const mergedYaml = stringify(merged.value);
   // A file that did not parse would make every value it sets look missing: report its syntax
   // errors, not a cascade of "is required".
-  if (hasErrors(issues)) return { issues: sortIssues(issues, names), files: names, ok: false, mergedYaml, positions, sources: [...files] };
+  if (hasErrors(issues))
+    return { issues: sortIssues(issues, names), files: names, ok: false, mergedYaml, positions, sources: [...files] };
   const v = validateConfig(merged.value, positions);
   issues.push(...v.issues);
   const ok = !hasErrors(issues);
-  return { ...(ok ? { config: v.config } : {}), issues: sortIssues(issues, names), files: names, ok, mergedYaml, positions, sources: [...files] };
+  return {
+    ...(ok ? { config: v.config } : {}),
+    issues: sortIssues(issues, names),
+    files: names,
+    ok,
+    mergedYaml,
+    positions,
+    sources: [...files],
+  };
 }
 
 export interface LoadOptions {
@@ -111,7 +120,8 @@ export async function loadConfig(mainPath: string, opts: LoadOptions = {}): Prom
   }
   const dropInDir = opts.dropInDir === undefined ? join(dirname(mainPath), 'config.d') : opts.dropInDir;
   const texts: ConfigText[] = [{ path: mainPath, text: main }];
-  const { paths, issues: readIssues } = dropInDir === null ? { paths: [], issues: [] as ConfigIssue[] } : await listDropIns(dropInDir);
+  const { paths, issues: readIssues } =
+    dropInDir === null ? { paths: [], issues: [] as ConfigIssue[] } : await listDropIns(dropInDir);
   for (const path of paths) {
     try {
       texts.push({ path, text: await readBoundedText(path, { maxBytes: MAX_CONFIG_BYTES, what: 'drop-in' }) });
@@ -120,7 +130,10 @@ export async function loadConfig(mainPath: string, opts: LoadOptions = {}): Prom
     }
   }
   const loaded = loadConfigTexts(texts);
-  const r = loaded.config?.node.indexFrom && !opts.offline ? resolveIdentity(loaded, await readIdentityFacts(loaded.config.node.indexFrom, opts.identityProbe)) : loaded;
+  const r =
+    loaded.config?.node.indexFrom && !opts.offline
+      ? resolveIdentity(loaded, await readIdentityFacts(loaded.config.node.indexFrom, opts.identityProbe))
+      : loaded;
   const secretIssues = r.config && !opts.offline ? await checkSecretFiles(r.config, r.positions) : [];
   const issues = sortIssues([...readIssues, ...r.issues, ...secretIssues], [mainPath, ...paths]);
   const ok = !hasErrors(issues);
@@ -170,7 +183,14 @@ async function listDropIns(dir: string): Promise<{ paths: string[]; issues: Conf
 }
 
 /** A problem with a whole file (line 0: formatIssue prints no line:col). */
-const fileIssue = (file: string, message: string): ConfigIssue => ({ file, line: 0, col: 0, path: '', message, severity: 'error' });
+const fileIssue = (file: string, message: string): ConfigIssue => ({
+  file,
+  line: 0,
+  col: 0,
+  path: '',
+  message,
+  severity: 'error',
+});
 
 function fileProblem(file: string, message: string): LoadResult {
   return {

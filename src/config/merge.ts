@@ -15,15 +15,15 @@ export interface Layer {
 export const APPEND_PATHS: readonly string[] = ['l3vnis', 'l2vnis', 'underlay.neighbors'];
 
 export function mergeLayers(layers: readonly Layer[]): Layer | undefined {
-  return layers.reduce<Layer | undefined>(
-    (acc, next) => (acc ? mergeAt(acc, next, []) : next),
-    undefined,
-  );
+  return layers.reduce<Layer | undefined>((acc, next) => (acc ? mergeAt(acc, next, []) : next), undefined);
 }
 
 /** A map as YAML gives one: not a list, and not a Set, Map or byte array (`!!set`, `!!omap`, `!!binary`). */
 export const isPlainMap = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null);
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null);
 
 function mergeAt(base: Layer, over: Layer, path: Path): Layer {
   if (isPlainMap(base.value) && isPlainMap(over.value)) {

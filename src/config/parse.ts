@@ -31,7 +31,13 @@ export function parseConfigFile(file: string, text: string): ParsedFile {
     for (const w of doc.warnings) issues.push(yamlIssue(file, w, 'warning'));
   }
   const [doc, second] = docs;
-  if (second) issues.push(issue(second.range[0], 'a config file holds one YAML document; remove the "---" and what follows or merge it into one'));
+  if (second)
+    issues.push(
+      issue(
+        second.range[0],
+        'a config file holds one YAML document; remove the "---" and what follows or merge it into one',
+      ),
+    );
   if (!doc || issues.some((i) => i.severity === 'error')) return { issues };
   const keyIssues = checkYamlKeys(doc.contents, file, lc);
   if (keyIssues.length) return { issues: [...issues, ...keyIssues] };
@@ -43,9 +49,12 @@ export function parseConfigFile(file: string, text: string): ParsedFile {
     issues.push(issue(0, `YAML: ${messageOf(e).split('\n')[0] ?? 'cannot be read'}`));
     return { issues };
   }
-  if (value === null || value === undefined) return { layer: { value: {}, pos: { pos: { file, line: 1, col: 1 } } }, issues };
+  if (value === null || value === undefined)
+    return { layer: { value: {}, pos: { pos: { file, line: 1, col: 1 } } }, issues };
   if (typeof value !== 'object' || Array.isArray(value)) {
-    issues.push(issue(doc.contents?.range?.[0] ?? 0, 'the top level must be a map of keys (node, underlay, l3vnis, ...)'));
+    issues.push(
+      issue(doc.contents?.range?.[0] ?? 0, 'the top level must be a map of keys (node, underlay, l3vnis, ...)'),
+    );
     return { issues };
   }
   return { layer: { value, pos: buildPosTree(doc, file, lc) }, issues };

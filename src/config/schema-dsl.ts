@@ -88,24 +88,43 @@ export interface StringOrMapSchema extends Common {
   map: ObjectSchema;
 }
 
-export type Schema = ObjectSchema | ArraySchema | StringSchema | IntSchema | BoolSchema | EnumSchema | StringOrMapSchema;
+export type Schema =
+  ObjectSchema | ArraySchema | StringSchema | IntSchema | BoolSchema | EnumSchema | StringOrMapSchema;
 
 type Opts<T> = Omit<T, 'kind'>;
 
-export const obj = (props: Record<string, Schema>, o: Omit<Opts<ObjectSchema>, 'props'> = {}): ObjectSchema =>
-  ({ kind: 'object', props, ...o });
-export const arr = (items: Schema, o: Omit<Opts<ArraySchema>, 'items'> = {}): ArraySchema =>
-  ({ kind: 'array', items, ...o });
+export const obj = (props: Record<string, Schema>, o: Omit<Opts<ObjectSchema>, 'props'> = {}): ObjectSchema => ({
+  kind: 'object',
+  props,
+  ...o,
+});
+export const arr = (items: Schema, o: Omit<Opts<ArraySchema>, 'items'> = {}): ArraySchema => ({
+  kind: 'array',
+  items,
+  ...o,
+});
 export const str = (o: Opts<StringSchema> = {}): StringSchema => ({ kind: 'string', ...o });
-export const int = (min: number, max: number, o: Omit<Opts<IntSchema>, 'ranges'> = {}): IntSchema =>
-  ({ kind: 'int', ranges: [[min, max]], ...o });
-export const intRanges = (ranges: IntSchema['ranges'], o: Omit<Opts<IntSchema>, 'ranges'> = {}): IntSchema =>
-  ({ kind: 'int', ranges, ...o });
-export const stringOrMap = (string: StringSchema, map: ObjectSchema, o: Omit<Opts<StringOrMapSchema>, 'string' | 'map'> = {}): StringOrMapSchema =>
-  ({ kind: 'stringOrMap', string, map, ...o });
+export const int = (min: number, max: number, o: Omit<Opts<IntSchema>, 'ranges'> = {}): IntSchema => ({
+  kind: 'int',
+  ranges: [[min, max]],
+  ...o,
+});
+export const intRanges = (ranges: IntSchema['ranges'], o: Omit<Opts<IntSchema>, 'ranges'> = {}): IntSchema => ({
+  kind: 'int',
+  ranges,
+  ...o,
+});
+export const stringOrMap = (
+  string: StringSchema,
+  map: ObjectSchema,
+  o: Omit<Opts<StringOrMapSchema>, 'string' | 'map'> = {},
+): StringOrMapSchema => ({ kind: 'stringOrMap', string, map, ...o });
 export const bool = (o: Opts<BoolSchema> = {}): BoolSchema => ({ kind: 'bool', ...o });
-export const oneOf = (values: readonly string[], o: Omit<Opts<EnumSchema>, 'values'> = {}): EnumSchema =>
-  ({ kind: 'enum', values, ...o });
+export const oneOf = (values: readonly string[], o: Omit<Opts<EnumSchema>, 'values'> = {}): EnumSchema => ({
+  kind: 'enum',
+  values,
+  ...o,
+});
 
 /** "1..16777215", "0 or 3..65535" */
 export const describeRanges = (ranges: IntSchema['ranges']): string =>

@@ -72,7 +72,12 @@ function toJson(s: Schema, partial = true): Json {
       };
     }
     case 'array':
-      return { type: 'array', ...common, ...(s.minItems !== undefined ? { minItems: s.minItems } : {}), items: toJson(s.items, false) };
+      return {
+        type: 'array',
+        ...common,
+        ...(s.minItems !== undefined ? { minItems: s.minItems } : {}),
+        items: toJson(s.items, false),
+      };
     case 'string':
       return { type: 'string', ...common, ...stringJson(s) };
     case 'int': {

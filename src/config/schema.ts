@@ -10,7 +10,18 @@ import {
   DEFAULT_RUNTIME,
   DEFAULT_VXLAN_PORT,
 } from './defaults.js';
-import { arr, bool, int, intRanges, obj, oneOf, str, stringOrMap, type Schema, type StringSchema } from './schema-dsl.js';
+import {
+  arr,
+  bool,
+  int,
+  intRanges,
+  obj,
+  oneOf,
+  str,
+  stringOrMap,
+  type Schema,
+  type StringSchema,
+} from './schema-dsl.js';
 
 export const MAX_ASN = 4294967295;
 export const MAX_VNI = 16777215;
@@ -73,7 +84,13 @@ const neighbor = obj(
       { description: 'Enable BFD on this session.' },
     ),
     ebgpMultiHop: int(1, 255, { description: 'eBGP multihop TTL.' }),
-    holdTimeSeconds: intRanges([[0, 0], [3, 65535]], { description: 'BGP hold time; 0 disables keepalives.' }),
+    holdTimeSeconds: intRanges(
+      [
+        [0, 0],
+        [3, 65535],
+      ],
+      { description: 'BGP hold time; 0 disables keepalives.' },
+    ),
     keepaliveTimeSeconds: int(0, 65535, { description: 'BGP keepalive interval; must be below the hold time.' }),
     connectTimeSeconds: int(1, 65535, { description: 'Seconds between connection attempts.' }),
     port: port('TCP port of the neighbor (default 179).'),
@@ -84,7 +101,10 @@ const neighbor = obj(
   },
   {
     description: 'An underlay BGP neighbor (ToR).',
-    exactlyOne: [['address', 'interface'], ['asn', 'type']],
+    exactlyOne: [
+      ['address', 'interface'],
+      ['asn', 'type'],
+    ],
     atMostOne: [['password', 'passwordFile']],
   },
 );
@@ -124,10 +144,16 @@ const l3vni = obj(
       deviceName: true,
     }),
     vni: vni('VXLAN network identifier, unique across l3vnis and l2vnis.'),
-    table: intRanges([[1, 252], [256, MAX_ASN]], {
-      description: 'Kernel routing table of the VRF. Default: 1000 + vni.',
-      hint: '(0 and 253..255 are reserved)',
-    }),
+    table: intRanges(
+      [
+        [1, 252],
+        [256, MAX_ASN],
+      ],
+      {
+        description: 'Kernel routing table of the VRF. Default: 1000 + vni.',
+        hint: '(0 and 253..255 are reserved)',
+      },
+    ),
     vxlanPort: port('VXLAN UDP port.', DEFAULT_VXLAN_PORT),
     importRTs: routeTargets('Route targets to import. Default: FRR auto (ASN:VNI).'),
     exportRTs: routeTargets('Route targets to export. Default: FRR auto (ASN:VNI).'),
@@ -177,10 +203,17 @@ export const CONFIG_SCHEMA = obj(
         index: int(0, MAX_NODE_INDEX, { description: '0-based, unique per node; drives the per-node addresses.' }),
         indexFrom: obj(
           {
-            interface: ifname("Derive the index from this host interface's first global IPv4 address: its host part within its prefix (10.1.0.23/24 -> 23)."),
-            cidr: str({ format: 'cidr', description: 'With interface: use its first address inside this prefix, and the host part within this prefix.' }),
+            interface: ifname(
+              "Derive the index from this host interface's first global IPv4 address: its host part within its prefix (10.1.0.23/24 -> 23).",
+            ),
+            cidr: str({
+              format: 'cidr',
+              description:
+                'With interface: use its first address inside this prefix, and the host part within this prefix.',
+            }),
             hostname: str({
-              description: "Derive the index from the node's hostname: a regular expression with one capture group of digits, e.g. '^node-(\\d+)$'.",
+              description:
+                "Derive the index from the node's hostname: a regular expression with one capture group of digits, e.g. '^node-(\\d+)$'.",
               minLength: 1,
               maxLength: 256,
             }),
@@ -198,8 +231,12 @@ export const CONFIG_SCHEMA = obj(
     underlay: obj(
       {
         asn: asn('ASN of this node in the underlay.'),
-        nic: ifname('The one underlay NIC, moved into the router netns (the node gives it up). Shorthand for nics: [<nic>].'),
-        vlan: vlan('With nic: instead of moving a physical NIC, create <nic> as VLAN <id> on <parent> and move only it.'),
+        nic: ifname(
+          'The one underlay NIC, moved into the router netns (the node gives it up). Shorthand for nics: [<nic>].',
+        ),
+        vlan: vlan(
+          'With nic: instead of moving a physical NIC, create <nic> as VLAN <id> on <parent> and move only it.',
+        ),
         nics: arr(
           stringOrMap(
             ifname('An underlay NIC, moved into the router netns with its addresses and routes.'),
@@ -211,7 +248,10 @@ export const CONFIG_SCHEMA = obj(
               { description: 'An underlay NIC, or a VLAN evpn-node creates and moves.', required: ['name'] },
             ),
           ),
-          { description: 'Several underlay NICs (one per ToR): each is moved into the router netns. Instead of nic.', minItems: 1 },
+          {
+            description: 'Several underlay NICs (one per ToR): each is moved into the router netns. Instead of nic.',
+            minItems: 1,
+          },
         ),
         vtepCIDR: str({ format: 'cidr4', description: 'VTEP = first usable address + node.index.' }),
         routerIDCIDR: str({
@@ -232,9 +272,17 @@ export const CONFIG_SCHEMA = obj(
     l2vnis: arr(l2vni, { description: 'L2VNIs (stretched segments).', default: [] }),
     primary: obj(
       {
-        l3vni: str({ description: 'VRF whose host session carries the node IP.', pattern: '^[a-zA-Z][a-zA-Z0-9_-]*$', patternHint: 'must be a VRF name', maxLength: 15 }),
+        l3vni: str({
+          description: 'VRF whose host session carries the node IP.',
+          pattern: '^[a-zA-Z][a-zA-Z0-9_-]*$',
+          patternHint: 'must be a VRF name',
+          maxLength: 15,
+        }),
         l2vni: vni('L2VNI whose hostAddress is the node IP (gateway = its first gatewayIP of that family).'),
-        defaultRoute: bool({ description: 'Install the default route via the router.', default: DEFAULT_PRIMARY_DEFAULT_ROUTE }),
+        defaultRoute: bool({
+          description: 'Install the default route via the router.',
+          default: DEFAULT_PRIMARY_DEFAULT_ROUTE,
+        }),
       },
       {
         description: "The node's primary (day-0) interface is an EVPN leg.",
@@ -257,7 +305,10 @@ export const CONFIG_SCHEMA = obj(
           description: 'READY only once a BGP session with a ToR is Established.',
           default: DEFAULT_READINESS.underlayEstablished,
         }),
-        timeoutSeconds: int(1, 86400, { description: 'Give up waiting after this long.', default: DEFAULT_READINESS.timeoutSeconds }),
+        timeoutSeconds: int(1, 86400, {
+          description: 'Give up waiting after this long.',
+          default: DEFAULT_READINESS.timeoutSeconds,
+        }),
       },
       { description: 'When the node network counts as ready (systemd READY=1).' },
     ),
@@ -265,7 +316,8 @@ export const CONFIG_SCHEMA = obj(
       {
         textfileDir: str({
           format: 'absPath',
-          description: "Write evpn-node.prom here (atomically, each pass and at least every 30 s) for node_exporter's textfile collector.",
+          description:
+            "Write evpn-node.prom here (atomically, each pass and at least every 30 s) for node_exporter's textfile collector.",
         }),
         listen: str({
           format: 'listenAddress',

@@ -41,7 +41,12 @@ export async function checkSecretFiles(config: Config, positions: Positions): Pr
     }
     if (r.mode & 0o044) {
       issues.push(
-        issueAt(positions, at, `${n.passwordFile} is readable by group or others (mode ${r.mode.toString(8).padStart(4, '0')}); chmod 600 it`, 'warning'),
+        issueAt(
+          positions,
+          at,
+          `${n.passwordFile} is readable by group or others (mode ${r.mode.toString(8).padStart(4, '0')}); chmod 600 it`,
+          'warning',
+        ),
       );
     }
   }
@@ -68,7 +73,12 @@ async function readPasswordFile(path: string): Promise<PasswordRead> {
   return why ? { problem: `contents of ${path} ${why}` } : { password, mode };
 }
 
-function issueAt(positions: Positions | undefined, path: Path, message: string, severity: ConfigIssue['severity']): ConfigIssue {
+function issueAt(
+  positions: Positions | undefined,
+  path: Path,
+  message: string,
+  severity: ConfigIssue['severity'],
+): ConfigIssue {
   const pos = positions?.at(path) ?? { file: '', line: 0, col: 0 };
   return { ...pos, path: formatPath(path), message, severity };
 }

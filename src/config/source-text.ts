@@ -46,7 +46,10 @@ export function isSecretKey(key: string): boolean {
 export function maskSecretLine(line: string): string {
   // Block (`password: x`) and flow (`{password: x, ...}`) style; tags and anchors before the value
   // stay; an unterminated quote masks to the end of the line.
-  return line.replace(/(\bpassword["']?\s*:[ \t]*)((?:[!&][^\s,}]*[ \t]+)*)("[^"]*"?|'[^']*'?|[^,}\s]+)/g, `$1$2${MASK}`);
+  return line.replace(
+    /(\bpassword["']?\s*:[ \t]*)((?:[!&][^\s,}]*[ \t]+)*)("[^"]*"?|'[^']*'?|[^,}\s]+)/g,
+    `$1$2${MASK}`,
+  );
 }
 
 /** Line (1-based) -> column ranges [from, to) (0-based) holding secret text. */

@@ -4,14 +4,7 @@
 export type PeerType = 'external' | 'internal';
 
 export type FrrLogLevel =
-  | 'emergencies'
-  | 'alerts'
-  | 'critical'
-  | 'errors'
-  | 'warnings'
-  | 'notifications'
-  | 'informational'
-  | 'debugging';
+  'emergencies' | 'alerts' | 'critical' | 'errors' | 'warnings' | 'notifications' | 'informational' | 'debugging';
 
 export interface BfdConfig {
   receiveInterval?: number;

@@ -30,7 +30,9 @@ export function checkFormat(format: StringFormat, value: string): string | undef
     case 'absPath':
       return value.startsWith('/') ? undefined : 'must be an absolute path';
     case 'listenAddress':
-      return parseListenAddress(value) ? undefined : 'must be ADDRESS:PORT with an IP address, like 127.0.0.1:9479 or [::1]:9479';
+      return parseListenAddress(value)
+        ? undefined
+        : 'must be ADDRESS:PORT with an IP address, like 127.0.0.1:9479 or [::1]:9479';
   }
 }
 

@@ -13,18 +13,32 @@ export function checkIndexFrom(c: Config, sink: IssueSink): void {
   if (!from) return;
   const at = (k: string) => ['node', 'indexFrom', k] as const;
   if (from.cidr !== undefined && from.interface === undefined) {
-    sink.error(at('cidr'), 'goes with interface: it selects which address of the interface the index comes from', 'key');
+    sink.error(
+      at('cidr'),
+      'goes with interface: it selects which address of the interface the index comes from',
+      'key',
+    );
   }
   if (typeof from.hostname === 'string') {
     const groups = captureGroups(from.hostname);
     if (groups === undefined) sink.error(at('hostname'), 'is not a valid regular expression');
-    else if (groups !== 1) sink.error(at('hostname'), `must have exactly one capture group, the node number (it has ${groups}), e.g. '^node-(\\d+)$'`);
+    else if (groups !== 1)
+      sink.error(
+        at('hostname'),
+        `must have exactly one capture group, the node number (it has ${groups}), e.g. '^node-(\\d+)$'`,
+      );
   }
   const name = from.interface;
   if (typeof name !== 'string') return;
   if (underlayNicNames(c).includes(name)) {
-    sink.error(at('interface'), `${name} is an underlay NIC: it moves into the router netns, so the index could not be derived again after a restart; name a host interface that stays (e.g. the management NIC)`);
+    sink.error(
+      at('interface'),
+      `${name} is an underlay NIC: it moves into the router netns, so the index could not be derived again after a restart; name a host interface that stays (e.g. the management NIC)`,
+    );
   } else if (parseName(name)) {
-    sink.error(at('interface'), `${name} is a name evpn-node creates (and addresses from the node index): name a host interface that exists without evpn-node`);
+    sink.error(
+      at('interface'),
+      `${name} is a name evpn-node creates (and addresses from the node index): name a host interface that exists without evpn-node`,
+    );
   }
 }

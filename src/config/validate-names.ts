@@ -10,7 +10,12 @@ import { nicPath, underlayNicNames } from './validate-underlay.js';
 const isStr = (v: unknown): v is string => typeof v === 'string';
 
 /** Every interface name evpn-node generates for a VNI. */
-const generatedNames = (vni: number): string[] => [bridgeName(vni), vxlanName(vni), routerLegName(vni), hostLegName(vni)];
+const generatedNames = (vni: number): string[] => [
+  bridgeName(vni),
+  vxlanName(vni),
+  routerLegName(vni),
+  hostLegName(vni),
+];
 
 export function checkNames(c: Config, sink: IssueSink): void {
   const generated = new Map<string, number>();
@@ -23,14 +28,16 @@ export function checkNames(c: Config, sink: IssueSink): void {
     for (const name of generatedNames(vni)) {
       // Cannot trigger for VNIs up to 16777215 ("br-pe-16777215" is 14); a guard should
       // names.ts ever grow a longer prefix.
-      if (name.length > MAX_IFNAME) sink.error(path, `generated interface name ${name} is longer than ${MAX_IFNAME} characters`);
+      if (name.length > MAX_IFNAME)
+        sink.error(path, `generated interface name ${name} is longer than ${MAX_IFNAME} characters`);
       generated.set(name, vni);
     }
   }
   const clash = (path: Path, name: unknown, what: string): void => {
     if (!isStr(name)) return;
     const vni = generated.get(name);
-    if (vni !== undefined) sink.error(path, `${what} "${name}" collides with the interface evpn-node creates for VNI ${vni}`);
+    if (vni !== undefined)
+      sink.error(path, `${what} "${name}" collides with the interface evpn-node creates for VNI ${vni}`);
   };
   const u = c.underlay;
   const nics = underlayNicNames(c);
@@ -46,7 +53,8 @@ export function checkNames(c: Config, sink: IssueSink): void {
   c.l2vnis.forEach((v, i) => {
     const at: Path = ['l2vnis', i, 'hostMaster', 'name'];
     const name = v.hostMaster?.name;
-    if (isStr(name) && nics.includes(name)) sink.error(at, `"${name}" is an underlay NIC, which moves into the router netns`);
+    if (isStr(name) && nics.includes(name))
+      sink.error(at, `"${name}" is an underlay NIC, which moves into the router netns`);
     else clash(at, name, 'hostMaster');
     if (isStr(name) && vrfs.has(name)) sink.error(at, `"${name}" is also a VRF name`);
   });

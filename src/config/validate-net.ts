@@ -2,7 +2,15 @@
 // routing table do not overlap.
 
 import { addressForIndex, sessionAddrs } from './derive.js';
-import { formatPrefix, parseIfaceCidr, parsePrefix, prefixOf, prefixSize, prefixesOverlap, type Prefix } from './ipaddr.js';
+import {
+  formatPrefix,
+  parseIfaceCidr,
+  parsePrefix,
+  prefixOf,
+  prefixSize,
+  prefixesOverlap,
+  type Prefix,
+} from './ipaddr.js';
 import { formatPath, type Path } from './positions.js';
 import type { Config } from './types.js';
 import type { IssueSink } from './issue-sink.js';
@@ -30,14 +38,23 @@ export function checkNodeFit(c: Config, sink: IssueSink, at: Path = ['node', 'in
   const shown = what ? `derived index ${given} (${what})` : `${given}`;
   const u = c.underlay ?? {};
   if (!isStr(c.node.vtepIP) && isStr(u.vtepCIDR) && !addressForIndex(u.vtepCIDR, given)) {
-    sink.error(at, `${shown} does not fit underlay.vtepCIDR ${u.vtepCIDR} (VTEP = first usable + index; ${fitHint(room(u.vtepCIDR, 0))})`);
+    sink.error(
+      at,
+      `${shown} does not fit underlay.vtepCIDR ${u.vtepCIDR} (VTEP = first usable + index; ${fitHint(room(u.vtepCIDR, 0))})`,
+    );
   }
   if (!isStr(c.node.routerID) && isStr(u.routerIDCIDR) && !addressForIndex(u.routerIDCIDR, given)) {
-    sink.error(at, `${shown} does not fit underlay.routerIDCIDR ${u.routerIDCIDR} (router-id = first usable + index; ${fitHint(room(u.routerIDCIDR, 0))})`);
+    sink.error(
+      at,
+      `${shown} does not fit underlay.routerIDCIDR ${u.routerIDCIDR} (router-id = first usable + index; ${fitHint(room(u.routerIDCIDR, 0))})`,
+    );
   }
   for (const [path, cidr] of sessionCidrs(c)) {
     if (!sessionAddrs(cidr, given)) {
-      sink.error(at, `${shown} does not fit ${formatPath(path)} ${cidr} (host side = first usable + 1 + index; ${fitHint(room(cidr, 1))})`);
+      sink.error(
+        at,
+        `${shown} does not fit ${formatPath(path)} ${cidr} (host side = first usable + 1 + index; ${fitHint(room(cidr, 1))})`,
+      );
     }
   }
 }
@@ -65,7 +82,11 @@ function reportOverlaps(nets: readonly Net[], sink: IssueSink, why: string): voi
   const index = new OverlapIndex<Net>();
   for (const b of nets) {
     const a = index.firstOverlap(b.prefix);
-    if (a) sink.error(b.path, `${formatPrefix(b.prefix)} overlaps ${formatPath(a.path)} (${formatPrefix(a.prefix)}): ${why}`);
+    if (a)
+      sink.error(
+        b.path,
+        `${formatPrefix(b.prefix)} overlaps ${formatPath(a.path)} (${formatPrefix(a.prefix)}): ${why}`,
+      );
     index.add(b.prefix, b);
   }
 }
@@ -117,7 +138,11 @@ function reportGatewayOverlaps(groups: ReadonlyArray<readonly Net[]>, sink: Issu
     for (const b of group) {
       if (b.path[0] !== 'l2vnis') continue;
       const a = index.firstOverlap(b.prefix);
-      if (a) sink.error(b.path, `subnet ${formatPrefix(b.prefix)} overlaps ${formatPath(a.path)} (${formatPrefix(a.prefix)}) in VRF ${vrf}`);
+      if (a)
+        sink.error(
+          b.path,
+          `subnet ${formatPrefix(b.prefix)} overlaps ${formatPath(a.path)} (${formatPrefix(a.prefix)}) in VRF ${vrf}`,
+        );
     }
     for (const b of group) index.add(b.prefix, b);
   }

@@ -62,7 +62,8 @@ export function checkUnique(c: Config, sink: IssueSink): void {
  * compares the word with every name, and an issue must cost about the same however many VRFs
  * there are (10,000 misspelt references to 10,000 VRFs would be 10^8 edit distances).
  */
-const vrfHint = (word: string, names: readonly string[]): string => (names.length <= DID_YOU_MEAN_MAX ? didYouMean(word, names) : '');
+const vrfHint = (word: string, names: readonly string[]): string =>
+  names.length <= DID_YOU_MEAN_MAX ? didYouMean(word, names) : '';
 const DID_YOU_MEAN_MAX = 256;
 
 export function checkReferences(c: Config, sink: IssueSink): void {
@@ -91,7 +92,8 @@ export function checkPrimary(c: Config, sink: IssueSink): void {
   if (isStr(p.l3vni)) {
     const names = c.l3vnis.map((v) => v.vrf).filter(isStr);
     const l3 = c.l3vnis.find((v) => v.vrf === p.l3vni);
-    if (!l3) sink.error(['primary', 'l3vni'], `names no L3VNI: "${p.l3vni}" is not an l3vnis[].vrf${vrfHint(p.l3vni, names)}`);
+    if (!l3)
+      sink.error(['primary', 'l3vni'], `names no L3VNI: "${p.l3vni}" is not an l3vnis[].vrf${vrfHint(p.l3vni, names)}`);
     else if (!l3.hostSession) {
       sink.error(['primary', 'l3vni'], `l3vni "${p.l3vni}" has no hostSession: the primary interface is its host leg`);
     }
@@ -112,11 +114,19 @@ export function checkPrimary(c: Config, sink: IssueSink): void {
 function checkPrimaryGateway(hostAddress: string, gatewayIPs: readonly string[], at: Path, sink: IssueSink): void {
   const host = parseIfaceCidr(hostAddress);
   if (!host) return;
-  const gw = gatewayIPs.map((g) => (isStr(g) ? parseIfaceCidr(g) : undefined)).find((g) => g?.ip.family === host.ip.family);
+  const gw = gatewayIPs
+    .map((g) => (isStr(g) ? parseIfaceCidr(g) : undefined))
+    .find((g) => g?.ip.family === host.ip.family);
   if (!gw) {
-    sink.error(['primary', 'defaultRoute'], `needs a gatewayIP of the same family as ${formatPath([...at, 'hostAddress'])} (IPv${host.ip.family})`);
+    sink.error(
+      ['primary', 'defaultRoute'],
+      `needs a gatewayIP of the same family as ${formatPath([...at, 'hostAddress'])} (IPv${host.ip.family})`,
+    );
   } else if (!prefixContains(prefixOf(host.ip, host.length), gw.ip)) {
-    sink.error([...at, 'hostAddress'], `${hostAddress} does not contain the gateway ${formatIp(gw.ip)}: the default route needs it on-link`);
+    sink.error(
+      [...at, 'hostAddress'],
+      `${hostAddress} does not contain the gateway ${formatIp(gw.ip)}: the default route needs it on-link`,
+    );
   }
 }
 
@@ -138,7 +148,10 @@ export function checkNeighbors(c: Config, sink: IssueSink): void {
       sink.error(at('holdTimeSeconds'), `must be greater than keepaliveTimeSeconds (${keepalive})`);
     }
     if (n.allowASIn === true && (n.type === 'internal' || (typeof n.asn === 'number' && n.asn === u.asn))) {
-      sink.warn(at('allowASIn'), 'has no effect on an iBGP session (it is for eBGP sessions with a ToR, so nodes sharing underlay.asn accept each other\'s routes)');
+      sink.warn(
+        at('allowASIn'),
+        "has no effect on an iBGP session (it is for eBGP sessions with a ToR, so nodes sharing underlay.asn accept each other's routes)",
+      );
     }
   });
 }
@@ -152,7 +165,11 @@ export function checkHostSessions(c: Config, sink: IssueSink): void {
   c.l3vnis.forEach((v, i) => {
     const hs = v.hostSession;
     if (!hs || typeof hs.hostASN !== 'number' || hs.hostASN !== hs.asn) return;
-    const from = v.hostSession && hs.asn === c.underlay?.asn ? 'hostSession.asn, by default underlay.asn' : 'hostSession.asn';
-    sink.error(['l3vnis', i, 'hostSession', 'hostASN'], `${hs.hostASN} is the router side's own ASN (${from}): for an iBGP host session write hostType: internal instead`);
+    const from =
+      v.hostSession && hs.asn === c.underlay?.asn ? 'hostSession.asn, by default underlay.asn' : 'hostSession.asn';
+    sink.error(
+      ['l3vnis', i, 'hostSession', 'hostASN'],
+      `${hs.hostASN} is the router side's own ASN (${from}): for an iBGP host session write hostType: internal instead`,
+    );
   });
 }

@@ -45,7 +45,8 @@ function walk(s: Schema, v: unknown, path: Path, out: StructureIssue[]): unknown
       return isPlainMap(v) ? walkObject(s, v, path, out) : fail(`must be a map${got(v)}`);
     case 'array':
       if (!Array.isArray(v)) return fail(`must be a list${got(v)}`);
-      if (s.minItems !== undefined && v.length < s.minItems) return fail(s.minItems === 1 ? 'must not be empty' : `must have at least ${s.minItems} items`);
+      if (s.minItems !== undefined && v.length < s.minItems)
+        return fail(s.minItems === 1 ? 'must not be empty' : `must have at least ${s.minItems} items`);
       return v.map((item, i) => walk(s.items, item, [...path, i], out));
     case 'string': {
       if (typeof v !== 'string') return fail(`must be a string${got(v)}`);
@@ -92,7 +93,12 @@ function walkObject(s: ObjectSchema, v: Record<string, unknown>, path: Path, out
     if (has(a) || has(b)) continue;
     // `index:` written without a value: point at it rather than at its map.
     const empty = [a, b].find((k) => k in v);
-    if (empty !== undefined) out.push({ path: [...path, empty], message: `needs a value (or set "${empty === a ? b : a}" instead)`, at: 'key' });
+    if (empty !== undefined)
+      out.push({
+        path: [...path, empty],
+        message: `needs a value (or set "${empty === a ? b : a}" instead)`,
+        at: 'key',
+      });
     else out.push({ path, message: `needs one of "${a}" or "${b}"`, at: 'key' });
   }
   for (const [a, b] of [...(s.exactlyOne ?? []), ...(s.atMostOne ?? [])]) {
@@ -119,7 +125,8 @@ export function checkString(s: StringSchema, v: string): string | undefined {
     if (TEXT_CONTROL.test(v)) return 'must not contain control characters other than newline and tab';
   } else {
     if (NEWLINE.test(v)) return 'must not contain a newline (the value is written into frr.conf and ip commands)';
-    if (CONTROL.test(v)) return 'must not contain control characters (the value is written into frr.conf and ip commands)';
+    if (CONTROL.test(v))
+      return 'must not contain control characters (the value is written into frr.conf and ip commands)';
     if (NOT_A_TOKEN.test(v)) {
       return 'must be a single token: no whitespace, "!" or "#" (the value is written into frr.conf and ip commands)';
     }

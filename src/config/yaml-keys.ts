@@ -15,7 +15,10 @@ import type { ConfigIssue } from './errors.js';
 import { formatPath, type PathSegment } from './positions.js';
 
 /** Every property name of a plain object, and `prototype`. */
-export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  'prototype',
+]);
 
 export function checkYamlKeys(root: unknown, file: string, lc: LineCounter): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -44,13 +47,25 @@ export function checkYamlKeys(root: unknown, file: string, lc: LineCounter): Con
         const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
         const child: Entry = { node: pair.value, seg: key ?? '?', parent: entry };
         if (key !== undefined && PROTOTYPE_KEYS.has(key)) {
-          issues.push({ file, ...posOf(pair.key), path: formatPath(pathOf(child)), message: `key ${JSON.stringify(key)} is not allowed: it names a JavaScript object property, and no config key is called that`, severity: 'error' });
+          issues.push({
+            file,
+            ...posOf(pair.key),
+            path: formatPath(pathOf(child)),
+            message: `key ${JSON.stringify(key)} is not allowed: it names a JavaScript object property, and no config key is called that`,
+            severity: 'error',
+          });
           continue;
         }
         if (key !== undefined) {
           const first = seen.get(key);
           if (first !== undefined) {
-            issues.push({ file, ...posOf(pair.key), path: '', message: `YAML: Map keys must be unique (${JSON.stringify(key)} is also at line ${posOf(first).line})`, severity: 'error' });
+            issues.push({
+              file,
+              ...posOf(pair.key),
+              path: '',
+              message: `YAML: Map keys must be unique (${JSON.stringify(key)} is also at line ${posOf(first).line})`,
+              severity: 'error',
+            });
           } else seen.set(key, pair.key);
         }
         stack.push(child);

@@ -7,7 +7,13 @@ import type { Logger } from '../log.js';
 import type { RuntimeConfig } from '../config/types.js';
 import { formatIssue } from '../config/errors.js';
 import type { ReconcileStatus } from '../reconcile/state-files.js';
-import { lenientRuntime, readDiskConfig, readLastGoodConfig, type DiskRead, type LoadedConfig } from './config-source.js';
+import {
+  lenientRuntime,
+  readDiskConfig,
+  readLastGoodConfig,
+  type DiskRead,
+  type LoadedConfig,
+} from './config-source.js';
 
 /** What a read found that the daemon records beside the configs. */
 export interface ReadNote {
@@ -53,15 +59,25 @@ export class ConfigInForce {
       this.candidate = undefined;
       this.disk = { files: r.files, sha256: r.sha256, valid: true, error: r.firstError };
       // Where status.json goes, before any config is in force.
-      const note: ReadNote = hasRuntime ? {} : { runtime: { rt: await lenientRuntime(this.configPath), replace: false } };
-      if (r.identityProblem !== wasProblem) this.log.warn({ why: r.identityProblem }, `cannot derive the node index from node.indexFrom yet: ${r.identityProblem}; waiting${this.inForce ? ' (the config in force stays)' : ''}`);
+      const note: ReadNote = hasRuntime
+        ? {}
+        : { runtime: { rt: await lenientRuntime(this.configPath), replace: false } };
+      if (r.identityProblem !== wasProblem)
+        this.log.warn(
+          { why: r.identityProblem },
+          `cannot derive the node index from node.indexFrom yet: ${r.identityProblem}; waiting${this.inForce ? ' (the config in force stays)' : ''}`,
+        );
       return note;
     }
     if (wasProblem !== undefined && r.ok) this.log.info('node index derived from node.indexFrom');
     const note = this.noteDisk(r);
     if (r.ok) {
-      for (const w of r.loaded.inputs.warnings) this.log.warn({ file: w.file, line: w.line, col: w.col }, formatIssue(w));
-      const same = this.inForce !== undefined && this.inForce.sha256 === r.loaded.sha256 && this.inForce.inputs.frrConf === r.loaded.inputs.frrConf;
+      for (const w of r.loaded.inputs.warnings)
+        this.log.warn({ file: w.file, line: w.line, col: w.col }, formatIssue(w));
+      const same =
+        this.inForce !== undefined &&
+        this.inForce.sha256 === r.loaded.sha256 &&
+        this.inForce.inputs.frrConf === r.loaded.inputs.frrConf;
       if (same) {
         // The same config (e.g. the file fixed back to what last-good held): now from disk.
         this.inForce = r.loaded;
@@ -75,17 +91,26 @@ export class ConfigInForce {
     for (const i of r.errors) this.log.error({ file: i.file, line: i.line, col: i.col }, formatIssue(i));
     this.candidate = undefined;
     if (this.inForce) {
-      this.log.error({ firstError: r.firstError }, 'the config on disk is invalid: the config in force stays (kernel and FRR untouched)');
+      this.log.error(
+        { firstError: r.firstError },
+        'the config on disk is invalid: the config in force stays (kernel and FRR untouched)',
+      );
       return note;
     }
     const rt = await lenientRuntime(this.configPath);
     const lg = await readLastGoodConfig(rt);
     if (lg?.ok) {
       this.candidate = lg.loaded;
-      this.log.error({ firstError: r.firstError, lastGood: lg.loaded.inputs.files[0] }, 'the config on disk is invalid: starting from the last good config (last-good.yaml) instead');
+      this.log.error(
+        { firstError: r.firstError, lastGood: lg.loaded.inputs.files[0] },
+        'the config on disk is invalid: starting from the last good config (last-good.yaml) instead',
+      );
       return note;
     }
-    this.log.error({ firstError: r.firstError, lastGood: lg ? lg.firstError : 'none' }, 'the config on disk is invalid and there is no usable last-good.yaml: waiting for a valid edit');
+    this.log.error(
+      { firstError: r.firstError, lastGood: lg ? lg.firstError : 'none' },
+      'the config on disk is invalid and there is no usable last-good.yaml: waiting for a valid edit',
+    );
     return { ...note, runtime: { rt, replace: true } };
   }
 

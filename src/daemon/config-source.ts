@@ -92,6 +92,12 @@ async function fromLoad(r: LoadResult, source: ConfigSource): Promise<DiskRead> 
     // render throw: either way this config is invalid, not a failure to retry.
     if (!(e instanceof ConfigError)) throw e;
     const errors = e.issues.filter((i) => i.severity === 'error');
-    return { ok: false, files: r.files, sha256: digest, errors, firstError: errors[0] ? formatIssue(errors[0]) : e.message };
+    return {
+      ok: false,
+      files: r.files,
+      sha256: digest,
+      errors,
+      firstError: errors[0] ? formatIssue(errors[0]) : e.message,
+    };
   }
 }

@@ -42,7 +42,16 @@ import { processRunner, type Runner } from '../kernel/runner.js';
 import { releaseDumps, smallYoungGeneration } from './heap.js';
 import { lenientRuntime, passwordFiles, type LoadedConfig } from './config-source.js';
 import { ConfigInForce } from './config-in-force.js';
-import { decide, frrSeen, settleConverge, settleFailure, type FailureKind, type FrrSeen, type PassFacts, type Reason } from './decide.js';
+import {
+  decide,
+  frrSeen,
+  settleConverge,
+  settleFailure,
+  type FailureKind,
+  type FrrSeen,
+  type PassFacts,
+  type Reason,
+} from './decide.js';
 import { ReadinessGate } from './readiness-gate.js';
 import { HandsOff, type HandsOffVerdict } from './hands-off.js';
 import { DriftCheck } from './drift-check.js';
@@ -87,7 +96,11 @@ export interface DaemonOptions {
 
 /** How a converge failed, for settleFailure (decide.ts). */
 const failureKind = (e: unknown): FailureKind =>
-  e instanceof NetnsError || e instanceof ReloaderUnavailableError ? 'frr-unavailable' : e instanceof FrrRefusedError ? 'frr-refused' : 'other';
+  e instanceof NetnsError || e instanceof ReloaderUnavailableError
+    ? 'frr-unavailable'
+    : e instanceof FrrRefusedError
+      ? 'frr-refused'
+      : 'other';
 
 export class Daemon {
   private readonly log: Logger;
@@ -162,13 +175,26 @@ export class Daemon {
     const inner = processRunner(opts.commandTimeoutMs !== undefined ? { timeoutMs: opts.commandTimeoutMs } : {});
     const progress = <T>(p: Promise<T>): Promise<T> => p.finally(() => this.heartbeat.progress());
     this.runner = { ip: (...a) => progress(inner.ip(...a)), exec: (...a) => progress(inner.exec(...a)) };
-    this.drift = new DriftCheck({ log: opts.log, runner: this.runner, metrics: opts.metrics, frrCheckMs: opts.frrCheckMs, backstopMs: opts.driftBackstopMs });
+    this.drift = new DriftCheck({
+      log: opts.log,
+      runner: this.runner,
+      metrics: opts.metrics,
+      frrCheckMs: opts.frrCheckMs,
+      backstopMs: opts.driftBackstopMs,
+    });
     this.handsOff = new HandsOff({ pid: opts.pid, log: opts.log, sleep: (ms) => this.sleep(ms) });
   }
 
   async start(): Promise<void> {
     smallYoungGeneration();
-    this.log.info({ configPath: this.opts.configPath, driftIntervalMs: this.opts.driftIntervalMs, debounceMs: this.opts.debounceMs }, 'evpn-node daemon starting');
+    this.log.info(
+      {
+        configPath: this.opts.configPath,
+        driftIntervalMs: this.opts.driftIntervalMs,
+        debounceMs: this.opts.debounceMs,
+      },
+      'evpn-node daemon starting',
+    );
     await this.opts.notifier.status('starting');
     this.configWatch = watchPaths(configTargets(this.opts.configPath, []), (path, event) => {
       this.log.debug({ path, event }, 'config file event');
@@ -180,8 +206,14 @@ export class Daemon {
       }, this.opts.driftIntervalMs);
     }
     if (this.opts.watchdogMs !== undefined) {
-      this.log.info({ watchdogMs: this.opts.watchdogMs }, 'systemd watchdog on: WATCHDOG=1 while the reconcile loop is alive');
-      this.watchdogTimer = setInterval(() => void this.pingWatchdog(), Math.max(250, Math.floor(this.opts.watchdogMs / 4)));
+      this.log.info(
+        { watchdogMs: this.opts.watchdogMs },
+        'systemd watchdog on: WATCHDOG=1 while the reconcile loop is alive',
+      );
+      this.watchdogTimer = setInterval(
+        () => void this.pingWatchdog(),
+        Math.max(250, Math.floor(this.opts.watchdogMs / 4)),
+      );
     }
     void this.flight.trigger('boot');
     void this.gate.run();
@@ -208,7 +240,12 @@ export class Daemon {
     await this.opts.notifier.stopping('stopping (the network stays up)');
     // A pass in flight finishes: cutting a converge in half would leave half a change.
     await this.flight.stop();
-    await Promise.all([this.configWatch?.close(), this.pidWatch?.close(), this.drift.stop(), this.opts.metrics?.stop()]);
+    await Promise.all([
+      this.configWatch?.close(),
+      this.pidWatch?.close(),
+      this.drift.stop(),
+      this.opts.metrics?.stop(),
+    ]);
     await this.handsOff.release();
     this.log.info('stopped');
     this.resolveDone();
@@ -256,7 +293,10 @@ export class Daemon {
     if (!this.heartbeat.alive()) {
       if (!this.stuckLogged) {
         this.stuckLogged = true;
-        this.log.error({ silentMs: this.heartbeat.silentForMs(), watchdogMs: interval }, 'reconcile pass stuck: no progress for longer than the watchdog interval; no more WATCHDOG=1, systemd will restart the controller');
+        this.log.error(
+          { silentMs: this.heartbeat.silentForMs(), watchdogMs: interval },
+          'reconcile pass stuck: no progress for longer than the watchdog interval; no more WATCHDOG=1, systemd will restart the controller',
+        );
       }
       return;
     }
@@ -331,7 +371,12 @@ export class Daemon {
 
   /** What decide() needs of the daemon's own state, read afresh before each step. */
   private holding(): Pick<PassFacts, 'state' | 'inForce' | 'candidate' | 'identityPending'> {
-    return { state: this.state, inForce: this.configs.inForce !== undefined, candidate: this.configs.candidate !== undefined, identityPending: this.configs.identityProblem !== undefined };
+    return {
+      state: this.state,
+      inForce: this.configs.inForce !== undefined,
+      candidate: this.configs.candidate !== undefined,
+      identityPending: this.configs.identityProblem !== undefined,
+    };
   }
 
   /** The config this pass works on; decide() asks for no step that needs one before there is one. */
@@ -349,8 +394,16 @@ export class Daemon {
     const netns = await this.waitForFrr(this.rt);
     if (!netns) return 'absent';
     const seen = frrSeen(this.frr, netns);
-    if (seen === 'restarted') this.log.warn({ oldPid: this.frr?.pid, pid: netns.pid }, 'FRR restarted in the same netns: pushing its config again');
-    if (seen === 'new-netns') this.log.warn({ oldInode: this.frr?.inode, inode: netns.inode, netns: netns.name }, 'FRR runs in a new netns (router pod recreated): plumbing it from scratch');
+    if (seen === 'restarted')
+      this.log.warn(
+        { oldPid: this.frr?.pid, pid: netns.pid },
+        'FRR restarted in the same netns: pushing its config again',
+      );
+    if (seen === 'new-netns')
+      this.log.warn(
+        { oldInode: this.frr?.inode, inode: netns.inode, netns: netns.name },
+        'FRR runs in a new netns (router pod recreated): plumbing it from scratch',
+      );
     if (!this.stopping) await this.drift.follow({ name: netns.name, inode: netns.inode });
     return seen;
   }
@@ -407,7 +460,13 @@ export class Daemon {
     let report: ConvergeReport;
     const checkFrrRunning = this.drift.checkFrrRunning;
     try {
-      report = await converge(target.inputs, { log, forceFrrReload, checkFrrRunning, runner: this.runner, ...(this.opts.crash ? { crash: this.opts.crash } : {}) });
+      report = await converge(target.inputs, {
+        log,
+        forceFrrReload,
+        checkFrrRunning,
+        runner: this.runner,
+        ...(this.opts.crash ? { crash: this.opts.crash } : {}),
+      });
     } catch (e) {
       return this.convergeFailed(target, e, (performance.now() - started) / 1000);
     }
@@ -439,7 +498,11 @@ export class Daemon {
     this.last = failedStatusOf(message, 0, target.inputs.files);
     const kind = failureKind(e);
     if (kind === 'frr-refused') this.opts.metrics?.frrReload('failure');
-    const next = settleFailure(kind, { isCandidate: target === this.configs.candidate, source: target.source }, this.configs.inForce !== undefined);
+    const next = settleFailure(
+      kind,
+      { isCandidate: target === this.configs.candidate, source: target.source },
+      this.configs.inForce !== undefined,
+    );
     switch (next.do) {
       case 'wait-frr':
         this.setState('waiting-frr', message);
@@ -473,9 +536,15 @@ export class Daemon {
   }
 
   private async verifyFrr(rt: RuntimeConfig): Promise<void> {
-    const h = await new ReloaderClient(rt.reloaderSocket).healthz().catch((e: unknown) => ({ ok: false, reason: messageOf(e) }));
+    const h = await new ReloaderClient(rt.reloaderSocket)
+      .healthz()
+      .catch((e: unknown) => ({ ok: false, reason: messageOf(e) }));
     if (h.ok) this.log.info('FRR config pushed again after its restart; FRR healthy');
-    else this.log.warn({ reason: 'reason' in h ? h.reason : undefined }, 'FRR config pushed again after its restart, but FRR is not healthy');
+    else
+      this.log.warn(
+        { reason: 'reason' in h ? h.reason : undefined },
+        'FRR config pushed again after its restart, but FRR is not healthy',
+      );
   }
 
   // ---- bookkeeping ----------------------------------------------------------------------
@@ -486,7 +555,8 @@ export class Daemon {
     this.state = state;
     this.detail = detail;
     const fields = { from, to: state, ...(detail ? { detail } : {}) };
-    if (state === 'converged' || state === 'try-in-progress' || state === 'starting') this.log.info(fields, `state: ${state}`);
+    if (state === 'converged' || state === 'try-in-progress' || state === 'starting')
+      this.log.info(fields, `state: ${state}`);
     else this.log.warn(fields, `state: ${state}`);
   }
 

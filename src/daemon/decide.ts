@@ -60,14 +60,23 @@ export type Step =
   | { do: 'converge'; pushFrr: boolean }
   | { do: 'wait-config' }
   /** The pass ends here; the step that found why already said so. */
-  | { do: 'done'; why: 'lock-busy' | 'torn-down' | 'try-active' | 'no-change' | 'no-frr' | 'kernel-quiet' | 'no-drift' };
+  | {
+      do: 'done';
+      why: 'lock-busy' | 'torn-down' | 'try-active' | 'no-change' | 'no-frr' | 'kernel-quiet' | 'no-drift';
+    };
 
-const only = (reasons: readonly Reason[], allowed: readonly Reason[]): boolean => reasons.every((r) => allowed.includes(r));
+const only = (reasons: readonly Reason[], allowed: readonly Reason[]): boolean =>
+  reasons.every((r) => allowed.includes(r));
 
 /** The config is read again: an edit, a SIGHUP, boot, a try that ended, nothing loaded, or an identity still pending. */
 export function rereads(f: PassFacts): boolean {
   const tryEnded = f.state === 'try-in-progress';
-  return tryEnded || f.reasons.some((r) => r === 'boot' || r === 'config' || r === 'sighup' || r === 'try-ended') || (!f.inForce && !f.candidate) || f.identityPending;
+  return (
+    tryEnded ||
+    f.reasons.some((r) => r === 'boot' || r === 'config' || r === 'sighup' || r === 'try-ended') ||
+    (!f.inForce && !f.candidate) ||
+    f.identityPending
+  );
 }
 
 export function decide(f: PassFacts): Step {
@@ -80,7 +89,8 @@ export function decide(f: PassFacts): Step {
   if (f.read === undefined) return rereads(f) ? { do: 'read-config' } : { do: 'keep-config' };
   // An edit that changes nothing in force (invalid, or the same config again) was reported by
   // the read and costs no reconcile.
-  if (!f.candidate && f.inForce && only(f.reasons, ['config']) && f.state === 'converged') return { do: 'done', why: 'no-change' };
+  if (!f.candidate && f.inForce && only(f.reasons, ['config']) && f.state === 'converged')
+    return { do: 'done', why: 'no-change' };
   if (f.identityPending && !f.identityNoted) {
     // The config is fine but this node cannot tell which node it is yet (its interface has no
     // address, no hostname): waited for like a missing NIC, read again with backoff. With a
@@ -110,7 +120,10 @@ export function decide(f: PassFacts): Step {
 }
 
 /** FRR now (from its pidfile) against FRR at the last converge. */
-export function frrSeen(before: { pid: number; inode: number } | undefined, now: { pid: number; inode: number }): FrrSeen {
+export function frrSeen(
+  before: { pid: number; inode: number } | undefined,
+  now: { pid: number; inode: number },
+): FrrSeen {
   if (before === undefined) return 'first';
   if (before.inode !== now.inode) return 'new-netns';
   return before.pid !== now.pid ? 'restarted' : 'same';
@@ -136,9 +149,20 @@ export interface Settled {
  * of them missing (slow driver at boot): the candidate stays the candidate; some: the node
  * runs on the ToRs it has (readiness may pass) while the others are looked for again.
  */
-export function settleConverge(conflicts: readonly string[], missing: { missing: readonly string[]; verdict: 'all' | 'some' | 'none' }): Settled {
+export function settleConverge(
+  conflicts: readonly string[],
+  missing: { missing: readonly string[]; verdict: 'all' | 'some' | 'none' },
+): Settled {
   const { verdict } = missing;
-  if (verdict === 'all') return { promote: false, state: 'waiting-nic', ...(missing.missing[0] !== undefined ? { detail: missing.missing[0] } : {}), retry: true, resetBackoff: false, convergedOnce: false };
+  if (verdict === 'all')
+    return {
+      promote: false,
+      state: 'waiting-nic',
+      ...(missing.missing[0] !== undefined ? { detail: missing.missing[0] } : {}),
+      retry: true,
+      resetBackoff: false,
+      convergedOnce: false,
+    };
   // A NIC still missing keeps the backoff growing: a dead port is looked for every 10 s, not in a loop.
   const resetBackoff = verdict === 'none';
   if (conflicts.length) {
@@ -170,8 +194,13 @@ export type AfterFailure =
  * config in force, that one is converged again (which takes back the links the refused attempt
  * created, down, before FRR said no); at boot from disk, last-good.yaml is tried instead.
  */
-export function settleFailure(kind: FailureKind, target: { isCandidate: boolean; source: 'disk' | 'last-good' }, inForce: boolean): AfterFailure {
+export function settleFailure(
+  kind: FailureKind,
+  target: { isCandidate: boolean; source: 'disk' | 'last-good' },
+  inForce: boolean,
+): AfterFailure {
   if (kind === 'frr-unavailable') return { do: 'wait-frr' };
-  if (kind === 'frr-refused' && target.isCandidate) return { do: 'refused', then: inForce ? 'rollback' : target.source === 'disk' ? 'boot-fallback' : 'wait-config' };
+  if (kind === 'frr-refused' && target.isCandidate)
+    return { do: 'refused', then: inForce ? 'rollback' : target.source === 'disk' ? 'boot-fallback' : 'wait-config' };
   return { do: 'degraded' };
 }

@@ -90,7 +90,11 @@ export class DriftCheck {
     const v = this.netlink.verdict();
     if (!v.look) {
       // Said once per quiet stretch, not every tick.
-      if (!this.quietSaid) this.deps.log.info({ why: v.why }, 'drift ticks: kernel quiet, not observing it until a netlink event (or the backstop)');
+      if (!this.quietSaid)
+        this.deps.log.info(
+          { why: v.why },
+          'drift ticks: kernel quiet, not observing it until a netlink event (or the backstop)',
+        );
       this.quietSaid = true;
       return true;
     }
@@ -108,17 +112,28 @@ export class DriftCheck {
 
   private async frrApart(target: LoadedConfig): Promise<{ why: string; push: boolean } | undefined> {
     const rt = target.inputs.config.runtime;
-    if ((await readFrrConf(rt.frrConfigDir)) !== target.inputs.frrConf) return { why: `frr.conf in ${rt.frrConfigDir} differs from the rendered config`, push: false };
-    if (await reloadPending(rt)) return { why: 'a reload of frr.conf did not finish (frr-reload-pending): FRR may not run the file', push: false };
-    if (Date.now() - this.frrCheckedAt < (this.deps.frrCheckMs ?? 600_000) || this.frrStuck === target.inputs.frrConf) return undefined;
+    if ((await readFrrConf(rt.frrConfigDir)) !== target.inputs.frrConf)
+      return { why: `frr.conf in ${rt.frrConfigDir} differs from the rendered config`, push: false };
+    if (await reloadPending(rt))
+      return { why: 'a reload of frr.conf did not finish (frr-reload-pending): FRR may not run the file', push: false };
+    if (Date.now() - this.frrCheckedAt < (this.deps.frrCheckMs ?? 600_000) || this.frrStuck === target.inputs.frrConf)
+      return undefined;
     this.frrCheckedAt = Date.now();
-    const d = await new ReloaderClient(rt.reloaderSocket).diff().catch((e: unknown) => ({ ok: false as const, output: messageOf(e) }));
+    const d = await new ReloaderClient(rt.reloaderSocket)
+      .diff()
+      .catch((e: unknown) => ({ ok: false as const, output: messageOf(e) }));
     if (!d.ok) {
-      this.deps.log.warn({ output: d.output.slice(-2000) }, 'cannot tell whether FRR runs frr.conf (frr-reload.py --test failed)');
+      this.deps.log.warn(
+        { output: d.output.slice(-2000) },
+        'cannot tell whether FRR runs frr.conf (frr-reload.py --test failed)',
+      );
       return undefined;
     }
     if (d.inSync) return undefined;
     const lines = [...d.delete.map((l) => `- ${l}`), ...d.add.map((l) => `+ ${l}`)];
-    return { why: `FRR runs something other than frr.conf (${lines.length} line(s) apart, first: ${lines[0] ?? '?'})`, push: true };
+    return {
+      why: `FRR runs something other than frr.conf (${lines.length} line(s) apart, first: ${lines[0] ?? '?'})`,
+      push: true,
+    };
   }
 }

@@ -20,7 +20,8 @@ import { messageOf } from '../errors.js';
 const KILL_WAIT_MS = 5000;
 
 /** go: nobody else owns the node. Else the daemon's state, and whether to look again soon. */
-export type HandsOffVerdict = { go: true } | { go: false; state: DaemonState; detail?: string; tryPid?: number; pollAgain: boolean };
+export type HandsOffVerdict =
+  { go: true } | { go: false; state: DaemonState; detail?: string; tryPid?: number; pollAgain: boolean };
 
 const GO: HandsOffVerdict = { go: true };
 
@@ -51,15 +52,19 @@ export class HandsOff {
       this.lock = w.lock;
       this.lockWait = undefined;
       if (await readTornDown(rt)) {
-        log.warn('a teardown had asked the previous daemon to stand aside (torn-down): starting brings the node up again');
+        log.warn(
+          'a teardown had asked the previous daemon to stand aside (torn-down): starting brings the node up again',
+        );
         await clearTornDown(rt);
       }
       return GO;
     }
     const message = busyMessage(w, rt);
-    if (message !== this.lockWait) log.warn({ holder: w.holder }, `${message}: waiting for it before changing anything`);
+    if (message !== this.lockWait)
+      log.warn({ holder: w.holder }, `${message}: waiting for it before changing anything`);
     this.lockWait = message;
-    if (w.holder.command === 'try') return { go: false, state: 'try-in-progress', tryPid: w.holder.pid, pollAgain: true };
+    if (w.holder.command === 'try')
+      return { go: false, state: 'try-in-progress', tryPid: w.holder.pid, pollAgain: true };
     return { go: false, state: 'waiting-lock', detail: message, pollAgain: true };
   }
 
@@ -67,7 +72,11 @@ export class HandsOff {
   async tornDown(rt: RuntimeConfig, state: DaemonState): Promise<HandsOffVerdict> {
     const mark = await readTornDown(rt);
     if (mark === undefined) return GO;
-    if (state !== 'torn-down') this.deps.log.warn({ mark: mark.trim() }, 'torn down by `evpn-node teardown`: making no changes until `evpn-node apply` (or a restart)');
+    if (state !== 'torn-down')
+      this.deps.log.warn(
+        { mark: mark.trim() },
+        'torn down by `evpn-node teardown`: making no changes until `evpn-node apply` (or a restart)',
+      );
     return { go: false, state: 'torn-down', detail: '`evpn-node apply` brings the node back', pollAgain: false };
   }
 
@@ -76,18 +85,23 @@ export class HandsOff {
     const { log } = this.deps;
     const t = await readTryFile(rt);
     if (t.state === 'active') {
-      if (state !== 'try-in-progress') log.info({ tryPid: t.file.pid, deadline: t.file.deadline }, 'try in progress: making no changes until it ends');
+      if (state !== 'try-in-progress')
+        log.info({ tryPid: t.file.pid, deadline: t.file.deadline }, 'try in progress: making no changes until it ends');
       return { go: false, state: 'try-in-progress', tryPid: t.file.pid, pollAgain: true };
     }
     // Whoever survives enforces the deadline: the try cannot (stopped, hung), so we do.
     if (t.state === 'expired') {
-      log.error({ tryPid: t.file.pid, deadline: t.file.deadline }, `${t.why}: killing it and rolling back (applying the files on disk)`);
+      log.error(
+        { tryPid: t.file.pid, deadline: t.file.deadline },
+        `${t.why}: killing it and rolling back (applying the files on disk)`,
+      );
       try {
         process.kill(t.file.pid, 'SIGKILL');
       } catch {
         // Gone already.
       }
-      for (let waited = 0; waited < KILL_WAIT_MS && (await readTryFile(rt)).state === 'expired'; waited += 100) await this.deps.sleep(100);
+      for (let waited = 0; waited < KILL_WAIT_MS && (await readTryFile(rt)).state === 'expired'; waited += 100)
+        await this.deps.sleep(100);
       await removeTryFile(rt);
       return GO;
     }
@@ -104,6 +118,8 @@ export class HandsOff {
 
   /** At stop: the next writer may go. */
   async release(): Promise<void> {
-    await this.lock?.release().catch((e: unknown) => this.deps.log.warn({ err: messageOf(e) }, 'cannot release the writer lock'));
+    await this.lock
+      ?.release()
+      .catch((e: unknown) => this.deps.log.warn({ err: messageOf(e) }, 'cannot release the writer lock'));
   }
 }

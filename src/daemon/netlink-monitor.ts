@@ -40,7 +40,19 @@ export function relevantEvent(line: string): boolean {
   return proto === undefined || RELEVANT_PROTOS.has(proto);
 }
 
-const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'anycast', 'unreachable', 'blackhole', 'prohibit', 'throw', 'nat', 'xresolve']);
+const ROUTE_TYPES = new Set([
+  'unicast',
+  'local',
+  'broadcast',
+  'multicast',
+  'anycast',
+  'unreachable',
+  'blackhole',
+  'prohibit',
+  'throw',
+  'nat',
+  'xresolve',
+]);
 
 // Link and address lines start with "N: ifname", rules with "N:" and a tab (the preference),
 // netconf with "inet"/"inet6"/"mpls"; everything else `ip monitor` prints is a route ("2001:db8::/64"
@@ -72,7 +84,11 @@ export async function subscribed(pid: number): Promise<boolean> {
       if (m?.[1]) inodes.add(m[1]);
     }
     // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
-    for (const line of (await readBoundedText(`/proc/${pid}/net/netlink`, { maxBytes: 16 * MIB, what: 'netlink socket table' })).split('\n').slice(1)) {
+    for (const line of (
+      await readBoundedText(`/proc/${pid}/net/netlink`, { maxBytes: 16 * MIB, what: 'netlink socket table' })
+    )
+      .split('\n')
+      .slice(1)) {
       const f = line.trim().split(/\s+/);
       if (f[1] === '0' && f[3] !== undefined && !/^0+$/.test(f[3]) && inodes.has(f[9] ?? '')) return true;
     }
@@ -138,9 +154,15 @@ export class NetlinkMonitor {
     const mons = [this.host, this.router];
     if (mons.some((m) => !m?.alive)) return { look: true, why: 'netlink monitor not running' };
     if (this.blind) return { look: true, why: 'netlink monitor (re)started since the last look' };
-    if (mons.some((m) => m!.armedAt === undefined || m!.armedAt > this.lastLook)) return { look: true, why: 'netlink monitor not yet subscribed at the last look' };
-    if (this.events > 0) return { look: true, why: `${this.events} netlink event(s) since the last look, first: ${this.firstEvent}` };
-    if (now - this.lastLook >= this.opts.backstopMs) return { look: true, why: `no netlink event, but the last full look was ${Math.round((now - this.lastLook) / 1000)} s ago (backstop)` };
+    if (mons.some((m) => m!.armedAt === undefined || m!.armedAt > this.lastLook))
+      return { look: true, why: 'netlink monitor not yet subscribed at the last look' };
+    if (this.events > 0)
+      return { look: true, why: `${this.events} netlink event(s) since the last look, first: ${this.firstEvent}` };
+    if (now - this.lastLook >= this.opts.backstopMs)
+      return {
+        look: true,
+        why: `no netlink event, but the last full look was ${Math.round((now - this.lastLook) / 1000)} s ago (backstop)`,
+      };
     return { look: false, why: 'no netlink event since the last look' };
   }
 

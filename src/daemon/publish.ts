@@ -12,7 +12,10 @@ import { statusText, type DaemonState } from './state.js';
 import type { LoadedConfig } from './config-source.js';
 import { messageOf } from '../errors.js';
 
-export type LastConverge = Pick<ReconcileStatus, 'at' | 'ok' | 'durationMs' | 'kernelOps' | 'frrReloaded' | 'conflicts' | 'error' | 'configFiles'>;
+export type LastConverge = Pick<
+  ReconcileStatus,
+  'at' | 'ok' | 'durationMs' | 'kernelOps' | 'frrReloaded' | 'conflicts' | 'error' | 'configFiles'
+>;
 
 export interface DaemonView {
   state: DaemonState;
@@ -50,14 +53,26 @@ export function statusLine(v: DaemonView, now: number): string {
 
 /** status.json: the last converge, and the daemon's own fields on top. */
 export function statusRecord(v: DaemonView, now: Date): ReconcileStatus {
-  const last = v.last ?? { at: now.toISOString(), ok: false, durationMs: 0, kernelOps: 0, frrReloaded: false, conflicts: [], configFiles: [] };
+  const last = v.last ?? {
+    at: now.toISOString(),
+    ok: false,
+    durationMs: 0,
+    kernelOps: 0,
+    frrReloaded: false,
+    conflicts: [],
+    configFiles: [],
+  };
   return {
     ...last,
     // Torn down: whatever the last converge said, the node is not converged now.
-    ...(v.state === 'torn-down' ? { ok: false, error: 'torn down by `evpn-node teardown`; `evpn-node apply` brings the node back' } : {}),
+    ...(v.state === 'torn-down'
+      ? { ok: false, error: 'torn down by `evpn-node teardown`; `evpn-node apply` brings the node back' }
+      : {}),
     state: v.state,
     ready: v.ready,
-    ...(v.inForce ? { configInForce: { files: v.inForce.inputs.files, sha256: v.inForce.sha256, source: v.inForce.source } } : {}),
+    ...(v.inForce
+      ? { configInForce: { files: v.inForce.inputs.files, sha256: v.inForce.sha256, source: v.inForce.source } }
+      : {}),
     ...(v.disk ? { configOnDisk: v.disk } : {}),
     ...(v.lastError ? { lastError: v.lastError } : {}),
     ...(v.lastPass ? { lastPass: v.lastPass } : {}),
@@ -92,5 +107,7 @@ export async function publish(v: DaemonView, deps: PublishDeps): Promise<void> {
   deps.metrics?.update(metricsFacts(v));
   await deps.notifier.status(statusLine(v, Date.now()));
   if (!v.rt) return;
-  await writeStatus(v.rt, statusRecord(v, new Date())).catch((e: unknown) => deps.log.warn({ err: messageOf(e) }, 'cannot write status.json'));
+  await writeStatus(v.rt, statusRecord(v, new Date())).catch((e: unknown) =>
+    deps.log.warn({ err: messageOf(e) }, 'cannot write status.json'),
+  );
 }

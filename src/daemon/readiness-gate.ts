@@ -52,7 +52,9 @@ export class ReadinessGate {
     while (!h.stopping() && !this.ready) {
       const target = h.inForce() ?? h.candidate();
       if (target?.inputs.config.readiness.underlayEstablished && !this.underlayUpSeen) {
-        this.underlayUpSeen = await checkUnderlay(new ReloaderClient(target.inputs.config.runtime.reloaderSocket, { queryTimeoutMs: 10_000 }));
+        this.underlayUpSeen = await checkUnderlay(
+          new ReloaderClient(target.inputs.config.runtime.reloaderSocket, { queryTimeoutMs: 10_000 }),
+        );
         if (h.stopping()) return;
       }
       const inForce = h.inForce();
@@ -60,7 +62,13 @@ export class ReadinessGate {
         const rd = inForce.inputs.config.readiness;
         if (!rd.underlayEstablished || this.underlayUpSeen) {
           this.ready = true;
-          h.log.info({ afterSeconds: Math.round((Date.now() - h.startedAt) / 1000), underlayEstablished: rd.underlayEstablished }, 'ready');
+          h.log.info(
+            {
+              afterSeconds: Math.round((Date.now() - h.startedAt) / 1000),
+              underlayEstablished: rd.underlayEstablished,
+            },
+            'ready',
+          );
           await h.opened();
           return;
         }
@@ -68,7 +76,10 @@ export class ReadinessGate {
         if (waited >= rd.timeoutSeconds && !this.timeoutLogged) {
           this.timeoutLogged = true;
           h.noteError(`no underlay BGP session Established after ${rd.timeoutSeconds} s`);
-          h.log.error({ timeoutSeconds: rd.timeoutSeconds }, 'no underlay BGP session Established within readiness.timeoutSeconds: still not READY, still trying (kubelet keeps waiting: a node without its fabric is no use to it)');
+          h.log.error(
+            { timeoutSeconds: rd.timeoutSeconds },
+            'no underlay BGP session Established within readiness.timeoutSeconds: still not READY, still trying (kubelet keeps waiting: a node without its fabric is no use to it)',
+          );
         }
         if (Date.now() - lastStatusAt >= 10_000) {
           lastStatusAt = Date.now();

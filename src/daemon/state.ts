@@ -77,7 +77,10 @@ export const isMissingNic = (conflict: string): boolean => /^underlay (NIC|VLAN 
  * driver at boot), 'some' (the node runs on the ToRs it has while the others are looked for
  * again), or 'none'.
  */
-export function missingNics(conflicts: readonly string[], nicCount: number): { missing: string[]; verdict: 'all' | 'some' | 'none' } {
+export function missingNics(
+  conflicts: readonly string[],
+  nicCount: number,
+): { missing: string[]; verdict: 'all' | 'some' | 'none' } {
   const missing = conflicts.filter(isMissingNic);
   const verdict = missing.length === 0 ? 'none' : missing.length >= nicCount ? 'all' : 'some';
   return { missing, verdict };

@@ -19,7 +19,10 @@ export interface PathWatcher {
 }
 
 /** Calls `onEvent(path)` for every add/change/unlink of a target (or a target dir's child). */
-export function watchPaths(targets: readonly WatchTarget[], onEvent: (path: string, event: string) => void): PathWatcher {
+export function watchPaths(
+  targets: readonly WatchTarget[],
+  onEvent: (path: string, event: string) => void,
+): PathWatcher {
   const watchers: FSWatcher[] = [];
   for (const t of targets) {
     const base = watchBase(t.path);

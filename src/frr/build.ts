@@ -57,16 +57,21 @@ export function buildFrrModel(config: Config, derived: Derived, secrets: Readonl
   // eBGP underlay sessions for the same reason). `origin` accepts our ASN only as the origin:
   // another node's VTEP and EVPN routes, not a path that went through our ASN and back out.
   const allowasIn = config.underlay.neighbors.map((n) => !isInternal(n, asn) && n.allowASIn !== false);
-  const af = (filterListOut: string | null) => (n: FrrNeighbor, i: number): FrrAfNeighbor => ({
-    peer: n.peer,
-    allowasInOrigin: allowasIn[i] ?? false,
-    filterListOut,
-    nextHopSelfForce: false,
-  });
+  const af =
+    (filterListOut: string | null) =>
+    (n: FrrNeighbor, i: number): FrrAfNeighbor => ({
+      peer: n.peer,
+      allowasInOrigin: allowasIn[i] ?? false,
+      filterListOut,
+      nextHopSelfForce: false,
+    });
   const evpnVnis = config.l2vnis
     .map((l2): FrrEvpnVni => {
       const auto = autoRouteTarget(asn, l2.vni);
-      return { vni: l2.vni, routeTargets: { import: l2RouteTargets(l2.importRTs, auto), export: l2RouteTargets(l2.exportRTs, auto) } };
+      return {
+        vni: l2.vni,
+        routeTargets: { import: l2RouteTargets(l2.importRTs, auto), export: l2RouteTargets(l2.exportRTs, auto) },
+      };
     })
     .filter((v) => v.routeTargets.import.length > 0 || v.routeTargets.export.length > 0);
   const ownOnly = derived.ecmp ? OWN_ROUTES_LIST : null;
@@ -147,7 +152,8 @@ function underlayNeighbor(
     bfdProfile,
     // FRR refuses ebgp-multihop on iBGP peers (and iBGP TTL is 255 anyway): it would be a
     // line FRR never takes, i.e. a perpetual diff.
-    ebgpMultihop: !internal && n.ebgpMultiHop !== undefined && n.ebgpMultiHop !== FRR_DEFAULTS.ebgpMultihop ? n.ebgpMultiHop : null,
+    ebgpMultihop:
+      !internal && n.ebgpMultiHop !== undefined && n.ebgpMultiHop !== FRR_DEFAULTS.ebgpMultihop ? n.ebgpMultiHop : null,
     timers: timersOf(n),
     connectTimer: n.connectTimeSeconds ?? null,
     port: n.port !== undefined && n.port !== FRR_DEFAULTS.bgpPort ? n.port : null,
@@ -158,7 +164,8 @@ function underlayNeighbor(
 }
 
 /** An iBGP session: `type: internal`, or the neighbor's ASN is ours. */
-export const isInternal = (n: Pick<NeighborConfig, 'type' | 'asn'>, localAsn: number): boolean => n.type === 'internal' || n.asn === localAsn;
+export const isInternal = (n: Pick<NeighborConfig, 'type' | 'asn'>, localAsn: number): boolean =>
+  n.type === 'internal' || n.asn === localAsn;
 
 /** Canonical address (FRR prints IPv6 compressed and lower case), or the interface name. */
 function neighborPeer(n: NeighborConfig, index: number): string {
@@ -198,7 +205,8 @@ function bfdProfileFor(n: NeighborConfig): FrrBfdProfile | null {
     transmitInterval: keep(n.bfd.transmitInterval, FRR_DEFAULTS.bfdTransmitInterval),
     detectMultiplier: keep(n.bfd.detectMultiplier, FRR_DEFAULTS.bfdDetectMultiplier),
   };
-  const any = profile.receiveInterval !== null || profile.transmitInterval !== null || profile.detectMultiplier !== null;
+  const any =
+    profile.receiveInterval !== null || profile.transmitInterval !== null || profile.detectMultiplier !== null;
   return any ? profile : null;
 }
 

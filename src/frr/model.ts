@@ -49,7 +49,6 @@ export interface FrrAddressFamily {
   activate: FrrAfNeighbor[];
 }
 
-
 export interface FrrRouteTargets {
   import: string[];
   export: string[];

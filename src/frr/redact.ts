@@ -16,7 +16,8 @@ export const REDACTED = '<redacted>';
  * (`password`, `enable password`, `area-password`, `domain-password`), OSPF/OSPFv3/RIP keys and
  * key-chain keys.
  */
-const SECRET_LINE = /(\b(?:password|authentication-key|key-string|authentication[ \t]+string|message-digest-key[ \t]+\d+[ \t]+md5|hash-algo[ \t]+\S+[ \t]+key)[ \t]+)([^\r\n]*)/g;
+const SECRET_LINE =
+  /(\b(?:password|authentication-key|key-string|authentication[ \t]+string|message-digest-key[ \t]+\d+[ \t]+md5|hash-algo[ \t]+\S+[ \t]+key)[ \t]+)([^\r\n]*)/g;
 
 /** Secrets shorter than this are not also replaced wherever they appear (it would shred the text). */
 export const MIN_LITERAL_SECRET = 4;
@@ -28,7 +29,9 @@ export const MIN_LITERAL_SECRET = 4;
  */
 export function redactFrrText(text: string, secrets: Iterable<string> = []): string {
   let out = text.replace(SECRET_LINE, `$1${REDACTED}`);
-  const literal = [...new Set(secrets)].filter((s) => s.length >= MIN_LITERAL_SECRET && s !== REDACTED).sort((a, b) => b.length - a.length);
+  const literal = [...new Set(secrets)]
+    .filter((s) => s.length >= MIN_LITERAL_SECRET && s !== REDACTED)
+    .sort((a, b) => b.length - a.length);
   for (const s of literal) out = out.split(s).join(REDACTED);
   return out;
 }

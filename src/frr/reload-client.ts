@@ -39,7 +39,10 @@ export class ReloaderUnavailableError extends OperationalError {
     readonly code: string,
     options: { cause?: unknown } = {},
   ) {
-    super(`FRR reloader not available on ${socketPath} (${code})`, { ...options, hint: 'is the router pod (FRR and its reloader sidecar) running?' });
+    super(`FRR reloader not available on ${socketPath} (${code})`, {
+      ...options,
+      hint: 'is the router pod (FRR and its reloader sidecar) running?',
+    });
     this.name = 'ReloaderUnavailableError';
   }
 }
@@ -86,9 +89,16 @@ export class ReloaderClient {
   async diff(): Promise<FrrDiff> {
     const { status, body } = await this.call('GET', '/diff', this.timeoutMs);
     if (status === 200 && isObject(body) && body.ok === true && typeof body.inSync === 'boolean') {
-      return { ok: true, inSync: body.inSync, delete: strings(body.delete), add: strings(body.add), durationMs: typeof body.durationMs === 'number' ? body.durationMs : 0 };
+      return {
+        ok: true,
+        inSync: body.inSync,
+        delete: strings(body.delete),
+        add: strings(body.add),
+        durationMs: typeof body.durationMs === 'number' ? body.durationMs : 0,
+      };
     }
-    if (status === 500 && isObject(body) && body.ok === false) return { ok: false, output: typeof body.output === 'string' ? body.output : brief(body) };
+    if (status === 500 && isObject(body) && body.ok === false)
+      return { ok: false, output: typeof body.output === 'string' ? body.output : brief(body) };
     throw new ReloaderError(`GET /diff on ${this.socketPath}: unexpected HTTP ${status}: ${brief(body)}`, status);
   }
 
@@ -139,27 +149,43 @@ export class ReloaderClient {
   private call(method: string, path: string, timeoutMs: number): Promise<{ status: number; body: unknown }> {
     return new Promise((resolve, reject) => {
       // agent: false — no keep-alive pool: the reloader closes every connection anyway.
-      const req = request({ socketPath: this.socketPath, method, path, agent: false, headers: { 'content-length': 0 } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(new ReloaderError(`${method} ${path} on ${this.socketPath}: ${err.message}`, undefined, { cause: err })));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
-          } catch {
-            // No cause: JSON.parse's message quotes the body, which may hold FRR secrets.
-            reject(new ReloaderError(`${method} ${path} on ${this.socketPath}: HTTP ${res.statusCode}, body is not JSON: ${redactFrrText(text).slice(0, 200)}`, res.statusCode));
-          }
-        });
-      });
+      const req = request(
+        { socketPath: this.socketPath, method, path, agent: false, headers: { 'content-length': 0 } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (err) =>
+            reject(
+              new ReloaderError(`${method} ${path} on ${this.socketPath}: ${err.message}`, undefined, { cause: err }),
+            ),
+          );
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            try {
+              resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
+            } catch {
+              // No cause: JSON.parse's message quotes the body, which may hold FRR secrets.
+              reject(
+                new ReloaderError(
+                  `${method} ${path} on ${this.socketPath}: HTTP ${res.statusCode}, body is not JSON: ${redactFrrText(text).slice(0, 200)}`,
+                  res.statusCode,
+                ),
+              );
+            }
+          });
+        },
+      );
       req.setTimeout(timeoutMs, () => {
         req.destroy(new ReloaderError(`${method} ${path} on ${this.socketPath}: no answer within ${timeoutMs} ms`));
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') reject(new ReloaderUnavailableError(this.socketPath, err.code, { cause: err }));
+        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED')
+          reject(new ReloaderUnavailableError(this.socketPath, err.code, { cause: err }));
         else if (err instanceof ReloaderError) reject(err);
-        else reject(new ReloaderError(`${method} ${path} on ${this.socketPath}: ${err.message}`, undefined, { cause: err }));
+        else
+          reject(
+            new ReloaderError(`${method} ${path} on ${this.socketPath}: ${err.message}`, undefined, { cause: err }),
+          );
       });
       req.end();
     });

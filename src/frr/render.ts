@@ -27,7 +27,10 @@ export function renderFrrConf(model: FrrModel, opts: RenderOptions = {}): string
  * hold `password` lines of its own.
  */
 function redact(model: FrrModel): FrrModel {
-  const hide = <T extends { password: string | null }>(n: T): T => ({ ...n, password: n.password === null ? null : REDACTED });
+  const hide = <T extends { password: string | null }>(n: T): T => ({
+    ...n,
+    password: n.password === null ? null : REDACTED,
+  });
   return {
     ...model,
     rawConfig: model.rawConfig === null ? null : redactFrrText(model.rawConfig),
@@ -46,7 +49,9 @@ function template(): Handlebars.TemplateDelegate<FrrModel> {
   if (compiled) return compiled;
   const hbs = Handlebars.create();
   const partials = new URL('partials/', TEMPLATES);
-  for (const file of readdirSync(partials).filter((f) => f.endsWith('.hbs')).sort()) {
+  for (const file of readdirSync(partials)
+    .filter((f) => f.endsWith('.hbs'))
+    .sort()) {
     hbs.registerPartial(file.slice(0, -'.hbs'.length), readFileSync(new URL(file, partials), 'utf8'));
   }
   // noEscape: frr.conf is not HTML. strict: a field missing from the model throws instead of

@@ -12,7 +12,10 @@ const SECRET_FIELDS = new Set(['password']);
 const EXEMPT_FIELDS = new Set(['rawConfig']);
 
 export class UnsafeFrrValueError extends Error {
-  constructor(readonly field: string, reason: string) {
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
     super(`frr.conf value ${field}: ${reason}`);
     this.name = 'UnsafeFrrValueError';
   }
@@ -34,11 +37,13 @@ export function assertSafeValues(value: unknown, path = 'model'): void {
     return;
   }
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value) || value < 0) throw new UnsafeFrrValueError(path, `${value} is not a non-negative integer`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new UnsafeFrrValueError(path, `${value} is not a non-negative integer`);
     return;
   }
   if (typeof value === 'string') {
-    if (!PLAIN_TOKEN.test(value)) throw new UnsafeFrrValueError(path, `${JSON.stringify(value)} is not a single token of [A-Za-z0-9._:/*-]`);
+    if (!PLAIN_TOKEN.test(value))
+      throw new UnsafeFrrValueError(path, `${JSON.stringify(value)} is not a single token of [A-Za-z0-9._:/*-]`);
     return;
   }
   throw new UnsafeFrrValueError(path, `unexpected ${typeof value}`);

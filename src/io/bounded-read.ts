@@ -26,7 +26,13 @@ export interface ReadLimits {
 export class FileReadError extends OperationalError {
   override name = 'FileReadError';
   readonly reason: string;
-  constructor(what: string, path: string, readonly code: string, reason: string, options?: ErrorOptions) {
+  constructor(
+    what: string,
+    path: string,
+    readonly code: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
     super(`cannot read ${what} ${path} (${reason})`, options);
     this.reason = reason;
     this.path = path;
@@ -51,7 +57,18 @@ export async function readBounded(path: string, limits: ReadLimits): Promise<{ t
   const timeoutMs = limits.timeoutMs ?? 10_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new FileReadError(what, path, 'ETIMEDOUT', `the read did not finish within ${timeoutMs / 1000} s: a hung mount?`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new FileReadError(
+            what,
+            path,
+            'ETIMEDOUT',
+            `the read did not finish within ${timeoutMs / 1000} s: a hung mount?`,
+          ),
+        ),
+      timeoutMs,
+    );
   });
   const work = readIt(path, what, limits.maxBytes);
   // A read that finishes after the timeout must not become an unhandled rejection.
@@ -99,7 +116,8 @@ async function readIt(path: string, what: string, maxBytes: number): Promise<{ t
 const tooBig = (what: string, path: string, maxBytes: number): FileReadError =>
   new FileReadError(what, path, 'ETOOBIG', `larger than ${sizeText(maxBytes)}`);
 
-const sizeText = (n: number): string => (n % MIB === 0 ? `${n / MIB} MiB` : n % KIB === 0 ? `${n / KIB} KiB` : `${n} bytes`);
+const sizeText = (n: number): string =>
+  n % MIB === 0 ? `${n / MIB} MiB` : n % KIB === 0 ? `${n / KIB} KiB` : `${n} bytes`;
 
 function kindOf(st: Stats): string {
   if (st.isFIFO()) return 'a FIFO';

@@ -57,7 +57,12 @@ export interface CaptureOptions {
 }
 
 /** `file ...args` with `input` on stdin (none: /dev/null). Never throws on a non-zero exit; throws CommandTimeoutError. */
-export async function runCaptured(file: string, args: string[], input?: string, opts: CaptureOptions = {}): Promise<RunResult> {
+export async function runCaptured(
+  file: string,
+  args: string[],
+  input?: string,
+  opts: CaptureOptions = {},
+): Promise<RunResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const path = join(tmpdir(), `evpn-node-${process.pid}-${randomBytes(6).toString('hex')}.out`);
   const out = await open(path, 'wx+', 0o600);
@@ -66,7 +71,11 @@ export async function runCaptured(file: string, args: string[], input?: string, 
     const { exitCode, stderr } = await new Promise<{ exitCode: number; stderr: string }>((resolve, reject) => {
       // detached: the child leads a process group of its own, which a timeout kills whole.
       const env = opts.env ? { ...process.env, ...opts.env } : undefined;
-      const child = spawn(file, args, { stdio: [input === undefined ? 'ignore' : 'pipe', out.fd, 'pipe'], detached: true, ...(env ? { env } : {}) });
+      const child = spawn(file, args, {
+        stdio: [input === undefined ? 'ignore' : 'pipe', out.fd, 'pipe'],
+        detached: true,
+        ...(env ? { env } : {}),
+      });
       const err: Buffer[] = [];
       const pending: { timer?: NodeJS.Timeout } = {};
       let done = false;
@@ -78,7 +87,9 @@ export async function runCaptured(file: string, args: string[], input?: string, 
       };
       child.stderr!.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => finish(() => reject(new Error(`${file}: could not start: ${e.message}`, { cause: e }))));
-      child.on('close', (code) => finish(() => resolve({ exitCode: code ?? 1, stderr: Buffer.concat(err).toString('utf8') })));
+      child.on('close', (code) =>
+        finish(() => resolve({ exitCode: code ?? 1, stderr: Buffer.concat(err).toString('utf8') })),
+      );
       if (child.stdin) {
         // A child that exits without reading its input (a usage error) must not crash us with EPIPE.
         child.stdin.on('error', () => undefined);

@@ -36,7 +36,8 @@ export function parseHolder(text: string): LockHolder | undefined {
     return undefined;
   }
   const h = o as Partial<LockHolder> | null;
-  if (typeof h !== 'object' || h === null || typeof h.pid !== 'number' || !Number.isInteger(h.pid) || h.pid <= 1) return undefined;
+  if (typeof h !== 'object' || h === null || typeof h.pid !== 'number' || !Number.isInteger(h.pid) || h.pid <= 1)
+    return undefined;
   return {
     pid: h.pid,
     command: typeof h.command === 'string' ? h.command : '?',
@@ -70,7 +71,12 @@ export class HeldLock {
 export async function tryLock(path: string, me: { pid: number; command: string }): Promise<LockAttempt> {
   await mkdir(dirname(path), { recursive: true, mode: 0o755 });
   const info = procInfo(me.pid);
-  const holder: LockHolder = { pid: me.pid, command: me.command, since: new Date().toISOString(), ...(info ? { startTime: info.startTime } : {}) };
+  const holder: LockHolder = {
+    pid: me.pid,
+    command: me.command,
+    since: new Date().toISOString(),
+    ...(info ? { startTime: info.startTime } : {}),
+  };
   const tmp = join(dirname(path), `.${basename(path)}.${me.pid}.${randomBytes(4).toString('hex')}.tmp`);
   await writeFile(tmp, `${JSON.stringify(holder)}\n`, { mode: 0o644 });
   try {

@@ -18,7 +18,10 @@ export interface Adopted {
 }
 
 /** `keys`: "ns:name" of links a previous run was creating (see plan-context.ts key()). */
-export function adoptUnmarked(observed: { host: ObservedNs; router: ObservedNs }, keys: ReadonlySet<string> | undefined): Adopted {
+export function adoptUnmarked(
+  observed: { host: ObservedNs; router: ObservedNs },
+  keys: ReadonlySet<string> | undefined,
+): Adopted {
   if (!keys || keys.size === 0) return { observed, ops: [] };
   const ops: IpOp[] = [];
   const adoptIn = (ns: NsId): ObservedNs => {
@@ -28,7 +31,13 @@ export function adoptUnmarked(observed: { host: ObservedNs; router: ObservedNs }
       ...o,
       links: o.links.map((l) => {
         if (!keys.has(`${ns}:${l.name}`) || l.alias === OWNER_ALIAS) return l;
-        ops.push(markOurs(ns, l.name, `adopt ${l.name}: created by an evpn-node run that stopped before marking it (creating.json)`));
+        ops.push(
+          markOurs(
+            ns,
+            l.name,
+            `adopt ${l.name}: created by an evpn-node run that stopped before marking it (creating.json)`,
+          ),
+        );
         return { ...l, alias: OWNER_ALIAS };
       }),
     };

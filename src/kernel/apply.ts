@@ -37,7 +37,13 @@ export class ApplyError extends OperationalError {
  * Runs every op of `phase`; throws ApplyError at the first failing line (ip -batch stops there).
  * Returns the number of ops run. `crash` (test seam) may cut a batch after its k-th line.
  */
-export async function applyPlan(runner: Runner, plan: KernelPlan, phase: Phase, refs: NsRefs, crash?: CrashPoints): Promise<number> {
+export async function applyPlan(
+  runner: Runner,
+  plan: KernelPlan,
+  phase: Phase,
+  refs: NsRefs,
+  crash?: CrashPoints,
+): Promise<number> {
   let count = 0;
   for (const [p, ns] of BATCH_ORDER) {
     if (p !== phase) continue;
@@ -45,13 +51,17 @@ export async function applyPlan(runner: Runner, plan: KernelPlan, phase: Phase, 
       const name = batchName(phase, ns, whole.flags);
       const cut = crash?.linesOf(name);
       const b = cut !== undefined && cut < whole.ops.length ? { ...whole, ops: whole.ops.slice(0, cut) } : whole;
-      const r = b.ops.length ? await runner.ip(refs[ns], [...b.flags, '-batch', '-'], renderBatch(b.ops)) : { exitCode: 0, stderr: '' };
+      const r = b.ops.length
+        ? await runner.ip(refs[ns], [...b.flags, '-batch', '-'], renderBatch(b.ops))
+        : { exitCode: 0, stderr: '' };
       if (r.exitCode !== 0) {
         const line = failedLine(r.stderr);
         const op = line !== undefined ? b.ops[line - 1] : undefined;
         const err = r.stderr.trim().replace(/\n?Command failed -:\d+$/, '');
         throw new ApplyError(
-          op ? `${phase} batch in ${nsLabel(refs[ns])} failed at "ip ${b.flags.concat(op.args).join(' ')}" (${op.why}): ${err}` : `${phase} batch in ${nsLabel(refs[ns])} failed: ${r.stderr.trim()}`,
+          op
+            ? `${phase} batch in ${nsLabel(refs[ns])} failed at "ip ${b.flags.concat(op.args).join(' ')}" (${op.why}): ${err}`
+            : `${phase} batch in ${nsLabel(refs[ns])} failed: ${r.stderr.trim()}`,
           ns,
           op?.why,
           r.stderr,
@@ -64,7 +74,13 @@ export async function applyPlan(runner: Runner, plan: KernelPlan, phase: Phase, 
     if (sysctls.length) {
       for (const s of sysctls) sysctlPath(s.key);
       const r = await runner.exec(refs[ns], 'sysctl', ['-w', ...sysctls.map((s) => `${s.key}=${s.value}`)]);
-      if (r.exitCode !== 0) throw new ApplyError(`sysctl in ${nsLabel(refs[ns])} failed: ${r.stderr.trim()}`, ns, sysctls.map((s) => s.why).join('; '), r.stderr);
+      if (r.exitCode !== 0)
+        throw new ApplyError(
+          `sysctl in ${nsLabel(refs[ns])} failed: ${r.stderr.trim()}`,
+          ns,
+          sysctls.map((s) => s.why).join('; '),
+          r.stderr,
+        );
       count += sysctls.length;
     }
   }
@@ -72,7 +88,11 @@ export async function applyPlan(runner: Runner, plan: KernelPlan, phase: Phase, 
 }
 
 /** applyPlan with the default runner, for callers that address namespaces by name only. */
-export function applyPhase(plan: KernelPlan, phase: Phase, opts: { routerNetns: string; hostNetns?: string; runner?: Runner; crash?: CrashPoints }): Promise<number> {
+export function applyPhase(
+  plan: KernelPlan,
+  phase: Phase,
+  opts: { routerNetns: string; hostNetns?: string; runner?: Runner; crash?: CrashPoints },
+): Promise<number> {
   const refs: NsRefs = { host: opts.hostNetns ? { name: opts.hostNetns } : {}, router: { name: opts.routerNetns } };
   return applyPlan(opts.runner ?? processRunner(), plan, phase, refs, opts.crash);
 }

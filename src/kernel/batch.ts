@@ -18,7 +18,10 @@ export function renderBatch(ops: IpOp[]): string {
 
 export function batchLine(op: IpOp): string {
   for (const a of op.args) {
-    if (!SAFE_ARG.test(a) || a.startsWith('#')) throw new UnsafeArgError(`refusing ip argument ${JSON.stringify(a)} (in "${op.why}"): only [A-Za-z0-9._:/@+-] may reach ip -batch`);
+    if (!SAFE_ARG.test(a) || a.startsWith('#'))
+      throw new UnsafeArgError(
+        `refusing ip argument ${JSON.stringify(a)} (in "${op.why}"): only [A-Za-z0-9._:/@+-] may reach ip -batch`,
+      );
   }
   return op.args.join(' ');
 }

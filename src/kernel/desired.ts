@@ -39,16 +39,44 @@ export function desiredKernel(c: Config, d: Derived): DesiredKernel {
   const mtu = d.legMtu !== undefined ? { mtu: d.legMtu } : {};
 
   /** A leg enslaved to a bridge is a pure bridge port; one enslaved to a VRF (L3VNI) is not. */
-  const vethPair = (hostLeg: string, routerLeg: string, routerMaster: { name: string; bridge: boolean } | undefined, hostMaster?: string): void => {
-    links.push({ ns: 'host', name: hostLeg, kind: 'veth', veth: { peer: routerLeg, peerNs: 'router' }, ...mtu, ...(hostMaster ? { master: hostMaster, ...NO_LINK_LOCAL } : {}) });
-    links.push({ ns: 'router', name: routerLeg, kind: 'veth', veth: { peer: hostLeg, peerNs: 'host' }, ...mtu, ...(routerMaster ? { master: routerMaster.name, ...(routerMaster.bridge ? NO_LINK_LOCAL : {}) } : {}) });
+  const vethPair = (
+    hostLeg: string,
+    routerLeg: string,
+    routerMaster: { name: string; bridge: boolean } | undefined,
+    hostMaster?: string,
+  ): void => {
+    links.push({
+      ns: 'host',
+      name: hostLeg,
+      kind: 'veth',
+      veth: { peer: routerLeg, peerNs: 'router' },
+      ...mtu,
+      ...(hostMaster ? { master: hostMaster, ...NO_LINK_LOCAL } : {}),
+    });
+    links.push({
+      ns: 'router',
+      name: routerLeg,
+      kind: 'veth',
+      veth: { peer: hostLeg, peerNs: 'host' },
+      ...mtu,
+      ...(routerMaster ? { master: routerMaster.name, ...(routerMaster.bridge ? NO_LINK_LOCAL : {}) } : {}),
+    });
   };
 
   for (const l3 of d.l3) {
     const { vrf, vni, table, vxlanPort } = l3.cfg;
     links.push({ ns: 'router', name: vrf, kind: 'vrf', vrf: { table } });
     links.push({ ns: 'router', name: l3.bridge, kind: 'bridge', master: vrf, mac: l3.routerMac });
-    links.push({ ns: 'router', name: l3.vxlan, kind: 'vxlan', master: l3.bridge, vxlan: { vni, local: d.vtep, port: vxlanPort }, bridgePort: EVPN_PORT, ...NO_LINK_LOCAL, ...mtu });
+    links.push({
+      ns: 'router',
+      name: l3.vxlan,
+      kind: 'vxlan',
+      master: l3.bridge,
+      vxlan: { vni, local: d.vtep, port: vxlanPort },
+      bridgePort: EVPN_PORT,
+      ...NO_LINK_LOCAL,
+      ...mtu,
+    });
     if (l3.cfg.hostSession) {
       vethPair(l3.hostLeg, l3.routerLeg, { name: vrf, bridge: false });
       for (const s of [l3.v4, l3.v6]) {
@@ -62,9 +90,31 @@ export function desiredKernel(c: Config, d: Derived): DesiredKernel {
   for (const l2 of d.l2) {
     const { vni, vxlanPort, hostMaster, hostAddress, gatewayIPs } = l2.cfg;
     const routing = l2.vrf !== undefined || gatewayIPs.length > 0;
-    links.push({ ns: 'router', name: l2.bridge, kind: 'bridge', mac: l2.gatewayMac, ...(l2.vrf ? { master: l2.vrf } : {}), ...(routing ? {} : NO_LINK_LOCAL) });
-    links.push({ ns: 'router', name: l2.vxlan, kind: 'vxlan', master: l2.bridge, vxlan: { vni, local: d.vtep, port: vxlanPort }, bridgePort: EVPN_PORT, ...NO_LINK_LOCAL, ...mtu });
-    if (hostMaster?.managed) links.push({ ns: 'host', name: hostMaster.name, kind: 'bridge', ...(hostAddress && isIPv6(hostAddress) ? {} : NO_LINK_LOCAL) });
+    links.push({
+      ns: 'router',
+      name: l2.bridge,
+      kind: 'bridge',
+      mac: l2.gatewayMac,
+      ...(l2.vrf ? { master: l2.vrf } : {}),
+      ...(routing ? {} : NO_LINK_LOCAL),
+    });
+    links.push({
+      ns: 'router',
+      name: l2.vxlan,
+      kind: 'vxlan',
+      master: l2.bridge,
+      vxlan: { vni, local: d.vtep, port: vxlanPort },
+      bridgePort: EVPN_PORT,
+      ...NO_LINK_LOCAL,
+      ...mtu,
+    });
+    if (hostMaster?.managed)
+      links.push({
+        ns: 'host',
+        name: hostMaster.name,
+        kind: 'bridge',
+        ...(hostAddress && isIPv6(hostAddress) ? {} : NO_LINK_LOCAL),
+      });
     vethPair(l2.hostLeg, l2.routerLeg, { name: l2.bridge, bridge: true }, hostMaster?.name);
     for (const gw of gatewayIPs) addrs.push({ ns: 'router', dev: l2.bridge, cidr: gw });
     if (hostAddress) addrs.push({ ns: 'host', dev: hostMaster?.name ?? l2.hostLeg, cidr: hostAddress });
@@ -81,7 +131,9 @@ export function desiredKernel(c: Config, d: Derived): DesiredKernel {
   // Linux VRF: the l3mdev rule (pref 1000) must be consulted before the local table, or
   // packets to a VRF-local address match the main-netns local table first. Move the local
   // rule from pref 0 to 32765, as das-schiff-network-operator does.
-  const rules: DesiredRule[] = d.l3.length ? [4, 6].map((family) => ({ family: family as 4 | 6, pref: 32765, table: 'local' })) : [];
+  const rules: DesiredRule[] = d.l3.length
+    ? [4, 6].map((family) => ({ family: family as 4 | 6, pref: 32765, table: 'local' }))
+    : [];
 
   const sysctls: DesiredSysctl[] = [
     { ns: 'router', key: 'net.ipv4.ip_forward', value: '1' },
@@ -97,7 +149,9 @@ export function desiredKernel(c: Config, d: Derived): DesiredKernel {
     // address the VRF routes elsewhere (the other nodes' /32s arrive as type-5 routes), so
     // node-to-node traffic over the L3VNI works (Calico answers on its veths the same way).
     // IPv6 has no such switch (proxy_ndp needs an entry per address): see the README.
-    ...d.l3.filter((l3) => l3.v4).map((l3) => ({ ns: 'router' as const, key: `net.ipv4.conf.${l3.routerLeg}.proxy_arp`, value: '1' })),
+    ...d.l3
+      .filter((l3) => l3.v4)
+      .map((l3) => ({ ns: 'router' as const, key: `net.ipv4.conf.${l3.routerLeg}.proxy_arp`, value: '1' })),
   ];
 
   return {

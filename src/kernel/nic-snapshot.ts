@@ -38,8 +38,14 @@ export function carried(a: ObservedAddr): boolean {
   return true;
 }
 
-const carriedRoute = (nic: string) => (r: ObservedRoute): boolean =>
-  r.dev === nic && !r.multipath && r.type === RTN_UNICAST && r.table !== TABLE_LOCAL && COPIED_ROUTE_PROTOS.has(r.protocol);
+const carriedRoute =
+  (nic: string) =>
+  (r: ObservedRoute): boolean =>
+    r.dev === nic &&
+    !r.multipath &&
+    r.type === RTN_UNICAST &&
+    r.table !== TABLE_LOCAL &&
+    COPIED_ROUTE_PROTOS.has(r.protocol);
 
 /** The NIC as observed in its netns (`routes`: that netns' routes). */
 export function snapshotOf(nic: ObservedLink, routes: ObservedRoute[]): NicSnapshot {
@@ -66,15 +72,23 @@ export function mergeSnapshots(a: NicSnapshot | undefined, b: NicSnapshot): NicS
   return { nic: a.nic, addrs, routes };
 }
 
-export const sameSnapshot = (a: NicSnapshot | undefined, b: NicSnapshot | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
+export const sameSnapshot = (a: NicSnapshot | undefined, b: NicSnapshot | undefined): boolean =>
+  JSON.stringify(a) === JSON.stringify(b);
 
 /** What of the snapshot the NIC lacks where it is now (`addrs`: its observed addresses; `routes`: that netns'). */
-export function missingFrom(s: NicSnapshot, addrs: ObservedAddr[], routes: ObservedRoute[]): Pick<NicSnapshot, 'addrs' | 'routes'> {
+export function missingFrom(
+  s: NicSnapshot,
+  addrs: ObservedAddr[],
+  routes: ObservedRoute[],
+): Pick<NicSnapshot, 'addrs' | 'routes'> {
   const have = new Set(addrs.map((a) => addrKey({ cidr: `${a.local}/${a.prefixlen}` })));
   // A route is there when one with the same identity (the kernel's: family, table, dst, metric)
   // is, whoever made it: adding it again would fail the batch with "File exists".
   const routeHere = new Set(routes.map((r) => routeKey({ ...specOf(r), family: r.family })));
-  return { addrs: s.addrs.filter((a) => !have.has(addrKey(a))), routes: s.routes.filter((r) => !routeHere.has(routeKey(r))) };
+  return {
+    addrs: s.addrs.filter((a) => !have.has(addrKey(a))),
+    routes: s.routes.filter((r) => !routeHere.has(routeKey(r))),
+  };
 }
 
 /** Pure: the snapshot text as stored, and back (undefined when it is not one of ours). */
@@ -86,9 +100,14 @@ export function parseSnapshot(text: string, nic: string): NicSnapshot | undefine
     return undefined;
   }
   const s = o as Partial<NicSnapshot> | null;
-  if (typeof s !== 'object' || s === null || s.nic !== nic || !Array.isArray(s.addrs) || !Array.isArray(s.routes)) return undefined;
-  const addrs = s.addrs.filter((a): a is SnapshotAddr => typeof a?.cidr === 'string' && (a.family === 4 || a.family === 6));
-  const routes = s.routes.filter((r): r is NicSnapshot['routes'][number] => typeof r?.dst === 'string' && (r.family === 4 || r.family === 6));
+  if (typeof s !== 'object' || s === null || s.nic !== nic || !Array.isArray(s.addrs) || !Array.isArray(s.routes))
+    return undefined;
+  const addrs = s.addrs.filter(
+    (a): a is SnapshotAddr => typeof a?.cidr === 'string' && (a.family === 4 || a.family === 6),
+  );
+  const routes = s.routes.filter(
+    (r): r is NicSnapshot['routes'][number] => typeof r?.dst === 'string' && (r.family === 4 || r.family === 6),
+  );
   return { nic, addrs, routes };
 }
 

@@ -41,14 +41,21 @@ export async function observe(runner: Runner, ns: NsRef, opts: ObserveOptions = 
   for (let attempt = 1; ; attempt++) {
     const parsed = await observeOnce(runner, ns, opts);
     if (parsed) return { ...parsed, sysctls: await sysctls };
-    if (attempt >= OBSERVE_ATTEMPTS) throw new Error(`observe ${nsLabel(ns)}: ip reported an interrupted (inconsistent) dump ${OBSERVE_ATTEMPTS} times in a row: the netns keeps changing; try again`);
+    if (attempt >= OBSERVE_ATTEMPTS)
+      throw new Error(
+        `observe ${nsLabel(ns)}: ip reported an interrupted (inconsistent) dump ${OBSERVE_ATTEMPTS} times in a row: the netns keeps changing; try again`,
+      );
   }
 }
 
 const RULES6_ARGS = ['-6', '-N', '-j', 'rule', 'show'];
 
 /** One consistent observation, or undefined when a dump was interrupted. */
-async function observeOnce(runner: Runner, ns: NsRef, opts: ObserveOptions): Promise<Omit<ObservedNs, 'sysctls'> | undefined> {
+async function observeOnce(
+  runner: Runner,
+  ns: NsRef,
+  opts: ObserveOptions,
+): Promise<Omit<ObservedNs, 'sysctls'> | undefined> {
   // IPv6 rules asked for up front are read alongside the dump; the VRF fix found in the IPv4
   // rules (rare: VRFs without IPv6 rules desired) costs a second step.
   const early = opts.rules6 ? runner.ip(ns, RULES6_ARGS) : undefined;
@@ -70,7 +77,12 @@ export const sysctlPath = (key: string): string => {
   return `/proc/sys/${key.replace(/\./g, '/')}`;
 };
 
-async function readSysctls(runner: Runner, ns: NsRef, keys: string[], reader?: SysctlReader): Promise<Record<string, string>> {
+async function readSysctls(
+  runner: Runner,
+  ns: NsRef,
+  keys: string[],
+  reader?: SysctlReader,
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   if (keys.length === 0) return out;
   if (!ns.name) {
@@ -120,11 +132,20 @@ export async function observeBoth(opts: {
   readSysctl?: SysctlReader;
 }): Promise<ObservedBoth> {
   const runner = opts.runner ?? processRunner();
-  const keys = (ns: 'host' | 'router'): string[] => (opts.desired ? opts.desired.sysctls.filter((s) => s.ns === ns).map((s) => s.key) : ns === 'router' ? DEFAULT_ROUTER_SYSCTLS : []);
+  const keys = (ns: 'host' | 'router'): string[] =>
+    opts.desired
+      ? opts.desired.sysctls.filter((s) => s.ns === ns).map((s) => s.key)
+      : ns === 'router'
+        ? DEFAULT_ROUTER_SYSCTLS
+        : [];
   const hostRef: NsRef = opts.hostNetns ? { name: opts.hostNetns } : {};
   const [host, router] = await Promise.all([
     observe(runner, hostRef, { sysctls: keys('host'), readSysctl: opts.readSysctl ?? readProcSys }),
-    observe(runner, { name: opts.routerNetns }, { sysctls: keys('router'), rules6: opts.desired?.rules.some((r) => r.family === 6) ?? true }),
+    observe(
+      runner,
+      { name: opts.routerNetns },
+      { sysctls: keys('router'), rules6: opts.desired?.rules.some((r) => r.family === 6) ?? true },
+    ),
   ]);
   return { host, router };
 }

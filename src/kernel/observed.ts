@@ -88,4 +88,5 @@ export const PROTO_KERNEL = 2;
 
 export const emptyNs = (): ObservedNs => ({ links: [], routes: [], rules: [], rules6Observed: true, sysctls: {} });
 
-export const findLink = (ns: ObservedNs, name: string): ObservedLink | undefined => ns.links.find((l) => l.name === name);
+export const findLink = (ns: ObservedNs, name: string): ObservedLink | undefined =>
+  ns.links.find((l) => l.name === name);

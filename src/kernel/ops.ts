@@ -35,7 +35,14 @@ export type NetnsTarget = { name: string } | { pid: number };
 
 const ip = (ns: NsId, phase: Phase, args: string[], why: string): IpOp => ({ kind: 'ip', ns, phase, args, why });
 
-export const sysctlOp = (ns: NsId, phase: Phase, key: string, value: string, why: string): SysctlOp => ({ kind: 'sysctl', ns, phase, key, value, why });
+export const sysctlOp = (ns: NsId, phase: Phase, key: string, value: string, why: string): SysctlOp => ({
+  kind: 'sysctl',
+  ns,
+  phase,
+  key,
+  value,
+  why,
+});
 
 /** Type arguments of `link add` for a kind (veth and vlan are built by their own constructors). */
 function typeArgs(l: DesiredLink): string[] {
@@ -45,7 +52,17 @@ function typeArgs(l: DesiredLink): string[] {
     // No dev/remote/group: EVPN (zebra) fills the FDB; nolearning for the same reason.
     case 'vxlan':
       if (!l.vxlan) throw new Error(`link ${l.name}: vxlan without vxlan attributes`);
-      return ['type', 'vxlan', 'id', String(l.vxlan.vni), 'local', l.vxlan.local, 'dstport', String(l.vxlan.port), 'nolearning'];
+      return [
+        'type',
+        'vxlan',
+        'id',
+        String(l.vxlan.vni),
+        'local',
+        l.vxlan.local,
+        'dstport',
+        String(l.vxlan.port),
+        'nolearning',
+      ];
     case 'vrf':
       if (!l.vrf) throw new Error(`link ${l.name}: vrf without a table`);
       return ['type', 'vrf', 'table', String(l.vrf.table)];
@@ -62,7 +79,12 @@ function typeArgs(l: DesiredLink): string[] {
 // same line: it takes effect at the next NETDEV_UP, and new links come up only in 'post', so they
 // never get one.
 const aliasOp = (ns: NsId, name: string, why: string, noLinkLocal = false): IpOp =>
-  ip(ns, 'pre', ['link', 'set', 'dev', name, 'alias', OWNER_ALIAS, ...(noLinkLocal ? ['addrgenmode', 'none'] : [])], noLinkLocal ? `${why}; no IPv6 link-local (${NO_LINK_LOCAL_WHY})` : why);
+  ip(
+    ns,
+    'pre',
+    ['link', 'set', 'dev', name, 'alias', OWNER_ALIAS, ...(noLinkLocal ? ['addrgenmode', 'none'] : [])],
+    noLinkLocal ? `${why}; no IPv6 link-local (${NO_LINK_LOCAL_WHY})` : why,
+  );
 
 /** Why a link goes without an IPv6 link-local, in plan output. */
 export const NO_LINK_LOCAL_WHY = 'no IPv6 on it: a bridge port, or a bridge that does not route';
@@ -75,8 +97,19 @@ export const NO_LINK_LOCAL_WHY = 'no IPv6 on it: a bridge port, or a bridge that
 
 /** Bridge, VXLAN or VRF, created admin down with every attribute it can take at creation. */
 export function linkAdd(l: DesiredLink, withMaster: boolean, why: string): IpOp[] {
-  const args = ['link', 'add', 'name', l.name, ...common(l), ...(withMaster && l.master ? ['master', l.master] : []), ...typeArgs(l)];
-  return [ip(l.ns, 'pre', args, why), aliasOp(l.ns, l.name, `mark ${l.name} as evpn-node's`, l.ipv6LinkLocal === false)];
+  const args = [
+    'link',
+    'add',
+    'name',
+    l.name,
+    ...common(l),
+    ...(withMaster && l.master ? ['master', l.master] : []),
+    ...typeArgs(l),
+  ];
+  return [
+    ip(l.ns, 'pre', args, why),
+    aliasOp(l.ns, l.name, `mark ${l.name} as evpn-node's`, l.ipv6LinkLocal === false),
+  ];
 }
 
 const common = (l: Pick<DesiredLink, 'mtu' | 'mac'>): string[] => [
@@ -93,17 +126,45 @@ const common = (l: Pick<DesiredLink, 'mtu' | 'mac'>): string[] => [
  * it); until then it is recognised as ours by being paired with our marked host end (see
  * plan-links.ts markBlocked).
  */
-export function vethAdd(hostLeg: DesiredLink, routerLeg: DesiredLink, routerNetns: string, withHostMaster: boolean, why: string): IpOp[] {
-  const args = ['link', 'add', 'name', hostLeg.name, ...common(hostLeg), ...(withHostMaster && hostLeg.master ? ['master', hostLeg.master] : []), 'type', 'veth', 'peer', 'name', routerLeg.name, ...common(routerLeg), 'netns', routerNetns];
-  return [ip('host', 'pre', args, why), aliasOp('host', hostLeg.name, `mark ${hostLeg.name} as evpn-node's`, hostLeg.ipv6LinkLocal === false)];
+export function vethAdd(
+  hostLeg: DesiredLink,
+  routerLeg: DesiredLink,
+  routerNetns: string,
+  withHostMaster: boolean,
+  why: string,
+): IpOp[] {
+  const args = [
+    'link',
+    'add',
+    'name',
+    hostLeg.name,
+    ...common(hostLeg),
+    ...(withHostMaster && hostLeg.master ? ['master', hostLeg.master] : []),
+    'type',
+    'veth',
+    'peer',
+    'name',
+    routerLeg.name,
+    ...common(routerLeg),
+    'netns',
+    routerNetns,
+  ];
+  return [
+    ip('host', 'pre', args, why),
+    aliasOp('host', hostLeg.name, `mark ${hostLeg.name} as evpn-node's`, hostLeg.ipv6LinkLocal === false),
+  ];
 }
 
 /** The ownership mark on a link created without it (a veth end created in another netns); `noLinkLocal` as desired.ts says. */
-export const markOurs = (ns: NsId, name: string, why: string, noLinkLocal = false): IpOp => aliasOp(ns, name, why, noLinkLocal);
+export const markOurs = (ns: NsId, name: string, why: string, noLinkLocal = false): IpOp =>
+  aliasOp(ns, name, why, noLinkLocal);
 
 /** The underlay VLAN NIC, created in the host netns (then moved like any NIC). */
 export function vlanAdd(name: string, parent: string, id: number, why: string): IpOp[] {
-  return [ip('host', 'pre', ['link', 'add', 'link', parent, 'name', name, 'type', 'vlan', 'id', String(id)], why), aliasOp('host', name, `mark ${name} as evpn-node's`)];
+  return [
+    ip('host', 'pre', ['link', 'add', 'link', parent, 'name', name, 'type', 'vlan', 'id', String(id)], why),
+    aliasOp('host', name, `mark ${name} as evpn-node's`),
+  ];
 }
 
 export interface LinkChanges {
@@ -125,24 +186,51 @@ export function linkSet(ns: NsId, phase: Phase, name: string, c: LinkChanges, wh
 
 // Slave data is applied against the master the link has when the message arrives, so this is
 // always its own line after any `master` change (and re-enslaving resets the flags).
-export function bridgePortSet(ns: NsId, phase: Phase, name: string, f: { neighSuppress: boolean; learning: boolean }, why: string): IpOp {
-  return ip(ns, phase, ['link', 'set', 'dev', name, 'type', 'bridge_slave', 'neigh_suppress', onOff(f.neighSuppress), 'learning', onOff(f.learning)], why);
+export function bridgePortSet(
+  ns: NsId,
+  phase: Phase,
+  name: string,
+  f: { neighSuppress: boolean; learning: boolean },
+  why: string,
+): IpOp {
+  return ip(
+    ns,
+    phase,
+    [
+      'link',
+      'set',
+      'dev',
+      name,
+      'type',
+      'bridge_slave',
+      'neigh_suppress',
+      onOff(f.neighSuppress),
+      'learning',
+      onOff(f.learning),
+    ],
+    why,
+  );
 }
 
 const onOff = (b: boolean): string => (b ? 'on' : 'off');
 
 // For an existing link: takes effect at the next NETDEV_UP; on a link that is up, the link-local
 // address it has stays (addrDel it).
-export const addrGenModeNone = (ns: NsId, phase: Phase, name: string, why: string): IpOp => ip(ns, phase, ['link', 'set', 'dev', name, 'addrgenmode', 'none'], why);
+export const addrGenModeNone = (ns: NsId, phase: Phase, name: string, why: string): IpOp =>
+  ip(ns, phase, ['link', 'set', 'dev', name, 'addrgenmode', 'none'], why);
 
-export const linkUp = (ns: NsId, phase: Phase, name: string, why: string): IpOp => ip(ns, phase, ['link', 'set', 'dev', name, 'up'], why);
+export const linkUp = (ns: NsId, phase: Phase, name: string, why: string): IpOp =>
+  ip(ns, phase, ['link', 'set', 'dev', name, 'up'], why);
 
-export const linkSetGroup = (ns: NsId, phase: Phase, name: string, group: number, why: string): IpOp => ip(ns, phase, ['link', 'set', 'dev', name, 'group', String(group)], why);
+export const linkSetGroup = (ns: NsId, phase: Phase, name: string, group: number, why: string): IpOp =>
+  ip(ns, phase, ['link', 'set', 'dev', name, 'group', String(group)], why);
 
 /** Deletes every device in the group at once (see teardown.ts for when that is allowed). */
-export const linkDelGroup = (ns: NsId, phase: Phase, group: number, why: string): IpOp => ip(ns, phase, ['link', 'del', 'group', String(group)], why);
+export const linkDelGroup = (ns: NsId, phase: Phase, group: number, why: string): IpOp =>
+  ip(ns, phase, ['link', 'del', 'group', String(group)], why);
 
-export const linkDel = (ns: NsId, phase: Phase, name: string, why: string): IpOp => ip(ns, phase, ['link', 'del', 'dev', name], why);
+export const linkDel = (ns: NsId, phase: Phase, name: string, why: string): IpOp =>
+  ip(ns, phase, ['link', 'del', 'dev', name], why);
 
 export function linkMove(ns: NsId, phase: Phase, name: string, target: NetnsTarget, why: string): IpOp {
   return ip(ns, phase, ['link', 'set', 'dev', name, 'netns', 'name' in target ? target.name : String(target.pid)], why);
@@ -152,7 +240,8 @@ export function addrAdd(ns: NsId, phase: Phase, dev: string, cidr: string, why: 
   return ip(ns, phase, ['addr', 'add', cidr, 'dev', dev, ...(label ? ['label', label] : [])], why);
 }
 
-export const addrDel = (ns: NsId, phase: Phase, dev: string, cidr: string, why: string): IpOp => ip(ns, phase, ['addr', 'del', cidr, 'dev', dev], why);
+export const addrDel = (ns: NsId, phase: Phase, dev: string, cidr: string, why: string): IpOp =>
+  ip(ns, phase, ['addr', 'del', cidr, 'dev', dev], why);
 
 export interface RouteSpec {
   dst: string;
@@ -181,9 +270,12 @@ function routeArgs(r: RouteSpec): string[] {
   ];
 }
 
-export const routeAdd = (ns: NsId, phase: Phase, r: RouteSpec, why: string): IpOp => ip(ns, phase, ['route', 'add', ...routeArgs(r)], why);
-export const routeReplace = (ns: NsId, phase: Phase, r: RouteSpec, why: string): IpOp => ip(ns, phase, ['route', 'replace', ...routeArgs(r)], why);
-export const routeDel = (ns: NsId, phase: Phase, r: RouteSpec, why: string): IpOp => ip(ns, phase, ['route', 'del', ...routeArgs(r)], why);
+export const routeAdd = (ns: NsId, phase: Phase, r: RouteSpec, why: string): IpOp =>
+  ip(ns, phase, ['route', 'add', ...routeArgs(r)], why);
+export const routeReplace = (ns: NsId, phase: Phase, r: RouteSpec, why: string): IpOp =>
+  ip(ns, phase, ['route', 'replace', ...routeArgs(r)], why);
+export const routeDel = (ns: NsId, phase: Phase, r: RouteSpec, why: string): IpOp =>
+  ip(ns, phase, ['route', 'del', ...routeArgs(r)], why);
 
 // `rule` lines in a batch are IPv4 unless ip runs with -6 (a `from ::/0` selector does not
 // switch the family: it silently makes an IPv4 rule). '-6' marks the op for an `ip -6 -batch`.

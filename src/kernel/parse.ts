@@ -101,13 +101,18 @@ export const OBSERVE_BATCH = ['addr show', ...ROUTE_DUMPS.map((d) => d.line), 'r
 export function parseObservedBatch(batchStdout: string, rules6Stdout?: string): Omit<ObservedNs, 'sysctls'> {
   const values = splitJsonValues(batchStdout);
   const want = ROUTE_DUMPS.length + 2;
-  if (values.length !== want) throw new Error(`ip batch: expected ${want} JSON arrays (addr, ${ROUTE_DUMPS.length} route dumps, rule), got ${values.length}`);
+  if (values.length !== want)
+    throw new Error(
+      `ip batch: expected ${want} JSON arrays (addr, ${ROUTE_DUMPS.length} route dumps, rule), got ${values.length}`,
+    );
   const addrs = asArray(values[0], 'addr show');
   const rules = asArray(values[want - 1], 'rule show');
   const routes = new Map<string, ObservedRoute>();
   ROUTE_DUMPS.forEach((d, i) => {
     for (const raw of asArray(values[i + 1], d.line)) {
-      const r = parseRoute(d.protocol !== undefined && raw['protocol'] === undefined ? { ...raw, protocol: d.protocol } : raw);
+      const r = parseRoute(
+        d.protocol !== undefined && raw['protocol'] === undefined ? { ...raw, protocol: d.protocol } : raw,
+      );
       const k = routeKey(r);
       if (!routes.has(k)) routes.set(k, r);
     }
@@ -121,11 +126,25 @@ export function parseObservedBatch(batchStdout: string, rules6Stdout?: string): 
 }
 
 /** Output of `ip -6 -N -j rule show`. */
-export const parseRules6 = (stdout: string): ObservedRule[] => asArray(splitJsonValues(stdout)[0] ?? [], '-6 rule show').map((r) => parseRule(r, 6));
+export const parseRules6 = (stdout: string): ObservedRule[] =>
+  asArray(splitJsonValues(stdout)[0] ?? [], '-6 rule show').map((r) => parseRule(r, 6));
 
 /** Identity of a route across the dumps (the same route printed by two lines). */
 const routeKey = (r: ObservedRoute): string =>
-  [r.family, r.table, r.dst, r.gateway, r.dev, r.protocol, r.metric, r.type, r.scope, r.prefsrc, r.onlink, r.multipath].join('|');
+  [
+    r.family,
+    r.table,
+    r.dst,
+    r.gateway,
+    r.dev,
+    r.protocol,
+    r.metric,
+    r.type,
+    r.scope,
+    r.prefsrc,
+    r.onlink,
+    r.multipath,
+  ].join('|');
 
 export function parseLink(j: Json): ObservedLink {
   const flags = strings(j['flags']);
@@ -138,7 +157,9 @@ export function parseLink(j: Json): ObservedLink {
     ifindex: reqNum(j, 'ifindex'),
     mtu: num(j['mtu']) ?? 0,
     up: flags.includes('UP'),
-    addrs: (Array.isArray(j['addr_info']) ? (j['addr_info'] as Json[]) : []).map(parseAddr).filter((a): a is ObservedAddr => a !== undefined),
+    addrs: (Array.isArray(j['addr_info']) ? (j['addr_info'] as Json[]) : [])
+      .map(parseAddr)
+      .filter((a): a is ObservedAddr => a !== undefined),
   };
   if (kind) link.kind = kind;
   const master = str(j['master']);
@@ -151,7 +172,12 @@ export function parseLink(j: Json): ObservedLink {
   if (group !== undefined) link.group = group;
   if (kind === 'vxlan' && data) {
     const local = str(data['local']) ?? str(data['local6']);
-    link.vxlan = { id: num(data['id']) ?? -1, port: num(data['port']) ?? 0, learning: data['learning'] === true, ...(local ? { local } : {}) };
+    link.vxlan = {
+      id: num(data['id']) ?? -1,
+      port: num(data['port']) ?? 0,
+      learning: data['learning'] === true,
+      ...(local ? { local } : {}),
+    };
   }
   if (kind === 'vrf' && data) link.vrf = { table: num(data['table']) ?? -1 };
   if (kind === 'vlan' && data) {
@@ -163,7 +189,8 @@ export function parseLink(j: Json): ObservedLink {
     const netnsid = num(j['link_netnsid']);
     link.peer = { ifindex: peerIndex, ...(netnsid !== undefined ? { netnsid } : {}) };
   }
-  if (slave) link.bridgePort = { neighSuppress: slave['neigh_suppress'] === true, learning: slave['learning'] === true };
+  if (slave)
+    link.bridgePort = { neighSuppress: slave['neigh_suppress'] === true, learning: slave['learning'] === true };
   return link;
 }
 
@@ -240,7 +267,8 @@ function numeric(v: unknown): number | undefined {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-const obj = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+const obj = (v: unknown): Json | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 function asArray(v: unknown, what: string): Json[] {

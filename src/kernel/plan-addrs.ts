@@ -22,7 +22,8 @@ function canonicalCached(ip: string): string {
   return c;
 }
 
-export const addrKey = (a: { local: string; prefixlen: number }): string => `${canonicalCached(a.local)}/${a.prefixlen}`;
+export const addrKey = (a: { local: string; prefixlen: number }): string =>
+  `${canonicalCached(a.local)}/${a.prefixlen}`;
 
 const cidrKey = (cidr: string): string => {
   const [ip = '', len = ''] = cidr.split('/');
@@ -59,15 +60,23 @@ function planNs(ctx: PlanContext, ns: NsId): void {
     if (ours) {
       for (const [ak, a] of have) {
         if (wantKeys.has(ak) || isKernelMade(a)) continue;
-        ctx.emit(STEP.addrDel, addrDel(ns, 'pre', dev, `${a.local}/${a.prefixlen}`, `remove ${ak} from ${dev}: not configured`));
+        ctx.emit(
+          STEP.addrDel,
+          addrDel(ns, 'pre', dev, `${a.local}/${a.prefixlen}`, `remove ${ak} from ${dev}: not configured`),
+        );
       }
     }
     for (const a of want) {
       const cur = have.get(cidrKey(a.cidr));
       if (!cur) {
-        ctx.emit(STEP.addrAdd, addrAdd(ns, 'pre', dev, a.cidr, `add ${a.cidr} to ${dev}${a.label ? ` (label ${a.label})` : ''}`, a.label));
+        ctx.emit(
+          STEP.addrAdd,
+          addrAdd(ns, 'pre', dev, a.cidr, `add ${a.cidr} to ${dev}${a.label ? ` (label ${a.label})` : ''}`, a.label),
+        );
       } else if (a.label && cur.label !== a.label) {
-        ctx.conflict(`${a.cidr} is already on ${dev} in the ${nsWord(ns)} with label ${cur.label ?? 'none'}, not ${a.label}: left as is (not evpn-node's)`);
+        ctx.conflict(
+          `${a.cidr} is already on ${dev} in the ${nsWord(ns)} with label ${cur.label ?? 'none'}, not ${a.label}: left as is (not evpn-node's)`,
+        );
       }
     }
   }
@@ -76,11 +85,22 @@ function planNs(ctx: PlanContext, ns: NsId): void {
 
 /** The label marks the VTEP as ours: any other address carrying it is an old VTEP. */
 function removeOtherVteps(ctx: PlanContext): void {
-  const want = new Set(ctx.desired.addrs.filter((a) => a.ns === 'router' && a.label === VTEP_LABEL).map((a) => cidrKey(a.cidr)));
+  const want = new Set(
+    ctx.desired.addrs.filter((a) => a.ns === 'router' && a.label === VTEP_LABEL).map((a) => cidrKey(a.cidr)),
+  );
   for (const l of ctx.observed.router.links) {
     for (const a of l.addrs) {
       if (a.label !== VTEP_LABEL || want.has(addrKey(a))) continue;
-      ctx.emit(STEP.addrDel, addrDel('router', 'pre', l.name, `${a.local}/${a.prefixlen}`, `remove old VTEP ${addrKey(a)} (label ${VTEP_LABEL}) from ${l.name}`));
+      ctx.emit(
+        STEP.addrDel,
+        addrDel(
+          'router',
+          'pre',
+          l.name,
+          `${a.local}/${a.prefixlen}`,
+          `remove old VTEP ${addrKey(a)} (label ${VTEP_LABEL}) from ${l.name}`,
+        ),
+      );
     }
   }
 }

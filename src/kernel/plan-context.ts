@@ -93,9 +93,15 @@ export class PlanContext {
     readonly observed: ObservedPair,
     readonly opts: PlanOptions,
   ) {
-    this.byName = { host: new Map(observed.host.links.map((l) => [l.name, l])), router: new Map(observed.router.links.map((l) => [l.name, l])) };
+    this.byName = {
+      host: new Map(observed.host.links.map((l) => [l.name, l])),
+      router: new Map(observed.router.links.map((l) => [l.name, l])),
+    };
     this.desiredByKey = new Map(desired.links.map((l) => [key(l.ns, l.name), l]));
-    this.byIndex = { host: new Map(observed.host.links.map((l) => [l.ifindex, l])), router: new Map(observed.router.links.map((l) => [l.ifindex, l])) };
+    this.byIndex = {
+      host: new Map(observed.host.links.map((l) => [l.ifindex, l])),
+      router: new Map(observed.router.links.map((l) => [l.ifindex, l])),
+    };
   }
 
   link(ns: NsId, name: string): ObservedLink | undefined {
@@ -119,8 +125,14 @@ export class PlanContext {
   }
 
   plan(): KernelPlan {
-    const sorted = [...this.ranked].sort((a, b) => batchRank(a.op) - batchRank(b.op) || a.step - b.step || a.seq - b.seq);
-    return { ops: sorted.map((r) => r.op), conflicts: [...this.conflicts], ...(this.created.size ? { created: [...this.created] } : {}) };
+    const sorted = [...this.ranked].sort(
+      (a, b) => batchRank(a.op) - batchRank(b.op) || a.step - b.step || a.seq - b.seq,
+    );
+    return {
+      ops: sorted.map((r) => r.op),
+      conflicts: [...this.conflicts],
+      ...(this.created.size ? { created: [...this.created] } : {}),
+    };
   }
 }
 
@@ -132,7 +144,8 @@ export const BATCH_ORDER: ReadonlyArray<readonly [Op['phase'], NsId]> = [
   ['post', 'host'],
 ];
 
-const batchRank = (op: Op): number => BATCH_ORDER.findIndex(([p, n]) => p === op.phase && n === op.ns) * 2 + (op.kind === 'sysctl' ? 1 : 0);
+const batchRank = (op: Op): number =>
+  BATCH_ORDER.findIndex(([p, n]) => p === op.phase && n === op.ns) * 2 + (op.kind === 'sysctl' ? 1 : 0);
 
 export const key = (ns: NsId, name: string): string => `${ns}:${name}`;
 
@@ -143,5 +156,14 @@ export const nsWord = (ns: NsId): string => (ns === 'host' ? 'host netns' : 'rou
  * the other's ifindex and both say the peer is in another netns.
  */
 export function pairedAcrossNs(a: ObservedLink | undefined, b: ObservedLink | undefined): boolean {
-  return !!a && !!b && a.kind === 'veth' && b.kind === 'veth' && a.peer?.netnsid !== undefined && b.peer?.netnsid !== undefined && a.peer.ifindex === b.ifindex && b.peer.ifindex === a.ifindex;
+  return (
+    !!a &&
+    !!b &&
+    a.kind === 'veth' &&
+    b.kind === 'veth' &&
+    a.peer?.netnsid !== undefined &&
+    b.peer?.netnsid !== undefined &&
+    a.peer.ifindex === b.ifindex &&
+    b.peer.ifindex === a.ifindex
+  );
 }

@@ -3,7 +3,19 @@
 
 import type { DesiredLink, NsId } from '../model/desired.js';
 import type { ObservedLink } from './observed.js';
-import { addrDel, addrGenModeNone, bridgePortSet, linkAdd, linkDel, linkSet, linkUp, markOurs, NO_LINK_LOCAL_WHY, vethAdd, type LinkChanges } from './ops.js';
+import {
+  addrDel,
+  addrGenModeNone,
+  bridgePortSet,
+  linkAdd,
+  linkDel,
+  linkSet,
+  linkUp,
+  markOurs,
+  NO_LINK_LOCAL_WHY,
+  vethAdd,
+  type LinkChanges,
+} from './ops.js';
 import { isKernelMade } from './plan-addrs.js';
 import { PlanContext, STEP, isOurs, key, nsWord, pairedAcrossNs } from './plan-context.js';
 
@@ -14,7 +26,8 @@ export function planLinks(ctx: PlanContext): void {
     if (l.kind === 'veth' && l.veth) {
       // A pair is planned once, from its host end (that is where it is created).
       if (l.ns === 'host') planVethPair(ctx, l, ctx.desiredLink(l.veth.peerNs, l.veth.peer));
-      else if (!ctx.desiredLink(l.veth.peerNs, l.veth.peer)) ctx.conflict(`veth ${l.name} (${nsWord(l.ns)}) has no desired peer ${l.veth.peer}: skipped`);
+      else if (!ctx.desiredLink(l.veth.peerNs, l.veth.peer))
+        ctx.conflict(`veth ${l.name} (${nsWord(l.ns)}) has no desired peer ${l.veth.peer}: skipped`);
       continue;
     }
     planLink(ctx, l);
@@ -34,12 +47,17 @@ function markBlocked(ctx: PlanContext): void {
       );
     }
   }
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const l of ctx.desired.links) {
       const k = key(l.ns, l.name);
       if (ctx.blocked.has(k)) continue;
-      const dep = l.master && ctx.blocked.has(key(l.ns, l.master)) ? l.master : l.veth && ctx.blocked.has(key(l.veth.peerNs, l.veth.peer)) ? l.veth.peer : undefined;
+      const dep =
+        l.master && ctx.blocked.has(key(l.ns, l.master))
+          ? l.master
+          : l.veth && ctx.blocked.has(key(l.veth.peerNs, l.veth.peer))
+            ? l.veth.peer
+            : undefined;
       if (dep) {
         ctx.blocked.add(k);
         why.set(k, dep);
@@ -47,7 +65,8 @@ function markBlocked(ctx: PlanContext): void {
       }
     }
   }
-  for (const [k, dep] of why) ctx.conflict(`${k.replace(':', ' netns: ')} skipped: it depends on ${dep}, which is in conflict`);
+  for (const [k, dep] of why)
+    ctx.conflict(`${k.replace(':', ' netns: ')} skipped: it depends on ${dep}, which is in conflict`);
 }
 
 /**
@@ -73,7 +92,10 @@ function planLink(ctx: PlanContext, l: DesiredLink): void {
   if (!o) return create(ctx, l, `create ${l.kind} ${l.name}`);
   const reason = immutableDiff(l, o);
   if (!reason) return change(ctx, l, o);
-  ctx.emit(STEP.recreateDel, linkDel(l.ns, 'pre', l.name, `delete ${l.name} to recreate it: ${reason} cannot change in place`));
+  ctx.emit(
+    STEP.recreateDel,
+    linkDel(l.ns, 'pre', l.name, `delete ${l.name} to recreate it: ${reason} cannot change in place`),
+  );
   markDeleted(ctx, l.ns, o);
   ctx.recreated.add(key(l.ns, l.name));
   create(ctx, l, `recreate ${l.kind} ${l.name} (${reason})`);
@@ -104,9 +126,14 @@ const CREATE_STEP: Record<string, number> = { vrf: STEP.createVrf, bridge: STEP.
 // VXLAN appeared before its config (openperouter #604/#630).
 function create(ctx: PlanContext, l: DesiredLink, why: string): void {
   const withMaster = masterAvailable(ctx, l);
-  if (l.master && !withMaster) ctx.conflict(`${l.name} in the ${nsWord(l.ns)}: master ${l.master} not found; created without a master`);
+  if (l.master && !withMaster)
+    ctx.conflict(`${l.name} in the ${nsWord(l.ns)}: master ${l.master} not found; created without a master`);
   ctx.emit(CREATE_STEP[l.kind] ?? STEP.createPort, ...linkAdd(l, withMaster, why));
-  if (l.bridgePort && withMaster) ctx.emit(STEP.portFlags, bridgePortSet(l.ns, 'pre', l.name, l.bridgePort, `${l.name}: bridge port neigh_suppress/learning as EVPN wants`));
+  if (l.bridgePort && withMaster)
+    ctx.emit(
+      STEP.portFlags,
+      bridgePortSet(l.ns, 'pre', l.name, l.bridgePort, `${l.name}: bridge port neigh_suppress/learning as EVPN wants`),
+    );
   ctx.created.add(key(l.ns, l.name));
   ctx.emit(STEP.up, linkUp(l.ns, 'post', l.name, `bring up new ${l.name} (created down; FRR knows it now)`));
 }
@@ -125,7 +152,10 @@ function change(ctx: PlanContext, l: DesiredLink, o: ObservedLink): void {
       c.master = l.master;
       master = l.master;
       said.push(`master ${o.master ?? 'none'} -> ${l.master}`);
-    } else ctx.conflict(`${l.name} in the ${nsWord(l.ns)}: master ${l.master} not found; master left as ${o.master ?? 'none'}`);
+    } else
+      ctx.conflict(
+        `${l.name} in the ${nsWord(l.ns)}: master ${l.master} not found; master left as ${o.master ?? 'none'}`,
+      );
   }
   if (l.mtu !== undefined && o.mtu !== l.mtu) {
     c.mtu = l.mtu;
@@ -138,9 +168,27 @@ function change(ctx: PlanContext, l: DesiredLink, o: ObservedLink): void {
   if (said.length) ctx.emit(STEP.enslave, linkSet(l.ns, 'pre', l.name, c, `${l.name}: ${said.join(', ')}`));
   const bp = l.bridgePort;
   // Re-enslaving resets port flags, so they are written again after any master change.
-  if (bp && master && (c.master !== undefined || o.bridgePort?.neighSuppress !== bp.neighSuppress || o.bridgePort.learning !== bp.learning)) {
-    const was = o.bridgePort && c.master === undefined ? `neigh_suppress ${onOff(o.bridgePort.neighSuppress)} learning ${onOff(o.bridgePort.learning)}` : 'new port';
-    ctx.emit(STEP.portFlags, bridgePortSet(l.ns, 'pre', l.name, bp, `${l.name}: bridge port flags (${was}) -> neigh_suppress ${onOff(bp.neighSuppress)} learning ${onOff(bp.learning)}`));
+  if (
+    bp &&
+    master &&
+    (c.master !== undefined ||
+      o.bridgePort?.neighSuppress !== bp.neighSuppress ||
+      o.bridgePort.learning !== bp.learning)
+  ) {
+    const was =
+      o.bridgePort && c.master === undefined
+        ? `neigh_suppress ${onOff(o.bridgePort.neighSuppress)} learning ${onOff(o.bridgePort.learning)}`
+        : 'new port';
+    ctx.emit(
+      STEP.portFlags,
+      bridgePortSet(
+        l.ns,
+        'pre',
+        l.name,
+        bp,
+        `${l.name}: bridge port flags (${was}) -> neigh_suppress ${onOff(bp.neighSuppress)} learning ${onOff(bp.learning)}`,
+      ),
+    );
   }
   if (!o.up) ctx.emit(STEP.up, linkUp(l.ns, 'post', l.name, `bring up ${l.name} (it is down)`));
   noLinkLocalOnExisting(ctx, l, o);
@@ -161,7 +209,17 @@ function noLinkLocalOnExisting(ctx: PlanContext, l: DesiredLink, o: ObservedLink
   const linkLocal = o.addrs.filter((a) => a.family === 6 && a.scope === 253 && isKernelMade(a));
   if (o.up && linkLocal.length === 0) return;
   ctx.emit(STEP.enslave, addrGenModeNone(l.ns, 'pre', l.name, `${l.name}: no IPv6 link-local (${NO_LINK_LOCAL_WHY})`));
-  for (const a of linkLocal) ctx.emit(STEP.addrDel, addrDel(l.ns, 'pre', l.name, `${a.local}/${a.prefixlen}`, `${l.name}: remove IPv6 link-local ${a.local} (${NO_LINK_LOCAL_WHY})`));
+  for (const a of linkLocal)
+    ctx.emit(
+      STEP.addrDel,
+      addrDel(
+        l.ns,
+        'pre',
+        l.name,
+        `${a.local}/${a.prefixlen}`,
+        `${l.name}: remove IPv6 link-local ${a.local} (${NO_LINK_LOCAL_WHY})`,
+      ),
+    );
 }
 
 const onOff = (b: boolean): string => (b ? 'on' : 'off');
@@ -174,13 +232,20 @@ function planVethPair(ctx: PlanContext, h: DesiredLink, r: DesiredLink | undefin
   const oH = ctx.link('host', h.name);
   const oR = ctx.link('router', r.name);
   if (oH && oR && pairedAcrossNs(oH, oR)) {
-    if (!isOurs(oR)) ctx.emit(STEP.createPort, markOurs('router', r.name, `mark ${r.name} as evpn-node's (the end of our pair ${h.name})`));
+    if (!isOurs(oR))
+      ctx.emit(
+        STEP.createPort,
+        markOurs('router', r.name, `mark ${r.name} as evpn-node's (the end of our pair ${h.name})`),
+      );
     change(ctx, h, oH);
     change(ctx, r, oR);
     return;
   }
   if (oH) {
-    const what = oH.kind !== 'veth' ? `it is a ${oH.kind ?? 'device'}, not a veth` : `its peer is not ${r.name} in the router netns`;
+    const what =
+      oH.kind !== 'veth'
+        ? `it is a ${oH.kind ?? 'device'}, not a veth`
+        : `its peer is not ${r.name} in the router netns`;
     ctx.emit(STEP.recreateDel, linkDel('host', 'pre', h.name, `delete ${h.name} to recreate the pair: ${what}`));
     markDeleted(ctx, 'host', oH);
     ctx.recreated.add(key('host', h.name));
@@ -190,31 +255,54 @@ function planVethPair(ctx: PlanContext, h: DesiredLink, r: DesiredLink | undefin
     // only go now if its own peer is a host link we can delete there.
     const hp = oR.peer?.netnsid !== undefined ? ctx.linkByIndex('host', oR.peer.ifindex) : undefined;
     if (hp && hp.peer?.ifindex === oR.ifindex && isOurs(hp)) {
-      ctx.emit(STEP.recreateDel, linkDel('host', 'pre', hp.name, `delete ${hp.name}: its peer ${r.name} is in the way of the new ${h.name}/${r.name} pair`));
+      ctx.emit(
+        STEP.recreateDel,
+        linkDel(
+          'host',
+          'pre',
+          hp.name,
+          `delete ${hp.name}: its peer ${r.name} is in the way of the new ${h.name}/${r.name} pair`,
+        ),
+      );
       markDeleted(ctx, 'host', hp);
       ctx.recreated.add(key('host', hp.name));
     } else {
       ctx.emit(STEP.recreateDel, linkDel('router', 'pre', r.name, `delete ${r.name}: it is not paired with ${h.name}`));
       markDeleted(ctx, 'router', oR);
-      ctx.conflict(`veth pair ${h.name}/${r.name}: ${r.name} in the router netns had a foreign peer; it is deleted now and the pair is created by the next apply`);
+      ctx.conflict(
+        `veth pair ${h.name}/${r.name}: ${r.name} in the router netns had a foreign peer; it is deleted now and the pair is created by the next apply`,
+      );
       return;
     }
   }
   const inHost = ctx.link('host', r.name);
   if (inHost && !ctx.deleted.host.has(inHost.ifindex)) {
     if (!isOurs(inHost)) {
-      ctx.conflict(`${r.name} exists in the host netns but was not created by evpn-node: veth pair ${h.name}/${r.name} not created`);
+      ctx.conflict(
+        `${r.name} exists in the host netns but was not created by evpn-node: veth pair ${h.name}/${r.name} not created`,
+      );
       return;
     }
-    ctx.emit(STEP.recreateDel, linkDel('host', 'pre', r.name, `delete ${r.name} from the host netns (a router leg that never moved)`));
+    ctx.emit(
+      STEP.recreateDel,
+      linkDel('host', 'pre', r.name, `delete ${r.name} from the host netns (a router leg that never moved)`),
+    );
     markDeleted(ctx, 'host', inHost);
   }
   const withMaster = masterAvailable(ctx, h);
-  if (h.master && !withMaster) ctx.conflict(`${h.name} in the host netns: master ${h.master} not found; created without a master`);
-  ctx.emit(STEP.createPort, ...vethAdd(h, r, ctx.opts.routerNetns, withMaster, `create veth pair ${h.name} (host) / ${r.name} (router)`));
+  if (h.master && !withMaster)
+    ctx.conflict(`${h.name} in the host netns: master ${h.master} not found; created without a master`);
+  ctx.emit(
+    STEP.createPort,
+    ...vethAdd(h, r, ctx.opts.routerNetns, withMaster, `create veth pair ${h.name} (host) / ${r.name} (router)`),
+  );
   ctx.emit(STEP.createPort, markOurs('router', r.name, `mark ${r.name} as evpn-node's`, r.ipv6LinkLocal === false));
   if (r.master) {
-    if (masterAvailable(ctx, r)) ctx.emit(STEP.enslave, linkSet('router', 'pre', r.name, { master: r.master }, `${r.name}: enslave the new router leg to ${r.master}`));
+    if (masterAvailable(ctx, r))
+      ctx.emit(
+        STEP.enslave,
+        linkSet('router', 'pre', r.name, { master: r.master }, `${r.name}: enslave the new router leg to ${r.master}`),
+      );
     else ctx.conflict(`${r.name} in the router netns: master ${r.master} not found; left without a master`);
   }
   for (const l of [h, r]) {
@@ -245,12 +333,20 @@ function planStale(ctx: PlanContext): void {
       .sort((a, b) => (DELETE_RANK[a.kind ?? ''] ?? 3) - (DELETE_RANK[b.kind ?? ''] ?? 3));
     for (const o of stale) {
       if (ctx.deleted[ns].has(o.ifindex)) continue;
-      const peer = o.kind === 'veth' && o.peer?.netnsid !== undefined ? ctx.linkByIndex(ns === 'host' ? 'router' : 'host', o.peer.ifindex) : undefined;
+      const peer =
+        o.kind === 'veth' && o.peer?.netnsid !== undefined
+          ? ctx.linkByIndex(ns === 'host' ? 'router' : 'host', o.peer.ifindex)
+          : undefined;
       if (peer && peer.peer?.ifindex === o.ifindex && !isOurs(peer)) {
-        ctx.conflict(`${o.name} in the ${nsWord(ns)} is no longer configured, but its veth peer ${peer.name} was not created by evpn-node: left in place`);
+        ctx.conflict(
+          `${o.name} in the ${nsWord(ns)} is no longer configured, but its veth peer ${peer.name} was not created by evpn-node: left in place`,
+        );
         continue;
       }
-      ctx.emit(STEP.staleLink, linkDel(ns, 'post', o.name, `delete ${o.name}: created by evpn-node and no longer configured`));
+      ctx.emit(
+        STEP.staleLink,
+        linkDel(ns, 'post', o.name, `delete ${o.name}: created by evpn-node and no longer configured`),
+      );
       markDeleted(ctx, ns, o);
     }
   }

@@ -13,7 +13,8 @@ export const routeDst = (family: 4 | 6, dst: string): string => (family === 6 &&
 const sameDst = (r: ObservedRoute, family: 4 | 6, dst: string): boolean =>
   r.family === family && (r.dst === dst || (dst === 'default' && (r.dst === '0.0.0.0/0' || r.dst === '::/0')));
 
-const ipEq = (a: string | undefined, b: string | undefined): boolean => a !== undefined && b !== undefined && canonicalIp(a) === canonicalIp(b);
+const ipEq = (a: string | undefined, b: string | undefined): boolean =>
+  a !== undefined && b !== undefined && canonicalIp(a) === canonicalIp(b);
 
 /** Metric a route gets when added without one. */
 const defaultMetric = (family: 4 | 6): number => (family === 4 ? 0 : 1024);
@@ -27,7 +28,15 @@ export function planRoutes(ctx: PlanContext): void {
       if (r.protocol !== ROUTE_PROTO || kept.has(r) || r.multipath) continue;
       // A route on a link deleted in 'pre' is already gone: deleting it again would fail the batch.
       if (r.dev && (ctx.recreated.has(key(ns, r.dev)) || isDeleted(ctx, ns, r.dev))) continue;
-      ctx.emit(STEP.staleRoute, routeDel(ns, 'post', specOf(r), `delete route ${r.dst} via ${r.gateway ?? '-'}: added by evpn-node, no longer configured`));
+      ctx.emit(
+        STEP.staleRoute,
+        routeDel(
+          ns,
+          'post',
+          specOf(r),
+          `delete route ${r.dst} via ${r.gateway ?? '-'}: added by evpn-node, no longer configured`,
+        ),
+      );
     }
   }
 }
@@ -74,7 +83,15 @@ function planRoute(ctx: PlanContext, ns: NsId, obs: ObservedNs, d: DesiredRoute,
   const old = ours.find((r) => r.metric === defaultMetric(d.family));
   if (old) {
     kept.add(old);
-    ctx.emit(STEP.route, routeReplace(ns, 'post', spec, `route ${d.dst}: via ${old.gateway ?? '-'} dev ${old.dev ?? '-'} -> via ${d.via} dev ${d.dev}`));
+    ctx.emit(
+      STEP.route,
+      routeReplace(
+        ns,
+        'post',
+        spec,
+        `route ${d.dst}: via ${old.gateway ?? '-'} dev ${old.dev ?? '-'} -> via ${d.via} dev ${d.dev}`,
+      ),
+    );
   } else {
     ctx.emit(STEP.route, routeAdd(ns, 'post', spec, `add route ${d.dst} via ${d.via} dev ${d.dev}`));
   }
@@ -95,17 +112,47 @@ export function planRules(ctx: PlanContext): void {
   const wanted = new Set(ctx.desired.rules.map((r) => r.family));
   for (const family of [4, 6] as const) {
     if (family === 6 && !obs.rules6Observed) {
-      if (wanted.has(6)) ctx.conflict('IPv6 rules in the router netns were not observed (observe with rules6): local rule order not checked');
+      if (wanted.has(6))
+        ctx.conflict(
+          'IPv6 rules in the router netns were not observed (observe with rules6): local rule order not checked',
+        );
       continue;
     }
     const has0 = hasLocalRule(obs, family, 0);
     const hasFix = hasLocalRule(obs, family, LOCAL_FIX_PREF);
     if (wanted.has(family)) {
-      if (!hasFix) ctx.emit(STEP.rules, ruleAdd('router', 'pre', family, LOCAL_FIX_PREF, `IPv${family}: local table rule at pref ${LOCAL_FIX_PREF}, after the VRF l3mdev rule`));
-      if (has0) ctx.emit(STEP.rules, ruleDel('router', 'pre', family, 0, `IPv${family}: drop the pref 0 local rule (pref ${LOCAL_FIX_PREF} has it now)`));
+      if (!hasFix)
+        ctx.emit(
+          STEP.rules,
+          ruleAdd(
+            'router',
+            'pre',
+            family,
+            LOCAL_FIX_PREF,
+            `IPv${family}: local table rule at pref ${LOCAL_FIX_PREF}, after the VRF l3mdev rule`,
+          ),
+        );
+      if (has0)
+        ctx.emit(
+          STEP.rules,
+          ruleDel(
+            'router',
+            'pre',
+            family,
+            0,
+            `IPv${family}: drop the pref 0 local rule (pref ${LOCAL_FIX_PREF} has it now)`,
+          ),
+        );
     } else if (hasFix) {
-      if (!has0) ctx.emit(STEP.ruleRestore, ruleAdd('router', 'post', family, 0, `IPv${family}: no VRF any more: local table rule back at pref 0`));
-      ctx.emit(STEP.ruleRestore, ruleDel('router', 'post', family, LOCAL_FIX_PREF, `IPv${family}: drop the pref ${LOCAL_FIX_PREF} local rule`));
+      if (!has0)
+        ctx.emit(
+          STEP.ruleRestore,
+          ruleAdd('router', 'post', family, 0, `IPv${family}: no VRF any more: local table rule back at pref 0`),
+        );
+      ctx.emit(
+        STEP.ruleRestore,
+        ruleDel('router', 'post', family, LOCAL_FIX_PREF, `IPv${family}: drop the pref ${LOCAL_FIX_PREF} local rule`),
+      );
     }
   }
 }

@@ -30,7 +30,9 @@ function planNic(ctx: PlanContext, u: UnderlayNic): void {
   const stored = ctx.opts.nicSnapshots?.get(u.name);
   if (inRouter) {
     if (u.vlan && inRouter.vlan && inRouter.vlan.id !== u.vlan.id) {
-      ctx.conflict(`underlay ${u.name} in the router netns is VLAN ${inRouter.vlan.id}, config says ${u.vlan.id}: run teardown, then apply`);
+      ctx.conflict(
+        `underlay ${u.name} in the router netns is VLAN ${inRouter.vlan.id}, config says ${u.vlan.id}: run teardown, then apply`,
+      );
     }
     if (stored && !isOurs(inRouter)) {
       const lacks = missingFrom(stored, inRouter.addrs, ctx.observed.router.routes);
@@ -39,13 +41,31 @@ function planNic(ctx: PlanContext, u: UnderlayNic): void {
     return;
   }
   if (inHost && !isOurs(inHost)) {
-    ctx.emit(STEP.underlayMove, linkMove('host', 'pre', u.name, { name: ctx.opts.routerNetns }, `move underlay NIC ${u.name} into the router netns`));
+    ctx.emit(
+      STEP.underlayMove,
+      linkMove(
+        'host',
+        'pre',
+        u.name,
+        { name: ctx.opts.routerNetns },
+        `move underlay NIC ${u.name} into the router netns`,
+      ),
+    );
     restoreNic(ctx, nicSnapshotBeforeMove(stored, inHost.name, ctx.observed.host), 'router', 'pre', true, 'moved');
     return;
   }
   if (inHost) {
     // Our VLAN, created by a run that stopped before moving it.
-    ctx.emit(STEP.underlayMove, linkMove('host', 'pre', u.name, { name: ctx.opts.routerNetns }, `move underlay VLAN ${u.name} into the router netns`));
+    ctx.emit(
+      STEP.underlayMove,
+      linkMove(
+        'host',
+        'pre',
+        u.name,
+        { name: ctx.opts.routerNetns },
+        `move underlay VLAN ${u.name} into the router netns`,
+      ),
+    );
     ctx.emit(STEP.underlayCopy, linkUp('router', 'pre', u.name, `bring up underlay ${u.name}`));
     return;
   }
@@ -54,9 +74,26 @@ function planNic(ctx: PlanContext, u: UnderlayNic): void {
       ctx.conflict(`underlay VLAN parent ${u.vlan.parent} not found in the host netns (waiting?)`);
       return;
     }
-    ctx.emit(STEP.underlayMove, ...vlanAdd(u.name, u.vlan.parent, u.vlan.id, `create underlay VLAN ${u.name} (id ${u.vlan.id} on ${u.vlan.parent})`));
+    ctx.emit(
+      STEP.underlayMove,
+      ...vlanAdd(
+        u.name,
+        u.vlan.parent,
+        u.vlan.id,
+        `create underlay VLAN ${u.name} (id ${u.vlan.id} on ${u.vlan.parent})`,
+      ),
+    );
     ctx.created.add(key('host', u.name));
-    ctx.emit(STEP.underlayMove, linkMove('host', 'pre', u.name, { name: ctx.opts.routerNetns }, `move underlay VLAN ${u.name} into the router netns`));
+    ctx.emit(
+      STEP.underlayMove,
+      linkMove(
+        'host',
+        'pre',
+        u.name,
+        { name: ctx.opts.routerNetns },
+        `move underlay VLAN ${u.name} into the router netns`,
+      ),
+    );
     ctx.emit(STEP.underlayCopy, linkUp('router', 'pre', u.name, `bring up underlay ${u.name}`));
     return;
   }
@@ -74,7 +111,10 @@ export function nicSnapshotBeforeMove(stored: NicSnapshot | undefined, nic: stri
 }
 
 /** The underlay NICs a plan moves out of the host: the snapshots to write first. */
-export function snapshotsToWrite(ctx: { desired: PlanContext['desired']; observed: PlanContext['observed'] }, stored: ReadonlyMap<string, NicSnapshot>): NicSnapshot[] {
+export function snapshotsToWrite(
+  ctx: { desired: PlanContext['desired']; observed: PlanContext['observed'] },
+  stored: ReadonlyMap<string, NicSnapshot>,
+): NicSnapshot[] {
   return ctx.desired.underlays.flatMap((u) => {
     const inHost = ctx.observed.host.links.find((l) => l.name === u.name);
     const inRouter = ctx.observed.router.links.find((l) => l.name === u.name);
@@ -88,13 +128,37 @@ export function snapshotsToWrite(ctx: { desired: PlanContext['desired']; observe
  * connected routes and an up device). `cause`: the NIC was just moved (all of it), or lacks
  * these (a move or a batch cut short, a NIC handed back bare).
  */
-export function restoreNic(ctx: { emit: PlanContext['emit'] }, s: Pick<NicSnapshot, 'nic' | 'addrs' | 'routes'>, to: NsId, phase: Phase, up: boolean, cause: 'moved' | 'missing'): void {
-  const why = (what: string): string => (cause === 'moved' ? `a netns move flushes ${what}` : 'missing, from its snapshot');
-  for (const a of s.addrs) ctx.emit(STEP.underlayCopy, addrAdd(to, phase, s.nic, a.cidr, `re-add ${a.cidr} to ${s.nic} (${why('addresses')})`, a.label));
-  if (up) ctx.emit(STEP.underlayCopy, linkUp(to, phase, s.nic, cause === 'moved' ? `bring up ${s.nic} after the move` : `bring up ${s.nic}`));
+export function restoreNic(
+  ctx: { emit: PlanContext['emit'] },
+  s: Pick<NicSnapshot, 'nic' | 'addrs' | 'routes'>,
+  to: NsId,
+  phase: Phase,
+  up: boolean,
+  cause: 'moved' | 'missing',
+): void {
+  const why = (what: string): string =>
+    cause === 'moved' ? `a netns move flushes ${what}` : 'missing, from its snapshot';
+  for (const a of s.addrs)
+    ctx.emit(
+      STEP.underlayCopy,
+      addrAdd(to, phase, s.nic, a.cidr, `re-add ${a.cidr} to ${s.nic} (${why('addresses')})`, a.label),
+    );
+  if (up)
+    ctx.emit(
+      STEP.underlayCopy,
+      linkUp(to, phase, s.nic, cause === 'moved' ? `bring up ${s.nic} after the move` : `bring up ${s.nic}`),
+    );
   for (const r of s.routes) {
     const { family: _family, ...spec } = r;
-    ctx.emit(STEP.underlayCopy, routeAdd(to, phase, spec, `re-add route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} on ${s.nic} (${why('routes')})`));
+    ctx.emit(
+      STEP.underlayCopy,
+      routeAdd(
+        to,
+        phase,
+        spec,
+        `re-add route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} on ${s.nic} (${why('routes')})`,
+      ),
+    );
   }
 }
 

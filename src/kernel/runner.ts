@@ -38,7 +38,8 @@ export interface ProcessRunnerOptions {
 export const BATCH_MS_PER_LINE = 10;
 const BATCH_FREE_LINES = 100;
 
-const extraLines = (text: string | undefined): number => (text ? Math.max(0, text.split('\n').length - BATCH_FREE_LINES) : 0);
+const extraLines = (text: string | undefined): number =>
+  text ? Math.max(0, text.split('\n').length - BATCH_FREE_LINES) : 0;
 
 /**
  * The real one: a process per call, its stdout through a file, not a pipe (observe's dumps are
@@ -48,7 +49,11 @@ export function processRunner(opts: ProcessRunnerOptions = {}): Runner {
   const ipBin = opts.ipBin ?? 'ip';
   const base = opts.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   return {
-    ip: (ns, args, stdin) => runCaptured(ipBin, [...nsFlag(ns), ...args], stdin, { timeoutMs: base + BATCH_MS_PER_LINE * extraLines(stdin) }),
-    exec: (ns, cmd, args) => (ns.name ? runCaptured(ipBin, ['netns', 'exec', ns.name, cmd, ...args], undefined, { timeoutMs: base }) : runCaptured(cmd, args, undefined, { timeoutMs: base })),
+    ip: (ns, args, stdin) =>
+      runCaptured(ipBin, [...nsFlag(ns), ...args], stdin, { timeoutMs: base + BATCH_MS_PER_LINE * extraLines(stdin) }),
+    exec: (ns, cmd, args) =>
+      ns.name
+        ? runCaptured(ipBin, ['netns', 'exec', ns.name, cmd, ...args], undefined, { timeoutMs: base })
+        : runCaptured(cmd, args, undefined, { timeoutMs: base }),
   };
 }

@@ -48,14 +48,24 @@ const GROUP_DELETE_MIN = 2;
 
 export function planTeardown(observed: ObservedPair, opts: TeardownOptions): KernelPlan {
   const nics = new Set(opts.underlayNics);
-  const empty = { underlays: opts.underlayNics.map((name) => ({ name })), vtep: '', links: [], addrs: [], routes: [], rules: [], sysctls: [] };
+  const empty = {
+    underlays: opts.underlayNics.map((name) => ({ name })),
+    vtep: '',
+    links: [],
+    addrs: [],
+    routes: [],
+    rules: [],
+    sysctls: [],
+  };
   // Unmarked links a killed run was creating are ours: deleted like the others (no mark needed).
   observed = adoptUnmarked(observed, opts.adopt).observed;
   const ctx = new PlanContext(empty, observed, { routerNetns: opts.routerNetns });
   for (const ns of ['host', 'router'] as const) {
     removeRoutes(ctx, ns, observed[ns]);
     const victims: ObservedLink[] = [];
-    for (const o of [...observed[ns].links].sort((a, b) => (DELETE_RANK[a.kind ?? ''] ?? 3) - (DELETE_RANK[b.kind ?? ''] ?? 3))) {
+    for (const o of [...observed[ns].links].sort(
+      (a, b) => (DELETE_RANK[a.kind ?? ''] ?? 3) - (DELETE_RANK[b.kind ?? ''] ?? 3),
+    )) {
       if (!isOurs(o) || nics.has(o.name) || ctx.deleted[ns].has(o.ifindex)) continue;
       victims.push(o);
       markDeleted(ctx, ns, o);
@@ -64,7 +74,18 @@ export function planTeardown(observed: ObservedPair, opts: TeardownOptions): Ker
   }
   const r = observed.router;
   for (const l of r.links) {
-    for (const a of l.addrs) if (a.label === VTEP_LABEL) ctx.emit(STEP.addrDel, addrDel('router', 'pre', l.name, `${a.local}/${a.prefixlen}`, `teardown: remove VTEP ${a.local}/${a.prefixlen} from ${l.name}`));
+    for (const a of l.addrs)
+      if (a.label === VTEP_LABEL)
+        ctx.emit(
+          STEP.addrDel,
+          addrDel(
+            'router',
+            'pre',
+            l.name,
+            `${a.local}/${a.prefixlen}`,
+            `teardown: remove VTEP ${a.local}/${a.prefixlen} from ${l.name}`,
+          ),
+        );
   }
   restoreLocalRule(ctx, r);
   for (const name of opts.underlayNics) underlayBack(ctx, observed, name, opts);
@@ -75,20 +96,47 @@ function deleteLinks(ctx: PlanContext, ns: NsId, obs: ObservedNs, victims: Obser
   const going = new Set(victims.map((o) => o.ifindex));
   // Members of the group that this delete would take along: only ours, and only ones going anyway
   // (a veth end whose peer is deleted above goes with it).
-  const groupSafe = obs.links.every((o) => o.group !== TEARDOWN_GROUP || (isOurs(o) && (going.has(o.ifindex) || ctx.deleted[ns].has(o.ifindex))));
+  const groupSafe = obs.links.every(
+    (o) => o.group !== TEARDOWN_GROUP || (isOurs(o) && (going.has(o.ifindex) || ctx.deleted[ns].has(o.ifindex))),
+  );
   if (victims.length < GROUP_DELETE_MIN || !groupSafe) {
-    if (!groupSafe) ctx.conflict(`the ${ns} netns has links in device group ${TEARDOWN_GROUP} that are not evpn-node's (or not being deleted): our links are deleted one by one`);
+    if (!groupSafe)
+      ctx.conflict(
+        `the ${ns} netns has links in device group ${TEARDOWN_GROUP} that are not evpn-node's (or not being deleted): our links are deleted one by one`,
+      );
     for (const o of victims) ctx.emit(STEP.staleLink, linkDel(ns, 'pre', o.name, `teardown: delete ${o.name}`));
     return;
   }
-  for (const o of victims) if (o.group !== TEARDOWN_GROUP) ctx.emit(STEP.staleLink, linkSetGroup(ns, 'pre', o.name, TEARDOWN_GROUP, `teardown: ${o.name} into group ${TEARDOWN_GROUP}, deleted with it`));
-  ctx.emit(STEP.staleLink, linkDelGroup(ns, 'pre', TEARDOWN_GROUP, `teardown: delete our ${victims.length} links in ${ns} (device group ${TEARDOWN_GROUP}: one unregister for all)`));
+  for (const o of victims)
+    if (o.group !== TEARDOWN_GROUP)
+      ctx.emit(
+        STEP.staleLink,
+        linkSetGroup(
+          ns,
+          'pre',
+          o.name,
+          TEARDOWN_GROUP,
+          `teardown: ${o.name} into group ${TEARDOWN_GROUP}, deleted with it`,
+        ),
+      );
+  ctx.emit(
+    STEP.staleLink,
+    linkDelGroup(
+      ns,
+      'pre',
+      TEARDOWN_GROUP,
+      `teardown: delete our ${victims.length} links in ${ns} (device group ${TEARDOWN_GROUP}: one unregister for all)`,
+    ),
+  );
 }
 
 function removeRoutes(ctx: PlanContext, ns: NsId, obs: ObservedNs): void {
   for (const rt of obs.routes) {
     if (rt.protocol !== ROUTE_PROTO || rt.multipath) continue;
-    ctx.emit(STEP.staleRoute, routeDel(ns, 'pre', specOf(rt), `teardown: delete route ${rt.dst} via ${rt.gateway ?? '-'} (added by evpn-node)`));
+    ctx.emit(
+      STEP.staleRoute,
+      routeDel(ns, 'pre', specOf(rt), `teardown: delete route ${rt.dst} via ${rt.gateway ?? '-'} (added by evpn-node)`),
+    );
   }
 }
 
@@ -96,8 +144,15 @@ function restoreLocalRule(ctx: PlanContext, r: ObservedNs): void {
   for (const family of [4, 6] as const) {
     const rules = r.rules.filter((x) => x.family === family && x.table === TABLE_LOCAL && x.plain);
     if (!rules.some((x) => x.pref === 32765)) continue;
-    if (!rules.some((x) => x.pref === 0)) ctx.emit(STEP.rules, ruleAdd('router', 'pre', family, 0, `teardown: IPv${family} local table rule back at pref 0`));
-    ctx.emit(STEP.rules, ruleDel('router', 'pre', family, 32765, `teardown: drop the IPv${family} pref 32765 local rule`));
+    if (!rules.some((x) => x.pref === 0))
+      ctx.emit(
+        STEP.rules,
+        ruleAdd('router', 'pre', family, 0, `teardown: IPv${family} local table rule back at pref 0`),
+      );
+    ctx.emit(
+      STEP.rules,
+      ruleDel('router', 'pre', family, 32765, `teardown: drop the IPv${family} pref 32765 local rule`),
+    );
   }
 }
 
@@ -114,9 +169,21 @@ function underlayBack(ctx: PlanContext, observed: ObservedPair, name: string, op
   // Last line of the router batch: everything above may still route over it.
   const last = STEP.rules + 10;
   if (isOurs(nic)) {
-    ctx.emit(last, linkDel('router', 'pre', nic.name, `teardown: delete underlay VLAN ${nic.name} (created by evpn-node)`));
+    ctx.emit(
+      last,
+      linkDel('router', 'pre', nic.name, `teardown: delete underlay VLAN ${nic.name} (created by evpn-node)`),
+    );
     return;
   }
-  ctx.emit(last, linkMove('router', 'pre', nic.name, opts.hostTarget, `teardown: move underlay NIC ${nic.name} back to the host netns`));
+  ctx.emit(
+    last,
+    linkMove(
+      'router',
+      'pre',
+      nic.name,
+      opts.hostTarget,
+      `teardown: move underlay NIC ${nic.name} back to the host netns`,
+    ),
+  );
   restoreNic(ctx, mergeSnapshots(snap, snapshotOf(nic, observed.router.routes)), 'host', 'post', true, 'moved');
 }

@@ -2,7 +2,13 @@
 
 import type { Op } from '../kernel/ops.js';
 
-const IP_OBJECTS: Record<string, string> = { link: 'link', addr: 'address', address: 'address', route: 'route', rule: 'rule' };
+const IP_OBJECTS: Record<string, string> = {
+  link: 'link',
+  addr: 'address',
+  address: 'address',
+  route: 'route',
+  rule: 'rule',
+};
 
 /** One kind per operation of a drift plan (link, address, route, rule, sysctl), plus frr-conf. */
 export function driftKinds(ops: readonly Op[], frrConfDiffers: boolean): string[] {

@@ -151,7 +151,11 @@ export class MetricsExporter {
         m.markFrrUnreadable();
         underlayUp = false;
         const msg = messageOf(e);
-        if (msg !== this.lastFrrError) this.log.warn({ err: msg }, 'metrics: cannot read BGP/BFD/VNI state from FRR; reporting its sessions as down');
+        if (msg !== this.lastFrrError)
+          this.log.warn(
+            { err: msg },
+            'metrics: cannot read BGP/BFD/VNI state from FRR; reporting its sessions as down',
+          );
         this.lastFrrError = msg;
       }
     }
@@ -196,16 +200,28 @@ export class MetricsExporter {
     const server = createServer((req, res) => {
       const path = (req.url ?? '').split('?')[0];
       if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-        res.writeHead(path === '/metrics' ? 405 : 404, { 'content-type': 'text/plain; charset=utf-8' }).end(path === '/metrics' ? 'GET only\n' : 'see /metrics\n');
+        res
+          .writeHead(path === '/metrics' ? 405 : 404, { 'content-type': 'text/plain; charset=utf-8' })
+          .end(path === '/metrics' ? 'GET only\n' : 'see /metrics\n');
         return;
       }
       this.metrics.text().then(
-        (text) => res.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(req.method === 'HEAD' ? undefined : text),
+        (text) =>
+          res
+            .writeHead(200, { 'content-type': this.metrics.registry.contentType })
+            .end(req.method === 'HEAD' ? undefined : text),
         (e: unknown) => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`${messageOf(e)}\n`),
       );
     });
     server.on('error', (e) => this.log.error({ listen, err: e.message }, 'metrics: cannot serve GET /metrics'));
-    server.listen(addr.port, addr.host, () => this.log.info({ listen: `${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${(server.address() as { port: number }).port}` }, 'metrics: serving GET /metrics'));
+    server.listen(addr.port, addr.host, () =>
+      this.log.info(
+        {
+          listen: `${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${(server.address() as { port: number }).port}`,
+        },
+        'metrics: serving GET /metrics',
+      ),
+    );
     this.server = { listen, server };
   }
 
@@ -220,4 +236,5 @@ export class MetricsExporter {
   }
 }
 
-const enabled = (m: MetricsConfig | undefined): boolean => m !== undefined && (m.textfileDir !== undefined || m.listen !== undefined);
+const enabled = (m: MetricsConfig | undefined): boolean =>
+  m !== undefined && (m.textfileDir !== undefined || m.listen !== undefined);

@@ -22,14 +22,40 @@ const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 export class EvpnMetrics {
   readonly registry = new Registry();
 
-  readonly buildInfo = this.gauge('evpn_node_build_info', 'Always 1; the labels say which evpn-node runs.', ['version', 'revision']);
-  readonly ready = this.gauge('evpn_node_ready', '1 when the node network is ready: READY=1 was sent, the last pass converged and (readiness.underlayEstablished) an underlay BGP session is Established now.');
-  readonly configApplied = this.gauge('evpn_node_config_applied', '1 when the config in force is the config on disk (a valid edit converged); 0 while an edit is pending, invalid or refused.');
-  readonly bgpSessionUp = this.gauge('evpn_node_bgp_session_up', '1 when the BGP session is Established (FRR, per VRF and address family).', ['vrf', 'peer', 'afi']);
-  readonly bgpPrefixesReceived = this.gauge('evpn_node_bgp_prefixes_received', 'Prefixes received from the peer (FRR pfxRcd).', ['vrf', 'peer', 'afi']);
-  readonly bfdSessionUp = this.gauge('evpn_node_bfd_session_up', '1 when the BFD session with the peer is up.', ['peer']);
-  readonly vniUp = this.gauge('evpn_node_vni_up', '1 when FRR runs the configured VNI as configured (an L3VNI as L3 in its VRF, an L2VNI as L2).', ['vni', 'type', 'vrf']);
-  readonly lastSuccess = this.gauge('evpn_node_last_reconcile_success_timestamp_seconds', 'Unix time of the last pass (converge or drift check) that left the node converged.');
+  readonly buildInfo = this.gauge('evpn_node_build_info', 'Always 1; the labels say which evpn-node runs.', [
+    'version',
+    'revision',
+  ]);
+  readonly ready = this.gauge(
+    'evpn_node_ready',
+    '1 when the node network is ready: READY=1 was sent, the last pass converged and (readiness.underlayEstablished) an underlay BGP session is Established now.',
+  );
+  readonly configApplied = this.gauge(
+    'evpn_node_config_applied',
+    '1 when the config in force is the config on disk (a valid edit converged); 0 while an edit is pending, invalid or refused.',
+  );
+  readonly bgpSessionUp = this.gauge(
+    'evpn_node_bgp_session_up',
+    '1 when the BGP session is Established (FRR, per VRF and address family).',
+    ['vrf', 'peer', 'afi'],
+  );
+  readonly bgpPrefixesReceived = this.gauge(
+    'evpn_node_bgp_prefixes_received',
+    'Prefixes received from the peer (FRR pfxRcd).',
+    ['vrf', 'peer', 'afi'],
+  );
+  readonly bfdSessionUp = this.gauge('evpn_node_bfd_session_up', '1 when the BFD session with the peer is up.', [
+    'peer',
+  ]);
+  readonly vniUp = this.gauge(
+    'evpn_node_vni_up',
+    '1 when FRR runs the configured VNI as configured (an L3VNI as L3 in its VRF, an L2VNI as L2).',
+    ['vni', 'type', 'vrf'],
+  );
+  readonly lastSuccess = this.gauge(
+    'evpn_node_last_reconcile_success_timestamp_seconds',
+    'Unix time of the last pass (converge or drift check) that left the node converged.',
+  );
 
   readonly reconciles = new Counter({
     name: 'evpn_node_reconcile_total',
@@ -66,7 +92,11 @@ export class EvpnMetrics {
     this.configApplied.set(0);
   }
 
-  private last: { bgp: readonly BgpSession[]; bfd: readonly BfdPeer[]; vnis: readonly VniState[] } = { bgp: [], bfd: [], vnis: [] };
+  private last: { bgp: readonly BgpSession[]; bfd: readonly BfdPeer[]; vnis: readonly VniState[] } = {
+    bgp: [],
+    bfd: [],
+    vnis: [],
+  };
 
   /** The session gauges from FRR's view; sessions FRR no longer has disappear. */
   setBgp(sessions: readonly BgpSession[]): void {

@@ -59,11 +59,13 @@ export async function readPidFile(pidFile: string): Promise<number> {
   try {
     text = await readBoundedText(pidFile, { maxBytes: 4 * KIB, what: 'FRR pidfile' });
   } catch (e) {
-    if (e instanceof FileReadError && e.code === 'ENOENT') throw new NetnsError(`FRR pidfile ${pidFile} does not exist: is the router pod running?`, { cause: e });
+    if (e instanceof FileReadError && e.code === 'ENOENT')
+      throw new NetnsError(`FRR pidfile ${pidFile} does not exist: is the router pod running?`, { cause: e });
     throw new NetnsError(messageOf(e), { cause: e });
   }
   const pid = Number(text.trim());
-  if (!Number.isInteger(pid) || pid <= 1) throw new NetnsError(`FRR pidfile ${pidFile} holds no valid pid: ${JSON.stringify(text.trim().slice(0, 40))}`);
+  if (!Number.isInteger(pid) || pid <= 1)
+    throw new NetnsError(`FRR pidfile ${pidFile} holds no valid pid: ${JSON.stringify(text.trim().slice(0, 40))}`);
   return pid;
 }
 
@@ -75,7 +77,9 @@ export async function resolveRouterNetns(opts: ResolveOptions): Promise<RouterNe
   if (!frrNs) throw new NetnsError(`stale FRR pidfile ${opts.pidFile}: process ${pid} does not exist`);
   const self = await nsId(opts.selfNetns ?? `${procDir}/self/ns/net`);
   if (self && sameNs(self, frrNs)) {
-    throw new NetnsError(`FRR (pid ${pid}) runs in the host's own network namespace: the router pod must have its own netns (${netnsDir}/${opts.preferredName})`);
+    throw new NetnsError(
+      `FRR (pid ${pid}) runs in the host's own network namespace: the router pod must have its own netns (${netnsDir}/${opts.preferredName})`,
+    );
   }
 
   // The preferred name first, then any other name that already points at FRR's netns.
@@ -97,7 +101,11 @@ export async function resolveRouterNetns(opts: ResolveOptions): Promise<RouterNe
   try {
     r = await runCaptured('ip', ['netns', 'attach', name, String(pid)], undefined, { timeoutMs: ATTACH_TIMEOUT_MS });
   } catch (e) {
-    if (e instanceof CommandTimeoutError) throw new NetnsError(`ip netns attach ${name} ${pid} did not finish within ${ATTACH_TIMEOUT_MS / 1000} s: killed`, { cause: e });
+    if (e instanceof CommandTimeoutError)
+      throw new NetnsError(
+        `ip netns attach ${name} ${pid} did not finish within ${ATTACH_TIMEOUT_MS / 1000} s: killed`,
+        { cause: e },
+      );
     throw new NetnsError(`cannot attach netns name ${name} to pid ${pid}: ${messageOf(e)}`, { cause: e });
   }
   if (r.exitCode !== 0) throw new NetnsError(`cannot attach netns name ${name} to pid ${pid}: ${r.stderr.trim()}`);

@@ -20,7 +20,14 @@ import { redactFrrText, secretsIn } from '../frr/redact.js';
 import { ensureFrrRunsL3Vnis } from './frr-l3vni.js';
 import { rm } from 'node:fs/promises';
 import { ensureFrrSupportFiles, frrConfPath, readFrrConf, writeFrrConf } from './frr-files.js';
-import { clearReloadPending, markReloadPending, reloadPending, saveLastGood, syncKubeletEnv, type ReconcileStatus } from './state-files.js';
+import {
+  clearReloadPending,
+  markReloadPending,
+  reloadPending,
+  saveLastGood,
+  syncKubeletEnv,
+  type ReconcileStatus,
+} from './state-files.js';
 import type { CrashPoints } from '../model/crash-points.js';
 import { readNicSnapshots, writeNicSnapshot } from './nic-snapshots.js';
 import { clearCreating, readCreating, writeCreating } from './creating.js';
@@ -76,7 +83,10 @@ export interface ConvergeReport {
 
 export class ConvergeError extends OperationalError {
   override name = 'ConvergeError';
-  constructor(message: string, readonly report?: Partial<ConvergeReport>) {
+  constructor(
+    message: string,
+    readonly report?: Partial<ConvergeReport>,
+  ) {
     super(message);
   }
 }
@@ -89,12 +99,22 @@ export class FrrRefusedError extends ConvergeError {
 const since = (t: number): number => Math.round(performance.now() - t);
 
 /** The plan for the current kernel state: what `plan` prints and `apply` runs. */
-export async function planNode(inputs: NodeInputs, opts: { runner?: Runner } = {}): Promise<{ netns: RouterNetns; observed: ObservedBoth; plan: KernelPlan }> {
+export async function planNode(
+  inputs: NodeInputs,
+  opts: { runner?: Runner } = {},
+): Promise<{ netns: RouterNetns; observed: ObservedBoth; plan: KernelPlan }> {
   const rt = inputs.config.runtime;
   const netns = await resolveRouterNetns({ pidFile: rt.pidFile, preferredName: rt.netns });
   const observed = await observeBoth({ routerNetns: netns.name, desired: inputs.desired, ...opts });
-  const nicSnapshots = await readNicSnapshots(rt, inputs.desired.underlays.map((u) => u.name));
-  const plan = planKernel(inputs.desired, observed, { routerNetns: netns.name, nicSnapshots, adopt: await readCreating(rt) });
+  const nicSnapshots = await readNicSnapshots(
+    rt,
+    inputs.desired.underlays.map((u) => u.name),
+  );
+  const plan = planKernel(inputs.desired, observed, {
+    routerNetns: netns.name,
+    nicSnapshots,
+    adopt: await readCreating(rt),
+  });
   return { netns, observed, plan };
 }
 
@@ -117,11 +137,17 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
   // The NICs about to leave the host are on disk, fsynced, before the batch that moves them:
   // from then on, however the run ends, the next one can give them back their addresses.
   const crash = deps.crash;
-  const nicSnapshots = await readNicSnapshots(rt, inputs.desired.underlays.map((u) => u.name));
+  const nicSnapshots = await readNicSnapshots(
+    rt,
+    inputs.desired.underlays.map((u) => u.name),
+  );
   for (const snap of snapshotsToWrite({ desired: inputs.desired, observed }, nicSnapshots)) {
     if (!sameSnapshot(snap, nicSnapshots.get(snap.nic))) await writeNicSnapshot(rt, snap);
     nicSnapshots.set(snap.nic, snap);
-    log.info({ nic: snap.nic, addrs: snap.addrs.map((a) => a.cidr), routes: snap.routes.length }, 'underlay NIC snapshot saved before its move');
+    log.info(
+      { nic: snap.nic, addrs: snap.addrs.map((a) => a.cidr), routes: snap.routes.length },
+      'underlay NIC snapshot saved before its move',
+    );
   }
   crash?.after('snapshot');
 
@@ -144,7 +170,11 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
   crash?.after('pre');
 
   t = performance.now();
-  const frr = await pushFrrConf(inputs, log, { force: deps.forceFrrReload === true, check: deps.checkFrrRunning === true, ...(crash ? { crash } : {}) });
+  const frr = await pushFrrConf(inputs, log, {
+    force: deps.forceFrrReload === true,
+    check: deps.checkFrrRunning === true,
+    ...(crash ? { crash } : {}),
+  });
   timings.frrMs = since(t);
   crash?.after('frr');
 
@@ -157,10 +187,16 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
   // Verify only when something was written: a no-op reconcile stays one observe long.
   t = performance.now();
   if (plan.ops.length > 0) {
-    const again = planKernel(inputs.desired, await observeBoth({ routerNetns: netns.name, desired: inputs.desired, runner }), { routerNetns: netns.name, nicSnapshots });
+    const again = planKernel(
+      inputs.desired,
+      await observeBoth({ routerNetns: netns.name, desired: inputs.desired, runner }),
+      { routerNetns: netns.name, nicSnapshots },
+    );
     if (again.ops.length > 0) {
       const left = again.ops.map((o) => `  ${o.why}`).join('\n');
-      throw new ConvergeError(`kernel did not converge: ${again.ops.length} change(s) still pending after apply:\n${left}`);
+      throw new ConvergeError(
+        `kernel did not converge: ${again.ops.length} change(s) still pending after apply:\n${left}`,
+      );
     }
   }
   timings.verifyMs = since(t);
@@ -179,7 +215,16 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
     timings,
   };
   if (report.ok && deps.saveLastGood !== false) await saveLastGood(rt, inputs.mergedYaml);
-  log.info({ kernelOps: report.kernelOps, frrReloaded: report.reloaded, conflicts: report.conflicts.length, durationMs: report.durationMs, ...timings }, report.ok ? 'converged' : 'converged except for conflicts');
+  log.info(
+    {
+      kernelOps: report.kernelOps,
+      frrReloaded: report.reloaded,
+      conflicts: report.conflicts.length,
+      durationMs: report.durationMs,
+      ...timings,
+    },
+    report.ok ? 'converged' : 'converged except for conflicts',
+  );
   return report;
 }
 
@@ -191,7 +236,11 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
  * When FRR refuses the new text, the previous file is put back so an FRR restart still loads
  * the last good config.
  */
-async function pushFrrConf(inputs: NodeInputs, log: Logger, o: { force: boolean; check: boolean; crash?: CrashPoints }): Promise<{ changed: boolean; reloaded: boolean; apart?: string[] }> {
+async function pushFrrConf(
+  inputs: NodeInputs,
+  log: Logger,
+  o: { force: boolean; check: boolean; crash?: CrashPoints },
+): Promise<{ changed: boolean; reloaded: boolean; apart?: string[] }> {
   const rt = inputs.config.runtime;
   await ensureFrrSupportFiles(rt.frrConfigDir);
   const current = await readFrrConf(rt.frrConfigDir);
@@ -204,7 +253,10 @@ async function pushFrrConf(inputs: NodeInputs, log: Logger, o: { force: boolean;
     apart = await frrRunsOtherThanFile(client, log);
     if (!apart) return { changed: false, reloaded: false };
   }
-  if (wasPending && !changed) log.warn('a reload of frr.conf did not finish (its writer was killed, or it failed or timed out): pushing the file again');
+  if (wasPending && !changed)
+    log.warn(
+      'a reload of frr.conf did not finish (its writer was killed, or it failed or timed out): pushing the file again',
+    );
 
   // The mark goes down before the file changes: from here until FRR is known to run the file,
   // a crash leaves it, and the next converge pushes again.
@@ -244,7 +296,10 @@ async function pushFrrConf(inputs: NodeInputs, log: Logger, o: { force: boolean;
     const still = await client.diff().catch(() => undefined);
     if (still?.ok && !still.inSync) {
       const lines = [...still.delete.map((l) => `- ${l}`), ...still.add.map((l) => `+ ${l}`)];
-      log.warn({ lines: lines.slice(0, 20) }, 'FRR still runs something other than frr.conf after a reload: restart FRR to load the file');
+      log.warn(
+        { lines: lines.slice(0, 20) },
+        'FRR still runs something other than frr.conf after a reload: restart FRR to load the file',
+      );
       return { changed, reloaded: true, apart: lines };
     }
     return { changed, reloaded: true };
@@ -260,7 +315,9 @@ async function pushFrrConf(inputs: NodeInputs, log: Logger, o: { force: boolean;
   }
   // Its own secrets (neighbor passwords, rawConfig's) are masked wherever they still appear.
   const output = redactFrrText(result.output, secretsIn(inputs.frrConf)).trim();
-  throw new FrrRefusedError(`FRR refused the new configuration (${result.phase} phase); the previous frr.conf stays in force:\n${output}`);
+  throw new FrrRefusedError(
+    `FRR refused the new configuration (${result.phase} phase); the previous frr.conf stays in force:\n${output}`,
+  );
 }
 
 /** frr-reload.py --test: does FRR run something other than frr.conf? (A failed test answers no, with a warning.) */
@@ -272,13 +329,25 @@ async function frrRunsOtherThanFile(client: ReloaderClient, log: Logger): Promis
   }
   if (d.inSync) return false;
   const lines = [...d.delete.map((l) => `- ${l}`), ...d.add.map((l) => `+ ${l}`)];
-  log.warn({ lines: lines.slice(0, 20), count: lines.length }, 'FRR runs something other than frr.conf: pushing the file again');
+  log.warn(
+    { lines: lines.slice(0, 20), count: lines.length },
+    'FRR runs something other than frr.conf: pushing the file again',
+  );
   return true;
 }
 
 /** The status.json record of a converge that failed (threw) after `durationMs`. */
 export function failedStatusOf(message: string, durationMs: number, configFiles: string[]): ReconcileStatus {
-  return { at: new Date().toISOString(), ok: false, durationMs, kernelOps: 0, frrReloaded: false, conflicts: [], error: message, configFiles };
+  return {
+    at: new Date().toISOString(),
+    ok: false,
+    durationMs,
+    kernelOps: 0,
+    frrReloaded: false,
+    conflicts: [],
+    error: message,
+    configFiles,
+  };
 }
 
 /** The status.json record of a finished converge (the daemon adds its own fields to it). */

@@ -13,13 +13,20 @@ export async function readCreating(rt: RuntimeConfig): Promise<Set<string>> {
   if (text === undefined) return new Set();
   try {
     const o = JSON.parse(text) as { links?: unknown };
-    return new Set(Array.isArray(o.links) ? o.links.filter((k): k is string => typeof k === 'string' && /^(host|router):[A-Za-z0-9._-]{1,15}$/.test(k)) : []);
+    return new Set(
+      Array.isArray(o.links)
+        ? o.links.filter((k): k is string => typeof k === 'string' && /^(host|router):[A-Za-z0-9._-]{1,15}$/.test(k))
+        : [],
+    );
   } catch {
     return new Set();
   }
 }
 
 export const writeCreating = (rt: RuntimeConfig, links: Iterable<string>): Promise<void> =>
-  writeFileAtomic(creatingPath(rt), `${JSON.stringify({ at: new Date().toISOString(), links: [...links].sort() })}\n`, { mode: 0o644, dirMode: 0o755 });
+  writeFileAtomic(creatingPath(rt), `${JSON.stringify({ at: new Date().toISOString(), links: [...links].sort() })}\n`, {
+    mode: 0o644,
+    dirMode: 0o755,
+  });
 
 export const clearCreating = (rt: RuntimeConfig): Promise<void> => rm(creatingPath(rt), { force: true });

@@ -20,7 +20,8 @@ export async function ensureFrrSupportFiles(frrConfigDir: string): Promise<strin
   return written;
 }
 
-export const readFrrConf = (frrConfigDir: string): Promise<string | undefined> => readIfExists(frrConfPath(frrConfigDir));
+export const readFrrConf = (frrConfigDir: string): Promise<string | undefined> =>
+  readIfExists(frrConfPath(frrConfigDir));
 
 export const writeFrrConf = (frrConfigDir: string, text: string): Promise<void> =>
   writeFileAtomic(frrConfPath(frrConfigDir), text, { mode: 0o600, dirMode: 0o755 });

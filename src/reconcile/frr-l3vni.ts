@@ -36,7 +36,10 @@ export async function ensureFrrRunsL3Vnis(inputs: NodeInputs, log: Logger): Prom
   if (wrong === undefined || wrong.length === 0) return fine;
 
   const vnis = wrong.map((w) => w.vni);
-  log.warn({ vnis, problems: wrong.map((w) => w.message) }, 'FRR runs L3VNI(s) as another kind: unbinding and binding them again');
+  log.warn(
+    { vnis, problems: wrong.map((w) => w.message) },
+    'FRR runs L3VNI(s) as another kind: unbinding and binding them again',
+  );
   await rebind(inputs, client, vnis, log);
 
   let left: MisclassifiedVni[] | undefined = wrong;
@@ -54,11 +57,15 @@ export async function ensureFrrRunsL3Vnis(inputs: NodeInputs, log: Logger): Prom
   return { problems: left.map((w) => w.message), reloaded: true };
 }
 
-async function misclassified(inputs: NodeInputs, client: ReloaderClient, log: Logger): Promise<MisclassifiedVni[] | undefined> {
+async function misclassified(
+  inputs: NodeInputs,
+  client: ReloaderClient,
+  log: Logger,
+): Promise<MisclassifiedVni[] | undefined> {
   try {
     return misclassifiedL3Vnis(inputs.config.l3vnis, await client.vni());
   } catch (e) {
-    log.debug({ err: messageOf(e) }, 'could not read FRR\'s VNIs; L3VNI kinds not checked');
+    log.debug({ err: messageOf(e) }, "could not read FRR's VNIs; L3VNI kinds not checked");
     return undefined;
   }
 }
@@ -71,11 +78,19 @@ async function rebind(inputs: NodeInputs, client: ReloaderClient, vnis: number[]
   try {
     await writeFrrConf(dir, unbound);
     const r = await client.reload();
-    if (!r.ok) log.warn({ phase: r.phase, output: redactFrrText(r.output, secretsIn(inputs.frrConf)).trim() }, 'FRR refused the config without the L3VNI binding(s)');
+    if (!r.ok)
+      log.warn(
+        { phase: r.phase, output: redactFrrText(r.output, secretsIn(inputs.frrConf)).trim() },
+        'FRR refused the config without the L3VNI binding(s)',
+      );
   } finally {
     // Whatever happened, the file says what FRR must run (and loads on its next start).
     await writeFrrConf(dir, inputs.frrConf);
   }
   const r = await client.reload();
-  if (!r.ok) log.error({ phase: r.phase, output: redactFrrText(r.output, secretsIn(inputs.frrConf)).trim() }, 'FRR refused its own config when binding the L3VNI(s) again');
+  if (!r.ok)
+    log.error(
+      { phase: r.phase, output: redactFrrText(r.output, secretsIn(inputs.frrConf)).trim() },
+      'FRR refused its own config when binding the L3VNI(s) again',
+    );
 }

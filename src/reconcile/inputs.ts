@@ -33,7 +33,10 @@ export interface NodeInputs {
 }
 
 /** Pure: inputs from an already validated config and its resolved secrets. */
-export function inputsFromConfig(config: Config, secrets: ReadonlyMap<number, string>): Pick<NodeInputs, 'config' | 'derived' | 'desired' | 'frrModel' | 'frrConf' | 'frrConfRedacted' | 'kubeletEnv'> {
+export function inputsFromConfig(
+  config: Config,
+  secrets: ReadonlyMap<number, string>,
+): Pick<NodeInputs, 'config' | 'derived' | 'desired' | 'frrModel' | 'frrConf' | 'frrConfRedacted' | 'kubeletEnv'> {
   const derived = deriveNode(config);
   const model = buildFrrModel(config, derived, secrets);
   const env = kubeletEnv(derived);
@@ -53,7 +56,11 @@ export function inputsFromConfig(config: Config, secrets: ReadonlyMap<number, st
  * render throw is an invalid config (ConfigError naming its main file): the daemon then keeps
  * or falls back to the last good config instead of retrying it, and the CLI says so in one line.
  */
-export function inputsFromFiles(config: Config, secrets: ReadonlyMap<number, string>, files: readonly string[]): ReturnType<typeof inputsFromConfig> {
+export function inputsFromFiles(
+  config: Config,
+  secrets: ReadonlyMap<number, string>,
+  files: readonly string[],
+): ReturnType<typeof inputsFromConfig> {
   try {
     return inputsFromConfig(config, secrets);
   } catch (e) {

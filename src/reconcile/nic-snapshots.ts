@@ -22,7 +22,11 @@ export async function readNicSnapshots(rt: RuntimeConfig, nics: string[]): Promi
 }
 
 export const writeNicSnapshot = (rt: RuntimeConfig, s: NicSnapshot): Promise<void> =>
-  writeFileAtomic(nicSnapshotPath(rt, s.nic), `${JSON.stringify({ ...s, takenAt: new Date().toISOString() }, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
+  writeFileAtomic(
+    nicSnapshotPath(rt, s.nic),
+    `${JSON.stringify({ ...s, takenAt: new Date().toISOString() }, null, 2)}\n`,
+    { mode: 0o600, dirMode: 0o700 },
+  );
 
 export const removeNicSnapshot = async (rt: RuntimeConfig, nic: string): Promise<void> => {
   if (safeName(nic)) await rm(nicSnapshotPath(rt, nic), { force: true });

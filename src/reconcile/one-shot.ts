@@ -17,7 +17,9 @@ export async function convergeRecorded(inputs: NodeInputs, deps: ConvergeDeps): 
     report = await converge(inputs, deps);
   } catch (e) {
     const message = messageOf(e);
-    await writeStatus(rt, failedStatusOf(message, Math.round(performance.now() - start), inputs.files)).catch(() => undefined);
+    await writeStatus(rt, failedStatusOf(message, Math.round(performance.now() - start), inputs.files)).catch(
+      () => undefined,
+    );
     throw e;
   }
   await writeStatus(rt, statusOf(report, inputs.files));

@@ -25,7 +25,11 @@ export interface PlanSummary {
 }
 
 export function summarizePlan(i: PlanReportInput): PlanSummary {
-  return { kernelOps: i.plan.ops.length, frrChanged: i.currentFrrConf !== i.renderedFrrConf, conflicts: i.plan.conflicts.length };
+  return {
+    kernelOps: i.plan.ops.length,
+    frrChanged: i.currentFrrConf !== i.renderedFrrConf,
+    conflicts: i.plan.conflicts.length,
+  };
 }
 
 export function formatPlan(i: PlanReportInput): string {
@@ -49,7 +53,19 @@ export function formatPlan(i: PlanReportInput): string {
     const before = redactFrrText(i.currentFrrConf ?? '');
     const after = i.renderedFrrConfRedacted;
     if (before === after) out.push(`${i.frrConfPath}: only secrets change`, '');
-    else out.push(createTwoFilesPatch(`${i.frrConfPath} (current)`, `${i.frrConfPath} (rendered)`, before, after, undefined, undefined, { context: 3 }).trimEnd(), '');
+    else
+      out.push(
+        createTwoFilesPatch(
+          `${i.frrConfPath} (current)`,
+          `${i.frrConfPath} (rendered)`,
+          before,
+          after,
+          undefined,
+          undefined,
+          { context: 3 },
+        ).trimEnd(),
+        '',
+      );
   }
   out.push(
     s.kernelOps === 0 && !s.frrChanged

@@ -40,9 +40,13 @@ export function nicSnapshotPath(rt: RuntimeConfig, nic: string): string {
  * the right thing. In the run dir: after a reboot FRR loads the file itself.
  */
 export const markReloadPending = (rt: RuntimeConfig): Promise<void> =>
-  writeFileAtomic(reloadPendingPath(rt), `${JSON.stringify({ at: new Date().toISOString() })}\n`, { mode: 0o644, dirMode: 0o755 });
+  writeFileAtomic(reloadPendingPath(rt), `${JSON.stringify({ at: new Date().toISOString() })}\n`, {
+    mode: 0o644,
+    dirMode: 0o755,
+  });
 
-export const reloadPending = async (rt: RuntimeConfig): Promise<boolean> => (await readIfExists(reloadPendingPath(rt))) !== undefined;
+export const reloadPending = async (rt: RuntimeConfig): Promise<boolean> =>
+  (await readIfExists(reloadPendingPath(rt))) !== undefined;
 
 export const clearReloadPending = (rt: RuntimeConfig): Promise<void> => rm(reloadPendingPath(rt), { force: true });
 
@@ -52,7 +56,10 @@ export const clearReloadPending = (rt: RuntimeConfig): Promise<void> => rm(reloa
  * bring the node back), and by a daemon start (starting the daemon means: bring it up).
  */
 export const markTornDown = (rt: RuntimeConfig, by: string): Promise<void> =>
-  writeFileAtomic(tornDownPath(rt), `${JSON.stringify({ at: new Date().toISOString(), by })}\n`, { mode: 0o644, dirMode: 0o755 });
+  writeFileAtomic(tornDownPath(rt), `${JSON.stringify({ at: new Date().toISOString(), by })}\n`, {
+    mode: 0o644,
+    dirMode: 0o755,
+  });
 
 export const readTornDown = (rt: RuntimeConfig): Promise<string | undefined> => readIfExists(tornDownPath(rt));
 

@@ -50,13 +50,18 @@ export async function teardownTarget(configPath: string, log: Logger): Promise<T
   log.warn('the config does not validate; tearing down with the runtime paths and NICs read from it as written');
   let raw: Record<string, unknown> = {};
   try {
-    raw = (parseYaml(await readBoundedText(configPath, { maxBytes: MAX_CONFIG_BYTES, what: 'config file' })) as Record<string, unknown>) ?? {};
+    raw =
+      (parseYaml(await readBoundedText(configPath, { maxBytes: MAX_CONFIG_BYTES, what: 'config file' })) as Record<
+        string,
+        unknown
+      >) ?? {};
   } catch {
     /* unreadable: defaults */
   }
   const rt = (raw.runtime ?? {}) as Partial<Record<keyof RuntimeConfig, unknown>>;
   const runtime = { ...DEFAULT_RUNTIME };
-  for (const k of Object.keys(DEFAULT_RUNTIME) as Array<keyof RuntimeConfig>) if (typeof rt[k] === 'string') runtime[k] = rt[k];
+  for (const k of Object.keys(DEFAULT_RUNTIME) as Array<keyof RuntimeConfig>)
+    if (typeof rt[k] === 'string') runtime[k] = rt[k];
   return { runtime, underlayNics: rawNicNames(raw.underlay) };
 }
 
@@ -71,7 +76,10 @@ function rawNicNames(underlay: unknown): string[] {
   });
 }
 
-export async function teardownNode(t: TeardownTarget, deps: { log: Logger; hostPid: number; crash?: CrashPoints; keepStatus?: boolean }): Promise<TeardownReport> {
+export async function teardownNode(
+  t: TeardownTarget,
+  deps: { log: Logger; hostPid: number; crash?: CrashPoints; keepStatus?: boolean },
+): Promise<TeardownReport> {
   const { log, crash } = deps;
   const rt = t.runtime;
 
@@ -82,15 +90,28 @@ export async function teardownNode(t: TeardownTarget, deps: { log: Logger; hostP
   } catch (e) {
     if (!(e instanceof NetnsError)) throw e;
     if (existsSync(`/run/netns/${rt.netns}`)) routerNetns = rt.netns;
-    log.warn({ reason: e.message }, routerNetns ? `FRR not found; tearing down netns ${rt.netns}` : 'no router netns; tearing down the host side only');
+    log.warn(
+      { reason: e.message },
+      routerNetns
+        ? `FRR not found; tearing down netns ${rt.netns}`
+        : 'no router netns; tearing down the host side only',
+    );
   }
 
   const frrEmptied = await emptyFrr(rt, log, crash);
   crash?.after('frr');
 
-  const observed = routerNetns ? await observeBoth({ routerNetns }) : { host: await observe(processRunner(), {}), router: emptyNs() };
+  const observed = routerNetns
+    ? await observeBoth({ routerNetns })
+    : { host: await observe(processRunner(), {}), router: emptyNs() };
   const nicSnapshots = await readNicSnapshots(rt, t.underlayNics);
-  const plan = planTeardown(observed, { underlayNics: t.underlayNics, routerNetns: routerNetns ?? '', hostTarget: { pid: deps.hostPid }, nicSnapshots, adopt: await readCreating(rt) });
+  const plan = planTeardown(observed, {
+    underlayNics: t.underlayNics,
+    routerNetns: routerNetns ?? '',
+    hostTarget: { pid: deps.hostPid },
+    nicSnapshots,
+    adopt: await readCreating(rt),
+  });
   const applyOpts = { routerNetns: routerNetns ?? '', ...(crash ? { crash } : {}) };
   await applyPhase(plan, 'pre', applyOpts);
   await clearCreating(rt);
@@ -123,7 +144,8 @@ async function emptyFrr(rt: RuntimeConfig, log: Logger, crash?: CrashPoints): Pr
   try {
     const r = await new ReloaderClient(rt.reloaderSocket).reload();
     if (r.ok) await clearReloadPending(rt);
-    else log.warn({ phase: r.phase }, 'FRR did not accept the empty config; it keeps running the old one until restarted');
+    else
+      log.warn({ phase: r.phase }, 'FRR did not accept the empty config; it keeps running the old one until restarted');
   } catch (e) {
     if (!(e instanceof ReloaderUnavailableError)) throw e;
     log.warn(`reloader not reachable (${e.message}); FRR loads the empty config when it restarts`);

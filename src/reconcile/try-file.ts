@@ -66,7 +66,8 @@ export function parseTryFile(text: string | undefined, alive: (pid: number) => b
   }
   const file: TryFile = { pid: f.pid, startedAt: String(f.startedAt ?? ''), deadline: String(f.deadline ?? '') };
   if (typeof f.candidate === 'string') file.candidate = f.candidate;
-  if (f.phase === 'applying' || f.phase === 'waiting' || f.phase === 'confirming' || f.phase === 'rolling-back') file.phase = f.phase;
+  if (f.phase === 'applying' || f.phase === 'waiting' || f.phase === 'confirming' || f.phase === 'rolling-back')
+    file.phase = f.phase;
   if (typeof f.phaseAt === 'string') file.phaseAt = f.phaseAt;
   if (!alive(f.pid)) return { state: 'stale', file, why: `try process ${f.pid} is gone` };
   const expired = now === undefined ? undefined : expiry(file, now);
@@ -78,18 +79,24 @@ function expiry(f: TryFile, now: number): string | undefined {
   const phase = f.phase ?? 'waiting';
   if (phase === 'waiting') {
     const deadline = Date.parse(f.deadline);
-    if (Number.isFinite(deadline) && now > deadline + DEADLINE_GRACE_MS) return `try process ${f.pid} is still alive ${Math.round((now - deadline) / 1000)} s after its deadline ${f.deadline} without having rolled back (stopped with Ctrl-Z, or hung)`;
+    if (Number.isFinite(deadline) && now > deadline + DEADLINE_GRACE_MS)
+      return `try process ${f.pid} is still alive ${Math.round((now - deadline) / 1000)} s after its deadline ${f.deadline} without having rolled back (stopped with Ctrl-Z, or hung)`;
     return undefined;
   }
   const since = Date.parse(f.phaseAt ?? '');
-  if (Number.isFinite(since) && now > since + PHASE_LIMIT_MS) return `try process ${f.pid} has been ${phase} for ${Math.round((now - since) / 1000)} s (hung)`;
+  if (Number.isFinite(since) && now > since + PHASE_LIMIT_MS)
+    return `try process ${f.pid} has been ${phase} for ${Math.round((now - since) / 1000)} s (hung)`;
   return undefined;
 }
 
 /** A live process, not a zombie, as /proc says (see io/process-alive.ts). */
 export const pidAlive = (pid: number): boolean => processAlive(pid);
 
-export async function readTryFile(rt: RuntimeConfig, alive: (pid: number) => boolean = pidAlive, now: number = Date.now()): Promise<TryFileState> {
+export async function readTryFile(
+  rt: RuntimeConfig,
+  alive: (pid: number) => boolean = pidAlive,
+  now: number = Date.now(),
+): Promise<TryFileState> {
   return parseTryFile(await readIfExists(tryFilePath(rt)), alive, now);
 }
 
@@ -109,7 +116,9 @@ export async function claimTryFile(rt: RuntimeConfig, file: TryFile): Promise<vo
       }
       const held = await readTryFile(rt);
       if (held.state === 'active' || held.state === 'expired') {
-        throw new TryBusyError(`another try is in progress (pid ${held.file.pid}, rolls back at ${held.file.deadline}): confirm it with \`evpn-node try --confirm\` or wait`);
+        throw new TryBusyError(
+          `another try is in progress (pid ${held.file.pid}, rolls back at ${held.file.deadline}): confirm it with \`evpn-node try --confirm\` or wait`,
+        );
       }
       // Stale (its process died): the daemon rolls it back; we may take over the file.
       await rm(path, { force: true });

@@ -41,7 +41,10 @@ export async function takeWriterLock(rt: RuntimeConfig, o: TakeOptions): Promise
     }
     const t = a.holder.command === 'try' ? await readTryFile(rt, undefined, now()) : undefined;
     if (t?.state === 'expired' && t.file.pid === a.holder.pid && round < 3) {
-      o.log.error({ tryPid: t.file.pid, deadline: t.file.deadline }, `${t.why}: killing it; this \`evpn-node ${o.command}\` takes over (the try's candidate is not kept)`);
+      o.log.error(
+        { tryPid: t.file.pid, deadline: t.file.deadline },
+        `${t.why}: killing it; this \`evpn-node ${o.command}\` takes over (the try's candidate is not kept)`,
+      );
       await killAndWait(t.file.pid, o.kill);
       await removeTryFile(rt);
       continue;
@@ -54,7 +57,8 @@ export async function takeWriterLock(rt: RuntimeConfig, o: TakeOptions): Promise
 export function busyMessage(b: Extract<Writer, { kind: 'busy' }>, rt: RuntimeConfig): string {
   const h = b.holder;
   if (h.command === 'run') return `the daemon holds the writer lock ${writerLockPath(rt)}: ${describeHolder(h)}`;
-  if (h.command === 'try') return `a try is in progress: ${describeHolder(h)}${b.tryFile ? `, rolls back at ${b.tryFile.deadline} unless confirmed` : ''}`;
+  if (h.command === 'try')
+    return `a try is in progress: ${describeHolder(h)}${b.tryFile ? `, rolls back at ${b.tryFile.deadline} unless confirmed` : ''}`;
   return `another evpn-node is changing the node: ${describeHolder(h)} holds the writer lock ${writerLockPath(rt)}`;
 }
 
@@ -62,7 +66,10 @@ export function busyMessage(b: Extract<Writer, { kind: 'busy' }>, rt: RuntimeCon
 async function dropDeadTry(rt: RuntimeConfig, o: TakeOptions): Promise<void> {
   const t = await readTryFile(rt, undefined, (o.now ?? Date.now)());
   if (t.state !== 'stale') return;
-  o.log.warn({ why: t.why }, `a try ended without a decision: removing try.json; this \`evpn-node ${o.command}\` replaces its candidate`);
+  o.log.warn(
+    { why: t.why },
+    `a try ended without a decision: removing try.json; this \`evpn-node ${o.command}\` replaces its candidate`,
+  );
   await removeTryFile(rt);
 }
 

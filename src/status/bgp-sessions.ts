@@ -87,10 +87,26 @@ export function underlayVerdict(sessions: readonly BgpSession[]): UnderlayVerdic
   if (missing.length === 0) {
     const peers = [...new Set(up.map((f) => f.session?.peer))];
     const first = up[0]?.session;
-    if (peers.length === 1 && first) return { established: true, reason: `underlay BGP session with ${first.peer} is Established${first.uptime ? ` (up ${first.uptime})` : ''}` };
-    return { established: true, reason: `underlay BGP sessions Established: ${up.map((f) => `${f.name} with ${f.session?.peer}`).join(', ')}` };
+    if (peers.length === 1 && first)
+      return {
+        established: true,
+        reason: `underlay BGP session with ${first.peer} is Established${first.uptime ? ` (up ${first.uptime})` : ''}`,
+      };
+    return {
+      established: true,
+      reason: `underlay BGP sessions Established: ${up.map((f) => `${f.name} with ${f.session?.peer}`).join(', ')}`,
+    };
   }
-  const states = [...new Set(underlay.filter((s) => missing.some((f) => f.afi === s.afi)).map((s) => `${s.peer} ${s.peerState === 'NoNeg' && s.state === 'Established' ? 'not negotiated' : s.state}`))];
+  const states = [
+    ...new Set(
+      underlay
+        .filter((s) => missing.some((f) => f.afi === s.afi))
+        .map((s) => `${s.peer} ${s.peerState === 'NoNeg' && s.state === 'Established' ? 'not negotiated' : s.state}`),
+    ),
+  ];
   const where = missing.length === UNDERLAY_FAMILIES.length ? '' : ` in ${missing.map((f) => f.name).join(' and ')}`;
-  return { established: false, reason: `no underlay BGP session is Established${where} (${states.length ? states.join(', ') : 'none configured'})` };
+  return {
+    established: false,
+    reason: `no underlay BGP session is Established${where} (${states.length ? states.join(', ') : 'none configured'})`,
+  };
 }

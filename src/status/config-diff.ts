@@ -24,12 +24,24 @@ export async function configDiff(configPath: string): Promise<ConfigDiff> {
 }
 
 /** Pure: both sides normalised (parsed, secrets redacted, printed the same way), then diffed. */
-export function diffTexts(inForceYaml: string, onDiskYaml: string, inForcePath: string, onDiskFiles: string[]): { same: boolean; diff: string; inForcePath: string; onDiskFiles: string[] } {
+export function diffTexts(
+  inForceYaml: string,
+  onDiskYaml: string,
+  inForcePath: string,
+  onDiskFiles: string[],
+): { same: boolean; diff: string; inForcePath: string; onDiskFiles: string[] } {
   const same = normalise(inForceYaml, false) === normalise(onDiskYaml, false);
   const a = normalise(inForceYaml, true);
   const b = normalise(onDiskYaml, true);
-  const diskName = onDiskFiles.length > 1 ? `${onDiskFiles[0]} + ${onDiskFiles.length - 1} drop-in(s)` : (onDiskFiles[0] ?? 'on disk');
-  const diff = same ? '' : a === b ? 'only secret values (passwords) differ; they are not shown\n' : createTwoFilesPatch(`${inForcePath} (in force)`, `${diskName} (on disk)`, a, b, undefined, undefined, { context: 3 });
+  const diskName =
+    onDiskFiles.length > 1 ? `${onDiskFiles[0]} + ${onDiskFiles.length - 1} drop-in(s)` : (onDiskFiles[0] ?? 'on disk');
+  const diff = same
+    ? ''
+    : a === b
+      ? 'only secret values (passwords) differ; they are not shown\n'
+      : createTwoFilesPatch(`${inForcePath} (in force)`, `${diskName} (on disk)`, a, b, undefined, undefined, {
+          context: 3,
+        });
   return { same, diff, inForcePath, onDiskFiles };
 }
 
@@ -50,5 +62,10 @@ function redactPasswords(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(redactPasswords);
   if (typeof v !== 'object' || v === null) return v;
   // frr.rawConfig is FRR text: its `password` lines are secrets too.
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'password' ? REDACTED : k === 'rawConfig' && typeof x === 'string' ? redactFrrText(x) : redactPasswords(x)]));
+  return Object.fromEntries(
+    Object.entries(v).map(([k, x]) => [
+      k,
+      k === 'password' ? REDACTED : k === 'rawConfig' && typeof x === 'string' ? redactFrrText(x) : redactPasswords(x),
+    ]),
+  );
 }

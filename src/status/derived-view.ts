@@ -14,7 +14,11 @@ export interface DerivedView {
   derived?: Record<string, unknown>;
 }
 
-export function derivedView(mergedYaml: string, config: Config | undefined, identity?: { index: number; from: string }): DerivedView {
+export function derivedView(
+  mergedYaml: string,
+  config: Config | undefined,
+  identity?: { index: number; from: string },
+): DerivedView {
   const merged = redactPasswords(parse(mergedYaml || '{}') as unknown);
   if (!config || config.node.index === undefined) return { config: merged };
   const d = deriveNode(config);
@@ -39,7 +43,15 @@ export function derivedView(mergedYaml: string, config: Config | undefined, iden
       vxlan: l3.vxlan,
       routerMAC: l3.routerMac,
       ...(l3.cfg.hostSession
-        ? { routerLeg: l3.routerLeg, hostLeg: l3.hostLeg, hostSession: { asn: l3.cfg.hostSession.asn, ...(l3.v4 ? { ipv4: l3.v4 } : {}), ...(l3.v6 ? { ipv6: l3.v6 } : {}) } }
+        ? {
+            routerLeg: l3.routerLeg,
+            hostLeg: l3.hostLeg,
+            hostSession: {
+              asn: l3.cfg.hostSession.asn,
+              ...(l3.v4 ? { ipv4: l3.v4 } : {}),
+              ...(l3.v6 ? { ipv6: l3.v6 } : {}),
+            },
+          }
         : {}),
     })),
     l2vnis: d.l2.map((l2) => ({
@@ -67,6 +79,7 @@ function redactPasswords(doc: unknown): unknown {
   if (frr && typeof frr.rawConfig === 'string') frr.rawConfig = redactFrrText(frr.rawConfig);
   const u = (doc as { underlay?: { neighbors?: unknown } } | null)?.underlay;
   if (!u || !Array.isArray(u.neighbors)) return doc;
-  for (const n of u.neighbors as Array<Record<string, unknown> | null>) if (n && typeof n === 'object' && 'password' in n) n.password = REDACTED;
+  for (const n of u.neighbors as Array<Record<string, unknown> | null>)
+    if (n && typeof n === 'object' && 'password' in n) n.password = REDACTED;
   return doc;
 }

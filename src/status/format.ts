@@ -12,12 +12,18 @@ export function formatStatus(r: StatusReport, now: Date): string {
   const v = statusVerdict(r);
   const daemon = rec.found && rec.status.state ? ` (daemon: ${rec.status.state})` : '';
   // The headline is the live verdict (status exits 0 only with the first form).
-  out.push(v.healthy ? `● evpn-node — converged and healthy${daemon}` : `× evpn-node — NOT healthy: ${v.problems.join('; ')}`);
+  out.push(
+    v.healthy ? `● evpn-node — converged and healthy${daemon}` : `× evpn-node — NOT healthy: ${v.problems.join('; ')}`,
+  );
   head('Config', r.configPath);
 
   if (r.units.available) {
     head('Units', '');
-    out.push(...table(r.units.units.map((u) => [`  ${u.name}`, u.loadState, `${u.activeState} (${u.subState})`, u.description])));
+    out.push(
+      ...table(
+        r.units.units.map((u) => [`  ${u.name}`, u.loadState, `${u.activeState} (${u.subState})`, u.description]),
+      ),
+    );
   } else {
     head('Units', `systemd: ${r.units.reason}`);
   }
@@ -31,29 +37,62 @@ export function formatStatus(r: StatusReport, now: Date): string {
     head('Reconcile', `${s.ok ? 'ok' : 'FAILED'} at ${s.at} (${ago(s.at, now)}), took ${s.durationMs} ms, ${what}`);
     if (s.error) for (const l of s.error.trim().split('\n')) out.push(`            error: ${l}`);
     for (const c of s.conflicts) out.push(`            conflict: ${c}`);
-    if (s.lastError && !s.error) out.push(`            last error (${s.lastError.at}): ${s.lastError.message.split('\n')[0] ?? ''}`);
+    if (s.lastError && !s.error)
+      out.push(`            last error (${s.lastError.at}): ${s.lastError.message.split('\n')[0] ?? ''}`);
   }
 
   const c = r.config;
-  const disk = c.onDisk.valid ? `valid, sha256 ${short(c.onDisk.sha256)}` : `INVALID: ${c.onDisk.error ?? 'see evpn-node validate'}`;
+  const disk = c.onDisk.valid
+    ? `valid, sha256 ${short(c.onDisk.sha256)}`
+    : `INVALID: ${c.onDisk.error ?? 'see evpn-node validate'}`;
   if (!c.inForce) head('In force', `nothing yet (no last-good.yaml); on disk: ${disk}`);
   else if (c.same) head('In force', `= on disk (sha256 ${short(c.inForce.sha256)}, from ${c.inForce.source})`);
   else head('In force', `sha256 ${short(c.inForce.sha256)} from ${c.inForce.source} — DIFFERS from on disk: ${disk}`);
 
-  if (r.try.state === 'active') head('Try', `in progress: pid ${r.try.file.pid}, candidate ${r.try.file.candidate ?? '?'}, rolls back at ${r.try.file.deadline} unless confirmed`);
-  else if (r.try.state === 'expired') head('Try', `OVERDUE: ${r.try.why}; the daemon (or the next apply/teardown/try) kills it and rolls back`);
-  else if (r.try.state === 'stale') head('Try', `stale try.json (${r.try.why}): the daemon (or the next apply/teardown/try) rolls it back`);
+  if (r.try.state === 'active')
+    head(
+      'Try',
+      `in progress: pid ${r.try.file.pid}, candidate ${r.try.file.candidate ?? '?'}, rolls back at ${r.try.file.deadline} unless confirmed`,
+    );
+  else if (r.try.state === 'expired')
+    head('Try', `OVERDUE: ${r.try.why}; the daemon (or the next apply/teardown/try) kills it and rolls back`);
+  else if (r.try.state === 'stale')
+    head('Try', `stale try.json (${r.try.why}): the daemon (or the next apply/teardown/try) rolls it back`);
 
   if (!r.interfaces.ok) head('Interfaces', `unavailable: ${r.interfaces.error}`);
   else {
     head('Interfaces', r.interfaces.routerObserved ? '' : '(host netns only: the router netns is unavailable)');
-    out.push(...table(r.interfaces.links.map((l) => [`  ${l.ns}`, l.name, l.role, l.up ? 'up' : 'DOWN', `mtu ${l.mtu}`, l.master ? `master ${l.master}` : '', l.addrs.join(' ')])));
+    out.push(
+      ...table(
+        r.interfaces.links.map((l) => [
+          `  ${l.ns}`,
+          l.name,
+          l.role,
+          l.up ? 'up' : 'DOWN',
+          `mtu ${l.mtu}`,
+          l.master ? `master ${l.master}` : '',
+          l.addrs.join(' '),
+        ]),
+      ),
+    );
   }
 
   if (!r.bgp.ok) head('BGP', `unavailable: ${r.bgp.error}`);
   else {
     head('BGP', r.bgp.underlay.reason);
-    out.push(...table(r.bgp.sessions.map((s) => [`  ${s.vrf}`, s.afi, s.peer, s.remoteAs !== undefined ? `AS${s.remoteAs}` : '', s.state, s.uptime ? `up ${s.uptime}` : '', s.pfxRcd !== undefined ? `pfx rcvd ${s.pfxRcd} sent ${s.pfxSnt ?? '?'}` : ''])));
+    out.push(
+      ...table(
+        r.bgp.sessions.map((s) => [
+          `  ${s.vrf}`,
+          s.afi,
+          s.peer,
+          s.remoteAs !== undefined ? `AS${s.remoteAs}` : '',
+          s.state,
+          s.uptime ? `up ${s.uptime}` : '',
+          s.pfxRcd !== undefined ? `pfx rcvd ${s.pfxRcd} sent ${s.pfxSnt ?? '?'}` : '',
+        ]),
+      ),
+    );
   }
   return `${out.join('\n')}\n`;
 }
@@ -62,7 +101,12 @@ export function formatStatus(r: StatusReport, now: Date): string {
 export function table(rows: string[][]): string[] {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 export function ago(iso: string, now: Date): string {

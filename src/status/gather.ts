@@ -53,21 +53,31 @@ export async function gatherStatus(opts: GatherOptions): Promise<StatusReport> {
   const timeoutMs = opts.timeoutMs ?? 3000;
   const view = await readConfigView(opts.configPath);
   const rt = view.runtime;
-  const bounded = <S extends Section<object>>(label: string, p: Promise<S>): Promise<S> => withTimeout(p, timeoutMs, label);
+  const bounded = <S extends Section<object>>(label: string, p: Promise<S>): Promise<S> =>
+    withTimeout(p, timeoutMs, label);
 
-  const routerP = bounded('router netns', (async (): Promise<StatusReport['router']> => {
-    const n = await resolveRouterNetns({ pidFile: rt.pidFile, preferredName: rt.netns, attach: false });
-    return { ok: true as const, netns: n.name, pid: n.pid, inode: n.inode };
-  })().catch(asSection));
+  const routerP = bounded(
+    'router netns',
+    (async (): Promise<StatusReport['router']> => {
+      const n = await resolveRouterNetns({ pidFile: rt.pidFile, preferredName: rt.netns, attach: false });
+      return { ok: true as const, netns: n.name, pid: n.pid, inode: n.inode };
+    })().catch(asSection),
+  );
   const [units, router, bgp, reconcile, tryState] = await Promise.all([
-    readUnitStates(opts.units, { ...(opts.busAddress !== undefined ? { busAddress: opts.busAddress } : {}), timeoutMs: Math.min(timeoutMs, 2000) }),
+    readUnitStates(opts.units, {
+      ...(opts.busAddress !== undefined ? { busAddress: opts.busAddress } : {}),
+      timeoutMs: Math.min(timeoutMs, 2000),
+    }),
     routerP,
-    bounded('BGP', (async (): Promise<StatusReport['bgp']> => {
-      const r = await readBgp(rt.reloaderSocket, timeoutMs);
-      if (!r.ok) return { ok: false as const, error: r.error };
-      const sessions = bgpSessions(r.bgp);
-      return { ok: true as const, sessions, underlay: underlayVerdict(sessions) };
-    })()),
+    bounded(
+      'BGP',
+      (async (): Promise<StatusReport['bgp']> => {
+        const r = await readBgp(rt.reloaderSocket, timeoutMs);
+        if (!r.ok) return { ok: false as const, error: r.error };
+        const sessions = bgpSessions(r.bgp);
+        return { ok: true as const, sessions, underlay: underlayVerdict(sessions) };
+      })(),
+    ),
     readStatusFile(rt),
     readTryFile(rt),
   ]);
@@ -83,7 +93,9 @@ export async function gatherStatus(opts: GatherOptions): Promise<StatusReport> {
     reconcile,
     config: configSummary(view, reconcile),
     try: tryState,
-    underlayRequired: (view.lastGood?.config ?? view.onDisk.config)?.readiness.underlayEstablished ?? DEFAULT_READINESS.underlayEstablished,
+    underlayRequired:
+      (view.lastGood?.config ?? view.onDisk.config)?.readiness.underlayEstablished ??
+      DEFAULT_READINESS.underlayEstablished,
   };
 }
 
@@ -101,11 +113,18 @@ async function readInterfaces(router: StatusReport['router'], view: ConfigView):
 
 /** Pure: in force vs on disk. */
 export function configSummary(view: ConfigView, reconcile: StatusFile): ConfigSummary {
-  const onDisk: ConfigSummary['onDisk'] = { files: view.onDisk.files, valid: view.onDisk.valid, sha256: view.onDisk.sha256 };
+  const onDisk: ConfigSummary['onDisk'] = {
+    files: view.onDisk.files,
+    valid: view.onDisk.valid,
+    sha256: view.onDisk.sha256,
+  };
   if (view.onDisk.error !== undefined) onDisk.error = view.onDisk.error;
   const fromDaemon = reconcile.found ? reconcile.status.configInForce : undefined;
   const inForce = fromDaemon
-    ? { sha256: fromDaemon.sha256, source: fromDaemon.source === 'disk' ? 'config files (daemon)' : 'last-good.yaml (daemon)' }
+    ? {
+        sha256: fromDaemon.sha256,
+        source: fromDaemon.source === 'disk' ? 'config files (daemon)' : 'last-good.yaml (daemon)',
+      }
     : view.lastGood
       ? { sha256: view.lastGood.sha256, source: 'last-good.yaml' }
       : undefined;

@@ -26,7 +26,12 @@ export interface HealthVerdict {
  * readiness.underlayEstablished is on, an underlay BGP session is Established. A one-shot
  * `apply`'s status.json has no age limit.
  */
-export function judgeHealth(status: StatusFile, underlayRequired: boolean, bgp: BgpRead | undefined, now: number = Date.now()): HealthVerdict {
+export function judgeHealth(
+  status: StatusFile,
+  underlayRequired: boolean,
+  bgp: BgpRead | undefined,
+  now: number = Date.now(),
+): HealthVerdict {
   const reconcile = reconcileCheck(status, now);
   const checks: HealthVerdict['checks'] = { reconcile };
   if (underlayRequired && (bgp !== undefined || reconcile.ok)) {
@@ -37,9 +42,18 @@ export function judgeHealth(status: StatusFile, underlayRequired: boolean, bgp: 
       checks.underlay = { ok: v.established, detail: v.reason };
     }
   }
-  const failed = [checks.reconcile, checks.underlay].filter((c): c is { ok: boolean; detail: string } => c !== undefined && !c.ok);
+  const failed = [checks.reconcile, checks.underlay].filter(
+    (c): c is { ok: boolean; detail: string } => c !== undefined && !c.ok,
+  );
   if (failed.length) return { healthy: false, reason: `unhealthy: ${failed.map((c) => c.detail).join('; ')}`, checks };
-  return { healthy: true, reason: `healthy: ${[checks.reconcile, checks.underlay].filter((c) => c !== undefined).map((c) => c.detail).join('; ')}`, checks };
+  return {
+    healthy: true,
+    reason: `healthy: ${[checks.reconcile, checks.underlay]
+      .filter((c) => c !== undefined)
+      .map((c) => c.detail)
+      .join('; ')}`,
+    checks,
+  };
 }
 
 function reconcileCheck(s: StatusFile, now: number): { ok: boolean; detail: string } {
@@ -49,7 +63,11 @@ function reconcileCheck(s: StatusFile, now: number): { ok: boolean; detail: stri
   if (stale) return { ok: false, detail: stale };
   if (st.ok) return { ok: true, detail: `last reconcile at ${st.at} converged` };
   if (st.error) return { ok: false, detail: `last reconcile at ${st.at} failed: ${firstLine(st.error)}` };
-  if (st.conflicts.length) return { ok: false, detail: `last reconcile at ${st.at} left ${st.conflicts.length} conflict(s): ${firstLine(st.conflicts[0] ?? '')}` };
+  if (st.conflicts.length)
+    return {
+      ok: false,
+      detail: `last reconcile at ${st.at} left ${st.conflicts.length} conflict(s): ${firstLine(st.conflicts[0] ?? '')}`,
+    };
   return { ok: false, detail: `last reconcile at ${st.at} did not converge${st.state ? ` (${st.state})` : ''}` };
 }
 
@@ -70,7 +88,8 @@ export async function checkHealth(opts: HealthCheckOptions): Promise<HealthVerdi
   const status = await readStatusFile(opts.runtime);
   let bgp: BgpRead | undefined;
   // No point asking FRR when the reconcile already failed: the answer is "unhealthy" either way.
-  if (opts.underlayRequired && status.found && status.status.ok) bgp = await readBgp(opts.runtime.reloaderSocket, opts.reloaderTimeoutMs ?? 10_000);
+  if (opts.underlayRequired && status.found && status.status.ok)
+    bgp = await readBgp(opts.runtime.reloaderSocket, opts.reloaderTimeoutMs ?? 10_000);
   return judgeHealth(status, opts.underlayRequired, bgp);
 }
 

@@ -16,7 +16,10 @@ export interface ManagedLink {
   addrs: string[];
 }
 
-export function managedLinks(observed: { host?: ObservedNs; router?: ObservedNs }, opts: { underlayNics?: readonly string[] }): ManagedLink[] {
+export function managedLinks(
+  observed: { host?: ObservedNs; router?: ObservedNs },
+  opts: { underlayNics?: readonly string[] },
+): ManagedLink[] {
   const out: ManagedLink[] = [];
   for (const ns of ['router', 'host'] as const) {
     const links = observed[ns]?.links ?? [];
@@ -26,7 +29,15 @@ export function managedLinks(observed: { host?: ObservedNs; router?: ObservedNs 
       const addrs = l.addrs
         .filter((a) => (role === 'vtep' ? a.label === VTEP_LABEL : a.scope === 0))
         .map((a) => `${a.local}/${a.prefixlen}`);
-      out.push({ ns, name: l.name, role, up: l.up, mtu: l.mtu, ...(l.master !== undefined ? { master: l.master } : {}), addrs });
+      out.push({
+        ns,
+        name: l.name,
+        role,
+        up: l.up,
+        mtu: l.mtu,
+        ...(l.master !== undefined ? { master: l.master } : {}),
+        addrs,
+      });
     }
   }
   return out;

@@ -7,8 +7,7 @@ import { statusPath, type ReconcileStatus } from '../reconcile/state-files.js';
 import { messageOf } from '../errors.js';
 
 export type StatusFile =
-  | { found: true; path: string; status: ReconcileStatus }
-  | { found: false; path: string; reason: string };
+  { found: true; path: string; status: ReconcileStatus } | { found: false; path: string; reason: string };
 
 export async function readStatusFile(rt: RuntimeConfig): Promise<StatusFile> {
   const path = statusPath(rt);

@@ -22,7 +22,14 @@ export function statusVerdict(r: StatusReport): StatusVerdict {
   if (!rec.found) problems.push(`never reconciled: ${rec.reason}`);
   else {
     const s = rec.status;
-    if (!s.ok) problems.push(s.error ? `last reconcile failed: ${firstLine(s.error)}` : s.conflicts.length ? `last reconcile left ${s.conflicts.length} conflict(s): ${firstLine(s.conflicts[0] ?? '')}` : 'last reconcile did not converge');
+    if (!s.ok)
+      problems.push(
+        s.error
+          ? `last reconcile failed: ${firstLine(s.error)}`
+          : s.conflicts.length
+            ? `last reconcile left ${s.conflicts.length} conflict(s): ${firstLine(s.conflicts[0] ?? '')}`
+            : 'last reconcile did not converge',
+      );
     if (s.state !== undefined && s.state !== 'converged' && s.ok) problems.push(`daemon ${s.state}`);
     const stale = staleness(s, Date.parse(r.at));
     if (stale) problems.push(stale);
@@ -31,14 +38,19 @@ export function statusVerdict(r: StatusReport): StatusVerdict {
   if (!r.bgp.ok) problems.push(`BGP state unavailable: ${r.bgp.error}`);
   else if (r.underlayRequired && !r.bgp.underlay.established) problems.push(r.bgp.underlay.reason);
   if (r.config.inForce && r.config.same === false) {
-    problems.push(r.config.onDisk.valid ? 'the config on disk is not in force yet' : `the config on disk is invalid: ${r.config.onDisk.error ?? 'see evpn-node validate'}`);
+    problems.push(
+      r.config.onDisk.valid
+        ? 'the config on disk is not in force yet'
+        : `the config on disk is invalid: ${r.config.onDisk.error ?? 'see evpn-node validate'}`,
+    );
   }
   if (r.try.state === 'active') problems.push(`try in progress (pid ${r.try.file.pid})`);
   if (r.try.state === 'expired') problems.push(`try overdue: ${r.try.why}`);
   if (r.units.available) {
     for (const u of r.units.units) {
       // A unit that is not installed is a one-shot `apply` node, not a problem.
-      if (OUR_UNITS.has(u.name) && u.loadState === 'loaded' && u.activeState !== 'active') problems.push(`${u.name} is ${u.activeState}`);
+      if (OUR_UNITS.has(u.name) && u.loadState === 'loaded' && u.activeState !== 'active')
+        problems.push(`${u.name} is ${u.activeState}`);
     }
   }
   return { healthy: problems.length === 0, problems };

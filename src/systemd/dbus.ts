@@ -55,7 +55,10 @@ export async function readUnitStates(names: readonly string[], opts: ReadUnitSta
   // dbus-next reports connection failures as 'error' events: without a listener they would crash us.
   const failed = new Promise<UnitStates>((resolve) => {
     bus.on('error', (e: Error) => resolve({ available: false, reason: `system bus at ${address}: ${e.message}` }));
-    timer = setTimeout(() => resolve({ available: false, reason: `system bus at ${address}: no answer within ${timeoutMs} ms` }), timeoutMs);
+    timer = setTimeout(
+      () => resolve({ available: false, reason: `system bus at ${address}: no answer within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([failed, queryUnits(bus, names, address)]);
@@ -69,7 +72,11 @@ async function queryUnits(bus: dbus.MessageBus, names: readonly string[], addres
   // Ask the bus first: on a bus without systemd, calling it would try service activation.
   const busObj = await bus.getProxyObject('org.freedesktop.DBus', '/org/freedesktop/DBus', BUS_XML);
   const hasSystemd = (await call(busObj.getInterface('org.freedesktop.DBus'), 'NameHasOwner', SYSTEMD)) as boolean;
-  if (!hasSystemd) return { available: false, reason: `${SYSTEMD} is not on the system bus at ${address} (not running under systemd?)` };
+  if (!hasSystemd)
+    return {
+      available: false,
+      reason: `${SYSTEMD} is not on the system bus at ${address} (not running under systemd?)`,
+    };
 
   const systemd = await bus.getProxyObject(SYSTEMD, SYSTEMD_PATH, MANAGER_XML);
   const manager = systemd.getInterface(MANAGER);
@@ -84,7 +91,13 @@ async function queryUnits(bus: dbus.MessageBus, names: readonly string[], addres
       const v = all[k]?.value; // D-Bus type 's' for every property read here
       return typeof v === 'string' ? v : '';
     };
-    units.push({ name, loadState: str('LoadState'), activeState: str('ActiveState'), subState: str('SubState'), description: str('Description') });
+    units.push({
+      name,
+      loadState: str('LoadState'),
+      activeState: str('ActiveState'),
+      subState: str('SubState'),
+      description: str('Description'),
+    });
   }
   return { available: true, units };
 }
@@ -102,7 +115,11 @@ function unixSocketPath(address: string): string | undefined {
   return m?.[1];
 }
 
-const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 // Interfaces given as XML: no introspection round trip, and the calls work even where
 // introspection is restricted by bus policy.

@@ -99,8 +99,15 @@ export class SystemdNotify implements Notifier {
       }
       const args = [...(this.opts.barrier ? [] : ['--no-block']), ...assignments];
       try {
-        const r = await runCaptured(this.opts.binary ?? 'systemd-notify', args, undefined, { env: { NOTIFY_SOCKET: socket }, timeoutMs: 10_000 });
-        if (r.exitCode !== 0) log.warn({ notify: assignments, exitCode: r.exitCode, stderr: r.stderr.trim() }, 'systemd-notify failed; carrying on');
+        const r = await runCaptured(this.opts.binary ?? 'systemd-notify', args, undefined, {
+          env: { NOTIFY_SOCKET: socket },
+          timeoutMs: 10_000,
+        });
+        if (r.exitCode !== 0)
+          log.warn(
+            { notify: assignments, exitCode: r.exitCode, stderr: r.stderr.trim() },
+            'systemd-notify failed; carrying on',
+          );
         else log.debug({ notify: assignments }, 'told systemd');
       } catch (e) {
         log.warn({ notify: assignments, err: messageOf(e) }, 'cannot run systemd-notify; carrying on');

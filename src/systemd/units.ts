@@ -86,17 +86,27 @@ export function renderUnits(spec: UnitsSpec): UnitFile[] {
   const common: UnitFile[] = [
     { path: `${sd}/${UNIT_NAMES.target}`, content: t('common/evpn-node.target', model) },
     { path: `${sd}/${UNIT_NAMES.images}`, content: t('common/evpn-node-images.service', model) },
-    ...kubeletDropIns(model).map((d) => ({ path: `${sd}/${d.unit}.d/${d.file}`, content: t(`kubelet/${d.template}`, { ...model, ...d.vars }) })),
+    ...kubeletDropIns(model).map((d) => ({
+      path: `${sd}/${d.unit}.d/${d.file}`,
+      content: t(`kubelet/${d.template}`, { ...model, ...d.vars }),
+    })),
     { path: `${dirs.networkd}/evpn-node.conf`, content: t('common/networkd.conf', model) },
     { path: `${dirs.networkManager}/evpn-node.conf`, content: t('common/networkmanager.conf', model) },
-    ...(dirs.preset ? [{ path: `${dirs.preset}/50-evpn-node.preset`, content: t('common/evpn-node.preset', model) }] : []),
+    ...(dirs.preset
+      ? [{ path: `${dirs.preset}/50-evpn-node.preset`, content: t('common/evpn-node.preset', model) }]
+      : []),
   ];
   if (spec.format === 'systemd') {
     const units = [UNIT_NAMES.routerPod, UNIT_NAMES.frr, UNIT_NAMES.reloader, UNIT_NAMES.controller];
     return [...units.map((u) => ({ path: `${sd}/${u}`, content: t(`systemd/${u}`, model) })), ...common];
   }
   const q = dirs.quadlet;
-  const files = ['evpn-node-router.pod', 'evpn-node-frr.container', 'evpn-node-reloader.container', 'evpn-node-controller.container'];
+  const files = [
+    'evpn-node-router.pod',
+    'evpn-node-frr.container',
+    'evpn-node-reloader.container',
+    'evpn-node-controller.container',
+  ];
   return [...files.map((f) => ({ path: `${q}/${f}`, content: t(`quadlet/${f}`, model) })), ...common];
 }
 
@@ -123,8 +133,16 @@ function kubeletDropIns(m: UnitsModel): KubeletDropIn[] {
     case 'k3s':
     case 'rke2': {
       const dir = `/etc/rancher/${m.kubeletLayout}/config.yaml.d`;
-      const units = m.kubeletLayout === 'k3s' ? ['k3s.service', 'k3s-agent.service'] : ['rke2-server.service', 'rke2-agent.service'];
-      return units.map((unit) => ({ unit, file: '20-evpn-node.conf', template: 'rancher.conf', vars: { rancherConfigDir: dir } }));
+      const units =
+        m.kubeletLayout === 'k3s'
+          ? ['k3s.service', 'k3s-agent.service']
+          : ['rke2-server.service', 'rke2-agent.service'];
+      return units.map((unit) => ({
+        unit,
+        file: '20-evpn-node.conf',
+        template: 'rancher.conf',
+        vars: { rancherConfigDir: dir },
+      }));
     }
   }
 }
@@ -135,8 +153,11 @@ export function checkImageRef(ref: string, what: string): string {
   // components, tag, digest. It admits no whitespace, quotes, `%`, `$` or `\`.
   const domain = String.raw`(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?`;
   const component = String.raw`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`;
-  const re = new RegExp(String.raw`^${domain}${component}(?:/${component})*(?::[\w][\w.-]{0,127})?(?:@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,})?$`);
-  if (ref.length > 255 || !re.test(ref)) throw new UnitsError(`${what} ${JSON.stringify(ref)} is not an image reference (registry/name:tag or @digest)`);
+  const re = new RegExp(
+    String.raw`^${domain}${component}(?:/${component})*(?::[\w][\w.-]{0,127})?(?:@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,})?$`,
+  );
+  if (ref.length > 255 || !re.test(ref))
+    throw new UnitsError(`${what} ${JSON.stringify(ref)} is not an image reference (registry/name:tag or @digest)`);
   return ref;
 }
 
@@ -217,13 +238,19 @@ export const CONTROLLER_WATCHDOG_SEC = 180;
 export function buildModel(spec: UnitsSpec): UnitsModel {
   const rt = DEFAULT_RUNTIME;
   const prefix = spec.prefix ?? '/etc';
-  if (!PREFIXES.includes(prefix)) throw new UnitsError(`prefix ${JSON.stringify(prefix)}: must be /etc (a node set up by hand) or /usr (an OS image's vendor paths)`);
+  if (!PREFIXES.includes(prefix))
+    throw new UnitsError(
+      `prefix ${JSON.stringify(prefix)}: must be /etc (a node set up by hand) or /usr (an OS image's vendor paths)`,
+    );
   const kubelet = spec.kubelet ?? 'env';
-  if (!KUBELET_LAYOUTS.includes(kubelet)) throw new UnitsError(`kubelet layout ${JSON.stringify(kubelet)}: must be one of ${KUBELET_LAYOUTS.join(', ')}`);
+  if (!KUBELET_LAYOUTS.includes(kubelet))
+    throw new UnitsError(`kubelet layout ${JSON.stringify(kubelet)}: must be one of ${KUBELET_LAYOUTS.join(', ')}`);
   const imagesDir = INSTALL_DIRS[prefix].images;
   const version = spec.format === 'quadlet' ? parsePodmanVersion(spec.podmanVersion ?? MIN_PODMAN.quadlet) : undefined;
   if (version && !atLeast(version, parsePodmanVersion(MIN_PODMAN.quadlet))) {
-    throw new UnitsError(`quadlet .pod files need podman >= ${MIN_PODMAN.quadlet} (got ${spec.podmanVersion}); use --format systemd`);
+    throw new UnitsError(
+      `quadlet .pod files need podman >= ${MIN_PODMAN.quadlet} (got ${spec.podmanVersion}); use --format systemd`,
+    );
   }
   return {
     controllerImage: checkImageRef(spec.controllerImage, 'controller image'),
@@ -254,7 +281,8 @@ export function buildModel(spec: UnitsSpec): UnitsModel {
     imagesDir,
     controllerArchive: `${imagesDir}/${IMAGE_ARCHIVES.controller}`,
     frrArchive: `${imagesDir}/${IMAGE_ARCHIVES.frr}`,
-    metricsTextfileDir: spec.metricsTextfileDir === undefined ? false : checkHostPath(spec.metricsTextfileDir, 'metrics.textfileDir'),
+    metricsTextfileDir:
+      spec.metricsTextfileDir === undefined ? false : checkHostPath(spec.metricsTextfileDir, 'metrics.textfileDir'),
     watchdogSec: CONTROLLER_WATCHDOG_SEC,
     watchdogUsec: String(CONTROLLER_WATCHDOG_SEC * 1_000_000),
   };
@@ -270,13 +298,17 @@ const KUBELET_UNITS: Record<KubeletLayout, string> = {
 
 /** The generator text of the header: "evpn-node 0.1.0 (abc123)", nothing a unit would interpret. */
 function checkGenerator(g: string): string {
-  if (!/^evpn-node(?: [0-9A-Za-z.+~-]+(?: \([0-9A-Za-z._-]+\))?)?$/.test(g)) throw new UnitsError(`generator ${JSON.stringify(g)} is not "evpn-node VERSION (REVISION)"`);
+  if (!/^evpn-node(?: [0-9A-Za-z.+~-]+(?: \([0-9A-Za-z._-]+\))?)?$/.test(g))
+    throw new UnitsError(`generator ${JSON.stringify(g)} is not "evpn-node VERSION (REVISION)"`);
   return g;
 }
 
 /** A host path that goes into a --volume= argument: absolute, and no character a unit or podman reads. */
 function checkHostPath(p: string, what: string): string {
-  if (!/^\/[A-Za-z0-9._/-]*$/.test(p) || p.split('/').includes('..')) throw new UnitsError(`${what} ${JSON.stringify(p)} cannot be mounted by the units (absolute, [A-Za-z0-9._/-] only)`);
+  if (!/^\/[A-Za-z0-9._/-]*$/.test(p) || p.split('/').includes('..'))
+    throw new UnitsError(
+      `${what} ${JSON.stringify(p)} cannot be mounted by the units (absolute, [A-Za-z0-9._/-] only)`,
+    );
   return p.replace(/\/+$/, '') || '/';
 }
 
@@ -298,7 +330,9 @@ function templates(): Render {
   if (cached) return cached;
   const hbs = Handlebars.create();
   const partials = new URL('partials/', UNITS_DIR);
-  for (const f of readdirSync(partials).filter((n) => n.endsWith('.hbs')).sort()) {
+  for (const f of readdirSync(partials)
+    .filter((n) => n.endsWith('.hbs'))
+    .sort()) {
     hbs.registerPartial(f.slice(0, -'.hbs'.length), readFileSync(new URL(f, partials), 'utf8'));
   }
   const compiled = new Map<string, Handlebars.TemplateDelegate<UnitsModel>>();
@@ -306,7 +340,10 @@ function templates(): Render {
     let tpl = compiled.get(name);
     if (!tpl) {
       // noEscape: unit files are not HTML; strict: a missing model field throws.
-      tpl = hbs.compile<UnitsModel>(readFileSync(new URL(`${name}.hbs`, UNITS_DIR), 'utf8'), { noEscape: true, strict: true });
+      tpl = hbs.compile<UnitsModel>(readFileSync(new URL(`${name}.hbs`, UNITS_DIR), 'utf8'), {
+        noEscape: true,
+        strict: true,
+      });
       compiled.set(name, tpl);
     }
     const text = tpl(model);

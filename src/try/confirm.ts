@@ -14,12 +14,19 @@ export interface ConfirmResult {
   finished: boolean;
 }
 
-export async function confirmTry(rt: RuntimeConfig, opts: { waitMs?: number; signal?: (pid: number) => void } = {}): Promise<ConfirmResult> {
+export async function confirmTry(
+  rt: RuntimeConfig,
+  opts: { waitMs?: number; signal?: (pid: number) => void } = {},
+): Promise<ConfirmResult> {
   const s = await readTryFile(rt);
   if (s.state === 'none') throw new NoTryInProgress('no try is in progress (no try.json): nothing to confirm');
-  if (s.state === 'stale') throw new NoTryInProgress(`no try is in progress: ${s.why} (the daemon rolls its candidate back)`);
+  if (s.state === 'stale')
+    throw new NoTryInProgress(`no try is in progress: ${s.why} (the daemon rolls its candidate back)`);
   // Past its deadline: confirming now would keep a candidate the try was due to roll back.
-  if (s.state === 'expired') throw new NoTryInProgress(`too late to confirm: ${s.why}; it is rolled back by the daemon or the next apply/teardown/try`);
+  if (s.state === 'expired')
+    throw new NoTryInProgress(
+      `too late to confirm: ${s.why}; it is rolled back by the daemon or the next apply/teardown/try`,
+    );
   const pid = s.file.pid;
   (opts.signal ?? ((p: number) => process.kill(p, 'SIGUSR1')))(pid);
   const until = Date.now() + (opts.waitMs ?? 30_000);

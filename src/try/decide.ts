@@ -37,12 +37,15 @@ export function step(state: WaitState, ev: TryEvent): WaitStep {
     case 'confirm':
       return { state, outcome: { decision: 'confirm', via: ev.via } };
     case 'ready':
-      return state.autoConfirm ? { state, outcome: { decision: 'confirm', via: `readiness checks passed (${ev.detail})` } } : { state };
+      return state.autoConfirm
+        ? { state, outcome: { decision: 'confirm', via: `readiness checks passed (${ev.detail})` } }
+        : { state };
     case 'abort':
       return { state, outcome: { decision: 'rollback', why: ev.why } };
     case 'tick': {
       const remainingMs = state.deadline - ev.now;
-      if (remainingMs <= 0) return { state, outcome: { decision: 'rollback', why: `not confirmed within ${state.timeoutS} s` } };
+      if (remainingMs <= 0)
+        return { state, outcome: { decision: 'rollback', why: `not confirmed within ${state.timeoutS} s` } };
       const remaining = Math.ceil(remainingMs / 1000);
       const mark = announceMark(remaining);
       if (mark !== undefined && mark < (state.announced ?? Infinity)) {

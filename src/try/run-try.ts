@@ -28,7 +28,15 @@ import { readConfigView } from '../status/config-view.js';
 import { readStatusFile } from '../status/reconcile-status.js';
 import { bgpSessions, underlayVerdict } from '../status/bgp-sessions.js';
 import { readBgp } from '../status/health.js';
-import { claimTryFile, pidAlive, releaseTryFile, TryBusyError, updateTryFile, type TryFile, type TryPhase } from '../reconcile/try-file.js';
+import {
+  claimTryFile,
+  pidAlive,
+  releaseTryFile,
+  TryBusyError,
+  updateTryFile,
+  type TryFile,
+  type TryPhase,
+} from '../reconcile/try-file.js';
 import { busyMessage, takeWriterLock, type Writer } from '../reconcile/writer-lock.js';
 import { clearTornDown } from '../reconcile/state-files.js';
 import { daemonStandsAside as daemonStandsAsideFor } from '../status/daemon-ask.js';
@@ -88,7 +96,9 @@ export async function runTryFlow(req: TryRequest, deps: TryDeps): Promise<TryRes
   }
   const lastGood = lastGoodPath(rt);
   if ((await readIfExists(lastGood)) === undefined) {
-    throw new TryRefused(`nothing to roll back to: ${lastGood} does not exist yet (no config has applied on this node). Use \`evpn-node apply\` for the first apply.`);
+    throw new TryRefused(
+      `nothing to roll back to: ${lastGood} does not exist yet (no config has applied on this node). Use \`evpn-node apply\` for the first apply.`,
+    );
   }
   const previous = await loadInputs(lastGood, { dropInDir: null }).catch((e: unknown) => {
     throw new TryRefused(`${lastGood} does not load, so a rollback could not work: ${messageOf(e)}`, { cause: e });
@@ -97,7 +107,19 @@ export async function runTryFlow(req: TryRequest, deps: TryDeps): Promise<TryRes
   // daemon keeps it and stands aside for our try.json.
   const writer = await takeWriterLock(rt, { pid: deps.pid, command: 'try', log: deps.log, now });
   try {
-    return await tryWith(writer, { req, deps, now, configPath, candidatePath, inPlace, rt, candidate, candidateText, previous, lastGood });
+    return await tryWith(writer, {
+      req,
+      deps,
+      now,
+      configPath,
+      candidatePath,
+      inPlace,
+      rt,
+      candidate,
+      candidateText,
+      previous,
+      lastGood,
+    });
   } finally {
     if (writer.kind === 'held') await writer.lock.release();
   }
@@ -122,7 +144,9 @@ async function tryWith(writer: Writer, c: TryContext): Promise<TryResult> {
   const daemon = writer.kind === 'busy' && writer.holder.command === 'run' ? writer.holder.pid : undefined;
   if (writer.kind === 'busy' && daemon === undefined) {
     if (writer.holder.command === 'try') {
-      throw new TryBusyError(`another try is in progress (pid ${writer.holder.pid}, rolls back at ${writer.tryFile?.deadline ?? '?'}): confirm it with \`evpn-node try --confirm\` or wait`);
+      throw new TryBusyError(
+        `another try is in progress (pid ${writer.holder.pid}, rolls back at ${writer.tryFile?.deadline ?? '?'}): confirm it with \`evpn-node try --confirm\` or wait`,
+      );
     }
     throw new TryRefused(busyMessage(writer, rt));
   }
@@ -130,7 +154,12 @@ async function tryWith(writer: Writer, c: TryContext): Promise<TryResult> {
 
   const startedAt = now();
   const stamp = (phase: TryPhase, f: TryFile): TryFile => ({ ...f, phase, phaseAt: new Date(now()).toISOString() });
-  let file: TryFile = stamp('applying', { pid: deps.pid, startedAt: new Date(startedAt).toISOString(), deadline: new Date(startedAt + req.timeoutS * 1000).toISOString(), candidate: candidatePath });
+  let file: TryFile = stamp('applying', {
+    pid: deps.pid,
+    startedAt: new Date(startedAt).toISOString(),
+    deadline: new Date(startedAt + req.timeoutS * 1000).toISOString(),
+    candidate: candidatePath,
+  });
   await claimTryFile(rt, file);
   // A teardown's "stand aside" mark: this try brings the node back, whatever it decides.
   await clearTornDown(rt);
@@ -150,19 +179,37 @@ async function tryWith(writer: Writer, c: TryContext): Promise<TryResult> {
     let outcome: TryOutcome | undefined;
     try {
       const r = await convergeOnce(candidate, { log: deps.log, saveLastGood: false });
-      if (r.conflicts.length) throw new Error(`objects evpn-node does not own stand in the way:\n${r.conflicts.map((c) => `  ${c}`).join('\n')}`);
-      deps.say(`Applied ${candidatePath}: ${r.kernelOps} kernel change(s)${r.reloaded ? ', FRR reloaded' : ''} in ${r.durationMs} ms.`);
+      if (r.conflicts.length)
+        throw new Error(
+          `objects evpn-node does not own stand in the way:\n${r.conflicts.map((c) => `  ${c}`).join('\n')}`,
+        );
+      deps.say(
+        `Applied ${candidatePath}: ${r.kernelOps} kernel change(s)${r.reloaded ? ', FRR reloaded' : ''} in ${r.durationMs} ms.`,
+      );
     } catch (e) {
       outcome = { decision: 'rollback', why: `the candidate did not apply: ${messageOf(e)}` };
     }
     if (!outcome) {
-      outcome = await waitForDecision(req, deps, candidate, rt, file, events, (w) => (wake = w), now, (f) => (file = f)).catch(
-        (e: unknown): TryOutcome => ({ decision: 'rollback', why: `error while waiting for the confirmation: ${messageOf(e)}` }),
-      );
+      outcome = await waitForDecision(
+        req,
+        deps,
+        candidate,
+        rt,
+        file,
+        events,
+        (w) => (wake = w),
+        now,
+        (f) => (file = f),
+      ).catch((e: unknown): TryOutcome => ({
+        decision: 'rollback',
+        why: `error while waiting for the confirmation: ${messageOf(e)}`,
+      }));
     }
     // Deciding takes a converge (rollback) or a file write (confirm): say so, so that whoever
     // enforces the deadline gives it time instead of taking it for a stopped try.
-    await updateTryFile(rt, stamp(outcome.decision === 'confirm' ? 'confirming' : 'rolling-back', file)).catch(() => undefined);
+    await updateTryFile(rt, stamp(outcome.decision === 'confirm' ? 'confirming' : 'rolling-back', file)).catch(
+      () => undefined,
+    );
 
     if (outcome.decision === 'confirm') {
       const backup = inPlace ? undefined : await install(configPath, candidateText);
@@ -197,12 +244,19 @@ async function waitForDecision(
 ): Promise<TryOutcome> {
   // The clock starts once the candidate is in force: a slow FRR reload does not eat the window.
   let state = startWait(now(), req.timeoutS, req.autoConfirmWhenReady);
-  const waiting: TryFile = { ...file, deadline: new Date(state.deadline).toISOString(), phase: 'waiting', phaseAt: new Date(now()).toISOString() };
+  const waiting: TryFile = {
+    ...file,
+    deadline: new Date(state.deadline).toISOString(),
+    phase: 'waiting',
+    phaseAt: new Date(now()).toISOString(),
+  };
   setFile(waiting);
   await updateTryFile(rt, waiting);
   const how = ['`evpn-node try --confirm`', `kill -USR1 ${deps.pid}`];
   if (deps.enterConfirms) how.unshift('ENTER');
-  deps.say(`Keeping it only if confirmed within ${req.timeoutS} s (${how.join(', or ')})${req.autoConfirmWhenReady ? ' or once the readiness checks pass' : ''}; otherwise rolling back.`);
+  deps.say(
+    `Keeping it only if confirmed within ${req.timeoutS} s (${how.join(', or ')})${req.autoConfirmWhenReady ? ' or once the readiness checks pass' : ''}; otherwise rolling back.`,
+  );
 
   const pollMs = deps.readinessPollMs ?? 1000;
   let nextPoll = 0;
@@ -243,7 +297,10 @@ async function readiness(candidate: NodeInputs, rt: RuntimeConfig): Promise<{ re
 
 /** config.yaml := candidate, atomically; the previous text kept as config.yaml.bak. */
 async function install(configPath: string, text: string): Promise<string | undefined> {
-  const mode = await stat(configPath).then((s) => s.mode & 0o777, () => 0o600);
+  const mode = await stat(configPath).then(
+    (s) => s.mode & 0o777,
+    () => 0o600,
+  );
   const old = await readIfExists(configPath);
   const backup = `${configPath}.bak`;
   if (old !== undefined) await writeFileAtomic(backup, old, { mode });
@@ -256,7 +313,11 @@ async function install(configPath: string, text: string): Promise<string | undef
  * config.yaml behind our back: the daemon would have applied the edit, and saved it as
  * last-good, the moment it was saved.
  */
-async function refuseInPlaceWithDaemon(rt: RuntimeConfig, configPath: string, lockDaemon: number | undefined): Promise<void> {
+async function refuseInPlaceWithDaemon(
+  rt: RuntimeConfig,
+  configPath: string,
+  lockDaemon: number | undefined,
+): Promise<void> {
   const s = await readStatusFile(rt);
   const pid = lockDaemon ?? (s.found ? s.status.daemonPid : undefined);
   if (pid !== undefined && pidAlive(pid)) {
@@ -275,9 +336,16 @@ async function refuseInPlaceWithDaemon(rt: RuntimeConfig, configPath: string, lo
  */
 async function daemonStandsAside(rt: RuntimeConfig, deps: TryDeps, pid: number): Promise<void> {
   const ms = deps.daemonAckMs ?? 10_000;
-  const aside = await daemonStandsAsideFor(rt, pid, { state: 'try-in-progress', timeoutMs: ms, ...(deps.signalDaemon ? { signal: deps.signalDaemon } : {}) });
+  const aside = await daemonStandsAsideFor(rt, pid, {
+    state: 'try-in-progress',
+    timeoutMs: ms,
+    ...(deps.signalDaemon ? { signal: deps.signalDaemon } : {}),
+  });
   if (aside) deps.say(`The daemon (pid ${pid}) stands aside until this try ends.`);
-  else deps.say(`warning: the daemon (pid ${pid}) did not acknowledge the try within ${Math.round(ms / 1000)} s; going on`);
+  else
+    deps.say(
+      `warning: the daemon (pid ${pid}) did not acknowledge the try within ${Math.round(ms / 1000)} s; going on`,
+    );
 }
 
 const sameRuntime = (a: RuntimeConfig, b: RuntimeConfig): boolean =>

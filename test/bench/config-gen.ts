@@ -17,7 +17,11 @@ export const MAX_VNIS = 4096;
 export const benchVni = (i: number): number => FIRST_VNI + i;
 
 /** The config with VNIs index `from` .. `from + n - 1` (a one-VNI change shifts or extends this range). */
-export function benchConfigYaml(n: number, rt: FabricRuntime, opts: { l3?: boolean; from?: number; metrics?: boolean } = {}): string {
+export function benchConfigYaml(
+  n: number,
+  rt: FabricRuntime,
+  opts: { l3?: boolean; from?: number; metrics?: boolean } = {},
+): string {
   const from = opts.from ?? 0;
   if (n < 0 || from + n > MAX_VNIS) throw new Error(`bench config: N=${n} from ${from} exceeds ${MAX_VNIS} VNIs`);
   const lines = [
@@ -39,7 +43,11 @@ export function benchConfigYaml(n: number, rt: FabricRuntime, opts: { l3?: boole
   if (!opts.l3) {
     for (let i = from; i < from + n; i++) {
       const v = benchVni(i);
-      lines.push(`  - vni: ${v}`, `    hostMaster: {name: br-hs-${v}, managed: true}`, `    hostAddress: 172.${16 + (i >> 8)}.${i & 255}.20/24`);
+      lines.push(
+        `  - vni: ${v}`,
+        `    hostMaster: {name: br-hs-${v}, managed: true}`,
+        `    hostAddress: 172.${16 + (i >> 8)}.${i & 255}.20/24`,
+      );
     }
   }
   // Both outputs: the textfile (a write per pass and per 30 s) and GET /metrics (idle unless scraped).

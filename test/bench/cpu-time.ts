@@ -12,7 +12,8 @@ export const CLK_TCK = 100;
 /** Fields after the ")" of comm: index 0 is state (field 3), 1 ppid, 11 utime, 12 stime, 13 cutime, 14 cstime. */
 const fieldsOf = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 
-export const statFields = async (pid: number): Promise<string[]> => fieldsOf(await readFile(`/proc/${pid}/stat`, 'utf8'));
+export const statFields = async (pid: number): Promise<string[]> =>
+  fieldsOf(await readFile(`/proc/${pid}/stat`, 'utf8'));
 
 /** utime + stime of a process, in ticks. */
 export const ownTicks = (f: string[]): number => Number(f[11]) + Number(f[12]);

@@ -21,8 +21,21 @@ export async function addSecondCable(prefix: string): Promise<void> {
   await execa('ip', ['link', 'add', 'swp3', 'netns', leaf, 'type', 'veth', 'peer', 'name', 'eth2', 'netns', node]);
   await execa('ip', ['-n', node, 'addr', 'add', '192.168.12.3/24', 'dev', 'eth2']);
   await execa('ip', ['-n', leaf, 'addr', 'add', '192.168.12.2/24', 'dev', 'swp3']);
-  for (const [ns, dev] of [[node, 'eth2'], [leaf, 'swp3']] as const) await execa('ip', ['-n', ns, 'link', 'set', dev, 'up']);
-  const cmds = ['configure terminal', 'router bgp 64512', 'neighbor 192.168.12.3 remote-as 64514', 'address-family ipv4 unicast', 'neighbor 192.168.12.3 activate', 'exit-address-family', 'address-family l2vpn evpn', 'neighbor 192.168.12.3 activate'];
+  for (const [ns, dev] of [
+    [node, 'eth2'],
+    [leaf, 'swp3'],
+  ] as const)
+    await execa('ip', ['-n', ns, 'link', 'set', dev, 'up']);
+  const cmds = [
+    'configure terminal',
+    'router bgp 64512',
+    'neighbor 192.168.12.3 remote-as 64514',
+    'address-family ipv4 unicast',
+    'neighbor 192.168.12.3 activate',
+    'exit-address-family',
+    'address-family l2vpn evpn',
+    'neighbor 192.168.12.3 activate',
+  ];
   await execa('vtysh', ['-N', leaf, ...cmds.flatMap((c) => ['-c', c])]);
 }
 
@@ -30,7 +43,10 @@ export async function addSecondCable(prefix: string): Promise<void> {
 export function dualNicYaml(n: number, rt: FabricRuntime): string {
   return benchConfigYaml(n, rt)
     .replace('  nic: eth1\n', '  nics: [eth1, eth2]\n')
-    .replace('    - address: 192.168.11.2\n      asn: 64512\n', '    - address: 192.168.11.2\n      asn: 64512\n    - address: 192.168.12.2\n      asn: 64512\n');
+    .replace(
+      '    - address: 192.168.11.2\n      asn: 64512\n',
+      '    - address: 192.168.11.2\n      asn: 64512\n    - address: 192.168.12.2\n      asn: 64512\n',
+    );
 }
 
 export interface DualNicResult {
@@ -40,7 +56,14 @@ export interface DualNicResult {
   checks: string[];
 }
 
-export async function runDualNic(o: { n: number; runs: number; fabric: FabricRuntime; workDir: string; log: Logger; say: (t: string) => void }): Promise<DualNicResult> {
+export async function runDualNic(o: {
+  n: number;
+  runs: number;
+  fabric: FabricRuntime;
+  workDir: string;
+  log: Logger;
+  say: (t: string) => void;
+}): Promise<DualNicResult> {
   const path = `${o.workDir}/config-${o.n}-dual.yaml`;
   await writeFile(path, dualNicYaml(o.n, o.fabric));
   const inputs = await loadInputs(path);
@@ -50,13 +73,16 @@ export async function runDualNic(o: { n: number; runs: number; fabric: FabricRun
     if (!ok) throw new Error(`bench check failed (dual NIC, N=${o.n}): ${what}`);
     if (!checks.includes(what)) checks.push(what);
   };
-  const reset = (): Promise<void> => resetNode(inputs.config.runtime, ['eth1', 'eth2'], { log: o.log, routerNetns: o.fabric.netns });
+  const reset = (): Promise<void> =>
+    resetNode(inputs.config.runtime, ['eth1', 'eth2'], { log: o.log, routerNetns: o.fabric.netns });
   await reset();
   for (let run = 0; run < o.runs; run++) {
     await frrQuiet(o.fabric.pidFile);
     const a = await converge(inputs, { log: o.log });
     check(a.ok && a.reloaded, 'dual NIC: converge from scratch ok, FRR reloaded');
-    const inRouter = JSON.parse((await execa('ip', ['-n', o.fabric.netns, '-j', 'link', 'show'])).stdout).map((l: { ifname: string }) => l.ifname);
+    const inRouter = JSON.parse((await execa('ip', ['-n', o.fabric.netns, '-j', 'link', 'show'])).stdout).map(
+      (l: { ifname: string }) => l.ifname,
+    );
     check(inRouter.includes('eth1') && inRouter.includes('eth2'), 'dual NIC: both NICs in the router netns');
     s.add('dualApplyMs', a.durationMs);
     s.add('dualApplyOps', a.kernelOps);
@@ -68,7 +94,9 @@ export async function runDualNic(o: { n: number; runs: number; fabric: FabricRun
       s.add('dualNoopObserveMs', r.timings.observeMs);
     }
     await reset();
-    o.say(`  dual NIC, N=${o.n} run ${run + 1}/${o.runs}: converge ${a.durationMs} ms (${a.kernelOps} ops), no-op ${(s.data.dualNoopMs ?? []).slice(-5).join('/')} ms`);
+    o.say(
+      `  dual NIC, N=${o.n} run ${run + 1}/${o.runs}: converge ${a.durationMs} ms (${a.kernelOps} ops), no-op ${(s.data.dualNoopMs ?? []).slice(-5).join('/')} ms`,
+    );
   }
   return { n: o.n, runs: o.runs, medians: s.medians(), checks };
 }

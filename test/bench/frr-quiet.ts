@@ -33,7 +33,10 @@ async function frrTicks(pidDir: string): Promise<number> {
  * Until FRR (the daemons of the pidfile's directory) used less than `belowPercent` of one CPU
  * over a `windowMs` window, at most `maxMs`.
  */
-export async function frrQuiet(pidFile: string, opts: { belowPercent?: number; windowMs?: number; maxMs?: number } = {}): Promise<FrrQuiet> {
+export async function frrQuiet(
+  pidFile: string,
+  opts: { belowPercent?: number; windowMs?: number; maxMs?: number } = {},
+): Promise<FrrQuiet> {
   const below = opts.belowPercent ?? 25;
   const windowMs = opts.windowMs ?? 2000;
   const maxMs = opts.maxMs ?? 120_000;

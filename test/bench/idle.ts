@@ -11,7 +11,19 @@ import { frrQuiet } from './frr-quiet.js';
 import { CLK_TCK, ownTicks, statFields, ticksWithChildren } from './cpu-time.js';
 
 export type IdleResult =
-  | { measured: true; rssMB: number; rssMaxMB: number; cpuPercent: number; childRssMB: number; children: number; settleS: number; sampleS: number; convergedAfterS: number; settledAfterS: number; looks: string[] }
+  | {
+      measured: true;
+      rssMB: number;
+      rssMaxMB: number;
+      cpuPercent: number;
+      childRssMB: number;
+      children: number;
+      settleS: number;
+      sampleS: number;
+      convergedAfterS: number;
+      settledAfterS: number;
+      looks: string[];
+    }
   | { measured: false; reason: string };
 
 async function childrenOf(pid: number): Promise<number[]> {
@@ -59,7 +71,11 @@ async function converged(statusFile: string, pid: number): Promise<boolean> {
  * daemon's first drift tick after that (which looks at the kernel once, for the events of its
  * own boot), and settleS more.
  */
-export async function measureIdle(cli: string, configPath: string, opts: { settleS: number; sampleS: number; statusFile: string; frrPidFile: string }): Promise<IdleResult> {
+export async function measureIdle(
+  cli: string,
+  configPath: string,
+  opts: { settleS: number; sampleS: number; statusFile: string; frrPidFile: string },
+): Promise<IdleResult> {
   const spawnedAt = performance.now();
   const p = execa(process.execPath, [cli, '--config', configPath, 'run'], { reject: false, all: true, buffer: true });
   const pid = p.pid;
@@ -77,8 +93,15 @@ export async function measureIdle(cli: string, configPath: string, opts: { settl
     // A placeholder `run` exits at once; a daemon keeps running.
     const early = await Promise.race([p.then((r) => r), sleep(3000).then(() => undefined)]);
     if (early || pid === undefined) {
-      const out = String(early?.all ?? '').trim().split('\n').slice(-2).join(' ');
-      return { measured: false, reason: /not implemented/i.test(out) ? 'run not implemented' : `run exited (${early?.exitCode}): ${out}` };
+      const out = String(early?.all ?? '')
+        .trim()
+        .split('\n')
+        .slice(-2)
+        .join(' ');
+      return {
+        measured: false,
+        reason: /not implemented/i.test(out) ? 'run not implemented' : `run exited (${early?.exitCode}): ${out}`,
+      };
     }
     for (let i = 0; i < 1200 && !(await converged(opts.statusFile, pid)); i++) await sleep(100);
     const convergedAfterS = Math.round((performance.now() - spawnedAt) / 100) / 10;
@@ -140,5 +163,9 @@ function logEvent(line: string): { at: number; tick: boolean; look?: string } | 
   const at = j.time === undefined ? NaN : Date.parse(j.time);
   const tick = j.msg?.startsWith('drift tick') === true;
   const looked = j.msg === 'drift tick: observing the kernel' || j.msg === 'converged';
-  return { at, tick, ...(looked ? { look: `${j.msg}${j.why ? ` (${j.why})` : j.reason ? ` (${j.reason})` : ''}` } : {}) };
+  return {
+    at,
+    tick,
+    ...(looked ? { look: `${j.msg}${j.why ? ` (${j.why})` : j.reason ? ` (${j.reason})` : ''}` } : {}),
+  };
 }

@@ -43,8 +43,18 @@ const USAGE = `usage: npm run bench -- [--quick] [--sizes 10,100,1000] [--runs 1
                       [--idle 10,20 (settle s, sample s)] [--metrics]`;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { prefix: 'bn', sizes: [10, 100, 1000], runs: { 10: 5, 100: 5, 1000: 3 }, seedRuns: { 100: 3, 1000: 1 }, out: `${ROOT}bench-results.json`, idleSettleS: 10, idleSampleS: 20, metrics: false };
-  const map = (v: string): Record<number, number> => Object.fromEntries(v.split(',').map((kv) => kv.split('=').map(Number) as [number, number]));
+  const o: Options = {
+    prefix: 'bn',
+    sizes: [10, 100, 1000],
+    runs: { 10: 5, 100: 5, 1000: 3 },
+    seedRuns: { 100: 3, 1000: 1 },
+    out: `${ROOT}bench-results.json`,
+    idleSettleS: 10,
+    idleSampleS: 20,
+    metrics: false,
+  };
+  const map = (v: string): Record<number, number> =>
+    Object.fromEntries(v.split(',').map((kv) => kv.split('=').map(Number) as [number, number]));
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = (): string => {
@@ -52,7 +62,8 @@ function parseArgs(argv: string[]): Options {
       if (x === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
       return x;
     };
-    if (a === '--quick') Object.assign(o, { sizes: [10, 100], runs: { 10: 2, 100: 2 }, idleSettleS: 5, idleSampleS: 5 });
+    if (a === '--quick')
+      Object.assign(o, { sizes: [10, 100], runs: { 10: 2, 100: 2 }, idleSettleS: 5, idleSampleS: 5 });
     else if (a === '--sizes') o.sizes = v().split(',').map(Number);
     else if (a === '--runs') o.runs = { ...o.runs, ...map(v()) };
     else if (a === '--seed-runs') o.seedRuns = { ...o.seedRuns, ...map(v()) };
@@ -65,14 +76,25 @@ function parseArgs(argv: string[]): Options {
       process.exit(0);
     } else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
-  if (!/^[a-z][a-z0-9]{0,7}$/.test(o.prefix)) throw new Error(`--prefix must be a short lowercase name, got ${o.prefix}`);
-  for (const n of o.sizes) if (!Number.isInteger(n) || n < 1 || n > 4000) throw new Error(`--sizes: ${n} is not between 1 and 4000`);
+  if (!/^[a-z][a-z0-9]{0,7}$/.test(o.prefix))
+    throw new Error(`--prefix must be a short lowercase name, got ${o.prefix}`);
+  for (const n of o.sizes)
+    if (!Number.isInteger(n) || n < 1 || n > 4000) throw new Error(`--sizes: ${n} is not between 1 and 4000`);
   return o;
 }
 
 async function fabricEnv(prefix: string): Promise<FabricRuntime & { node: string }> {
-  const env = Object.fromEntries((await execa(FABRIC, ['env', prefix])).stdout.split('\n').map((l) => l.split('=', 2) as [string, string]));
-  return { netns: env.NETNS!, node: env.NODE_NETNS!, pidFile: env.PIDFILE!, frrConfigDir: env.FRR_CONFIG_DIR!, reloaderSocket: env.RELOADER_SOCKET!, runDir: env.RUN_DIR! };
+  const env = Object.fromEntries(
+    (await execa(FABRIC, ['env', prefix])).stdout.split('\n').map((l) => l.split('=', 2) as [string, string]),
+  );
+  return {
+    netns: env.NETNS!,
+    node: env.NODE_NETNS!,
+    pidFile: env.PIDFILE!,
+    frrConfigDir: env.FRR_CONFIG_DIR!,
+    reloaderSocket: env.RELOADER_SOCKET!,
+    runDir: env.RUN_DIR!,
+  };
 }
 
 /** Host netns side: fabric up, the worker inside the node netns, fabric down whatever happens. */
@@ -97,13 +119,28 @@ async function orchestrate(o: Options): Promise<number> {
     await addSecondCable(o.prefix);
     const f = await fabricEnv(o.prefix);
     if (stopping) return 130;
-    child = execa('ip', ['netns', 'exec', f.node, process.execPath, ...process.execArgv, SELF, '--worker', JSON.stringify({ ...o, fabric: f })], { stdio: 'inherit', reject: false });
+    child = execa(
+      'ip',
+      [
+        'netns',
+        'exec',
+        f.node,
+        process.execPath,
+        ...process.execArgv,
+        SELF,
+        '--worker',
+        JSON.stringify({ ...o, fabric: f }),
+      ],
+      { stdio: 'inherit', reject: false },
+    );
     const r = await child;
     return r.exitCode ?? 1;
   } finally {
     say(`removing fabric ${o.prefix}`);
     await execa(FABRIC, ['down', o.prefix], { reject: false });
-    const left = (await execa('ip', ['netns', 'list'], { reject: false })).stdout.split('\n').filter((l) => l.startsWith(`${o.prefix}-`));
+    const left = (await execa('ip', ['netns', 'list'], { reject: false })).stdout
+      .split('\n')
+      .filter((l) => l.startsWith(`${o.prefix}-`));
     if (left.length) say(`WARNING: namespaces left behind: ${left.join(', ')}`);
   }
 }
@@ -126,16 +163,42 @@ async function worker(o: Options & { fabric: FabricRuntime }): Promise<number> {
   for (const n of o.sizes) {
     const runs = o.runs[n] ?? 3;
     say(`N=${n}: ${runs} run(s)`);
-    sizes.push(await runSize({ n, runs, seedRuns: Math.min(runs, o.seedRuns[n] ?? runs), fabric: o.fabric, workDir, log, say, metrics: o.metrics, ...(sizes[0] ? { baseline: sizes[0].baseline } : {}) }));
+    sizes.push(
+      await runSize({
+        n,
+        runs,
+        seedRuns: Math.min(runs, o.seedRuns[n] ?? runs),
+        fabric: o.fabric,
+        workDir,
+        log,
+        say,
+        metrics: o.metrics,
+        ...(sizes[0] ? { baseline: sizes[0].baseline } : {}),
+      }),
+    );
   }
   const l3 = (await hasVrf()) ? 'not measured: this benchmark generates L2VNIs only' : 'skipped: kernel has no VRF';
   const dualN = o.sizes.at(-1)!;
   say(`dual-NIC node: N=${dualN}, nics [eth1, eth2], a session on each`);
-  const dual: DualNicResult = await runDualNic({ n: dualN, runs: Math.min(2, o.runs[dualN] ?? 2), fabric: o.fabric, workDir, log, say });
+  const dual: DualNicResult = await runDualNic({
+    n: dualN,
+    runs: Math.min(2, o.runs[dualN] ?? 2),
+    fabric: o.fabric,
+    workDir,
+    log,
+    say,
+  });
 
   const last = o.sizes.at(-1)!;
-  say(`idle daemon: evpn-node run with the N=${last} config (after its first converge, FRR quiet and its first drift tick, ${o.idleSettleS} s settle, ${o.idleSampleS} s sampling)`);
-  const idle: IdleResult = await measureIdle(`${ROOT}bin/evpn-node`, `${workDir}/config-${last}.yaml`, { settleS: o.idleSettleS, sampleS: o.idleSampleS, statusFile: `${o.fabric.runDir}/status.json`, frrPidFile: o.fabric.pidFile });
+  say(
+    `idle daemon: evpn-node run with the N=${last} config (after its first converge, FRR quiet and its first drift tick, ${o.idleSettleS} s settle, ${o.idleSampleS} s sampling)`,
+  );
+  const idle: IdleResult = await measureIdle(`${ROOT}bin/evpn-node`, `${workDir}/config-${last}.yaml`, {
+    settleS: o.idleSettleS,
+    sampleS: o.idleSampleS,
+    statusFile: `${o.fabric.runDir}/status.json`,
+    frrPidFile: o.fabric.pidFile,
+  });
 
   const result: BenchResult = {
     meta: {
@@ -147,7 +210,8 @@ async function worker(o: Options & { fabric: FabricRuntime }): Promise<number> {
       loadavgAtStart: load0,
       loadavgAtEnd: loadavg(),
       prefix: o.prefix,
-      startState: 'evpn-node teardown (planTeardown: our links deleted, underlay NIC back in the host netns, FRR emptied), checked against a snapshot before every variant',
+      startState:
+        'evpn-node teardown (planTeardown: our links deleted, underlay NIC back in the host netns, FRR emptied), checked against a snapshot before every variant',
     },
     sizes: sizes.map(({ baseline: _b, ...s }) => s) as SizeResult[],
     l3,
@@ -156,7 +220,11 @@ async function worker(o: Options & { fabric: FabricRuntime }): Promise<number> {
     ratios: Object.fromEntries(sizes.map((s) => [String(s.n), ratiosOf(s)])),
     targets: targetsOf(sizes, idle, dual),
   };
-  process.stdout.write(`\n${formatReport({ ...result, sizes })}\n\nload average at start ${load0.map((x) => x.toFixed(2)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${cpus().length} CPUs)\n`);
+  process.stdout.write(
+    `\n${formatReport({ ...result, sizes })}\n\nload average at start ${load0.map((x) => x.toFixed(2)).join(' ')}, at end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} (${cpus().length} CPUs)\n`,
+  );
   await writeFile(o.out, `${JSON.stringify(result, null, 2)}\n`);
   say(`wrote ${o.out}`);
   await rm(workDir, { recursive: true, force: true });
@@ -165,7 +233,8 @@ async function worker(o: Options & { fabric: FabricRuntime }): Promise<number> {
 
 const argv = process.argv.slice(2);
 try {
-  if (argv[0] === '--worker') process.exitCode = await worker(JSON.parse(argv[1] ?? '{}') as Options & { fabric: FabricRuntime });
+  if (argv[0] === '--worker')
+    process.exitCode = await worker(JSON.parse(argv[1] ?? '{}') as Options & { fabric: FabricRuntime });
   else process.exitCode = await orchestrate(parseArgs(argv));
 } catch (e) {
   process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);

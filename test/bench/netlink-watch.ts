@@ -6,8 +6,17 @@ import { execa } from 'execa';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Events `ip monitor` saw in the given namespaces (undefined = current) while `fn` ran. */
-export async function netlinkEvents<T>(namespaces: Array<string | undefined>, fn: () => Promise<T>): Promise<{ result: T; events: string[] }> {
-  const mons = namespaces.map((ns) => ({ ns, p: execa('ip', [...(ns ? ['-n', ns] : []), 'monitor', 'link', 'address', 'route', 'rule'], { reject: false, buffer: true }) }));
+export async function netlinkEvents<T>(
+  namespaces: Array<string | undefined>,
+  fn: () => Promise<T>,
+): Promise<{ result: T; events: string[] }> {
+  const mons = namespaces.map((ns) => ({
+    ns,
+    p: execa('ip', [...(ns ? ['-n', ns] : []), 'monitor', 'link', 'address', 'route', 'rule'], {
+      reject: false,
+      buffer: true,
+    }),
+  }));
   await sleep(300); // let ip monitor subscribe before the operation starts
   const result = await fn();
   await sleep(300);

@@ -25,7 +25,8 @@ export interface Ratios {
 
 export function ratiosOf(r: SizeResult): Ratios {
   const m = r.medians;
-  const q = (a: number | undefined, b: number | undefined): number => (a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : NaN);
+  const q = (a: number | undefined, b: number | undefined): number =>
+    a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : NaN;
   return {
     // The target's ratio: evpn-node's whole from-scratch kernel path (observe + plan + apply)
     // against the limit, which is handed the ops and only applies them.
@@ -42,12 +43,34 @@ export function targetsOf(sizes: SizeResult[], idle: IdleResult, dualNic?: DualN
   if (big) {
     const r = ratiosOf(big);
     const m = big.medians;
-    out.push({ target: 'N=1000 from-scratch kernel path (observe+plan+apply) <= 1.5x ip -batch limit', value: `${r.kernelPathOverLimit}x`, met: r.kernelPathOverLimit <= 1.5 });
-    out.push({ target: 'N=1000 one-process-per-command >= 20x slower than evpn-node kernel path', value: Number.isFinite(r.seedOverKernelPath) ? `${r.seedOverKernelPath}x` : 'not run', met: Number.isFinite(r.seedOverKernelPath) ? r.seedOverKernelPath >= 20 : null });
-    out.push({ target: 'N=1000 no-op reconcile < 300 ms, zero kernel writes, no FRR reload', value: `${round(m.noopMs ?? NaN, 0)} ms (CPU ${round(m.noopCpuMs ?? NaN, 0)} ms)`, met: (m.noopMs ?? Infinity) < 300 });
+    out.push({
+      target: 'N=1000 from-scratch kernel path (observe+plan+apply) <= 1.5x ip -batch limit',
+      value: `${r.kernelPathOverLimit}x`,
+      met: r.kernelPathOverLimit <= 1.5,
+    });
+    out.push({
+      target: 'N=1000 one-process-per-command >= 20x slower than evpn-node kernel path',
+      value: Number.isFinite(r.seedOverKernelPath) ? `${r.seedOverKernelPath}x` : 'not run',
+      met: Number.isFinite(r.seedOverKernelPath) ? r.seedOverKernelPath >= 20 : null,
+    });
+    out.push({
+      target: 'N=1000 no-op reconcile < 300 ms, zero kernel writes, no FRR reload',
+      value: `${round(m.noopMs ?? NaN, 0)} ms (CPU ${round(m.noopCpuMs ?? NaN, 0)} ms)`,
+      met: (m.noopMs ?? Infinity) < 300,
+    });
   } else out.push({ target: 'N=1000 targets', value: 'N=1000 not run', met: null });
-  if (dualNic && dualNic.n === 1000) out.push({ target: 'N=1000 dual-NIC no-op reconcile < 300 ms, zero kernel writes, no FRR reload', value: `${round(dualNic.medians.dualNoopMs ?? NaN, 0)} ms`, met: (dualNic.medians.dualNoopMs ?? Infinity) < 300 });
-  if (idle.measured) out.push({ target: 'idle daemon < 120 MB RSS and ~0 % CPU', value: `${idle.rssMB} MB, ${idle.cpuPercent} % CPU`, met: idle.rssMB < 120 && idle.cpuPercent < 1 });
+  if (dualNic && dualNic.n === 1000)
+    out.push({
+      target: 'N=1000 dual-NIC no-op reconcile < 300 ms, zero kernel writes, no FRR reload',
+      value: `${round(dualNic.medians.dualNoopMs ?? NaN, 0)} ms`,
+      met: (dualNic.medians.dualNoopMs ?? Infinity) < 300,
+    });
+  if (idle.measured)
+    out.push({
+      target: 'idle daemon < 120 MB RSS and ~0 % CPU',
+      value: `${idle.rssMB} MB, ${idle.cpuPercent} % CPU`,
+      met: idle.rssMB < 120 && idle.cpuPercent < 1,
+    });
   else out.push({ target: 'idle daemon < 120 MB RSS and ~0 % CPU', value: `not measured: ${idle.reason}`, met: null });
   return out;
 }
@@ -55,12 +78,21 @@ export function targetsOf(sizes: SizeResult[], idle: IdleResult, dualNic?: DualN
 export function formatReport(b: BenchResult): string {
   const header = ['median', ...b.sizes.map((s) => `N=${s.n}`)];
   const row = (label: string, f: (s: SizeResult) => string): [string, ...string[]] => [label, ...b.sizes.map(f)];
-  const m = (k: string) => (s: SizeResult): string => ms(s.medians[k]);
-  const rt = (k: keyof Ratios) => (s: SizeResult): string => ratio(ratiosOf(s)[k]);
+  const m =
+    (k: string) =>
+    (s: SizeResult): string =>
+      ms(s.medians[k]);
+  const rt =
+    (k: keyof Ratios) =>
+    (s: SizeResult): string =>
+      ratio(ratiosOf(s)[k]);
   const rows: Array<[string, ...string[]]> = [
     row('runs (seed script runs)', (s) => `${s.runs} (${s.seedRuns})`),
     row('kernel ops planned (from scratch)', (s) => String(s.kernelOps)),
-    row('processes: evpn-node / limit / seed', (s) => `${s.processes.evpnNode} / ${s.processes.limit} / ${s.processes.seed}`),
+    row(
+      'processes: evpn-node / limit / seed',
+      (s) => `${s.processes.evpnNode} / ${s.processes.limit} / ${s.processes.seed}`,
+    ),
     row('frr.conf size', (s) => `${(s.frrConfBytes / 1024).toFixed(1)} KiB`),
     ['#evpn-node apply from scratch: converge() with FRR reload'],
     row('  total', m('evpnTotalMs')),
@@ -83,7 +115,7 @@ export function formatReport(b: BenchResult): string {
     row('  ratio seed / evpn-node kernel path', rt('seedOverKernelPath')),
     row('  ratio seed / evpn-node apply', rt('seedOverApply')),
     ['#no-op reconcile: converge() with nothing changed (0 kernel ops, 0 netlink events, no reload: checked)'],
-    row('  total, FRR quiet (median of every run\'s samples)', m('noopMs')),
+    row("  total, FRR quiet (median of every run's samples)", m('noopMs')),
     row('  CPU time (evpn-node + its ip processes, 10 ms ticks)', m('noopCpuMs')),
     row('  total right after the apply, FRR still busy', m('noopBusyMs')),
     row('  CPU time right after the apply', m('noopBusyCpuMs')),
@@ -95,18 +127,38 @@ export function formatReport(b: BenchResult): string {
     row('  +1 VNI: kernel ops', (s) => String(s.medians.addOneOps)),
     row('  +1 VNI: converge total', m('addOneMs')),
     row('  +1 VNI: kernel apply', m('addOneKernelMs')),
-    row('  +1 VNI: FRR reloaded? / FRR step', (s) => `${s.medians.addOneReloaded ? 'yes' : 'no'} / ${ms(s.medians.addOneFrrReloadMs)}`),
+    row(
+      '  +1 VNI: FRR reloaded? / FRR step',
+      (s) => `${s.medians.addOneReloaded ? 'yes' : 'no'} / ${ms(s.medians.addOneFrrReloadMs)}`,
+    ),
     row('  -1 VNI: kernel ops', (s) => String(s.medians.delOneOps)),
     row('  -1 VNI: converge total', m('delOneMs')),
     row('  -1 VNI: kernel apply', m('delOneKernelMs')),
-    row('  -1 VNI: FRR reloaded? / FRR step', (s) => `${s.medians.delOneReloaded ? 'yes' : 'no'} / ${ms(s.medians.delOneFrrReloadMs)}`),
+    row(
+      '  -1 VNI: FRR reloaded? / FRR step',
+      (s) => `${s.medians.delOneReloaded ? 'yes' : 'no'} / ${ms(s.medians.delOneFrrReloadMs)}`,
+    ),
     ['#dual-NIC node: nics [eth1, eth2], a session on each (ECMP on); largest N only'],
-    row('  apply from scratch (both NICs moved): converge total', dual(b, (d) => ms(d.medians.dualApplyMs))),
-    row('  kernel ops (from scratch)', dual(b, (d) => String(d.medians.dualApplyOps))),
-    row('  no-op reconcile, FRR quiet', dual(b, (d) => ms(d.medians.dualNoopMs))),
-    row('  no-op observe', dual(b, (d) => ms(d.medians.dualNoopObserveMs))),
+    row(
+      '  apply from scratch (both NICs moved): converge total',
+      dual(b, (d) => ms(d.medians.dualApplyMs)),
+    ),
+    row(
+      '  kernel ops (from scratch)',
+      dual(b, (d) => String(d.medians.dualApplyOps)),
+    ),
+    row(
+      '  no-op reconcile, FRR quiet',
+      dual(b, (d) => ms(d.medians.dualNoopMs)),
+    ),
+    row(
+      '  no-op observe',
+      dual(b, (d) => ms(d.medians.dualNoopObserveMs)),
+    ),
   ];
-  const idle = b.idle.measured ? `${b.idle.rssMB} MB RSS (max ${b.idle.rssMaxMB} MB; its ${b.idle.children} child process(es): ${b.idle.childRssMB} MB more), ${b.idle.cpuPercent} % CPU with its children over ${b.idle.sampleS} s, ${b.idle.settleS} s after FRR was quiet and the daemon's first drift tick (first converge ${b.idle.convergedAfterS} s, settled ${b.idle.settledAfterS} s after start); kernel looks in the window: ${b.idle.looks.length ? b.idle.looks.join('; ') : 'none'}` : `not measured: ${b.idle.reason}`;
+  const idle = b.idle.measured
+    ? `${b.idle.rssMB} MB RSS (max ${b.idle.rssMaxMB} MB; its ${b.idle.children} child process(es): ${b.idle.childRssMB} MB more), ${b.idle.cpuPercent} % CPU with its children over ${b.idle.sampleS} s, ${b.idle.settleS} s after FRR was quiet and the daemon's first drift tick (first converge ${b.idle.convergedAfterS} s, settled ${b.idle.settledAfterS} s after start); kernel looks in the window: ${b.idle.looks.length ? b.idle.looks.join('; ') : 'none'}`
+    : `not measured: ${b.idle.reason}`;
   return [
     formatTable(header, rows),
     '',
@@ -119,4 +171,7 @@ export function formatReport(b: BenchResult): string {
 }
 
 /** A cell of the dual-NIC rows: the measured N's column, '-' in the others. */
-const dual = (b: BenchResult, f: (d: DualNicResult) => string) => (s: SizeResult): string => (b.dual && b.dual.n === s.n ? f(b.dual) : '-');
+const dual =
+  (b: BenchResult, f: (d: DualNicResult) => string) =>
+  (s: SizeResult): string =>
+    b.dual && b.dual.n === s.n ? f(b.dual) : '-';

@@ -20,7 +20,11 @@ import { ReloaderClient } from '../../src/frr/reload-client.js';
 /** A device group no fabric link uses (they are all in group 0, "default"). */
 export const BENCH_GROUP = '4242';
 
-export async function resetNode(rt: RuntimeConfig, underlayNics: readonly string[], deps: { log: Logger; routerNetns: string }): Promise<void> {
+export async function resetNode(
+  rt: RuntimeConfig,
+  underlayNics: readonly string[],
+  deps: { log: Logger; routerNetns: string },
+): Promise<void> {
   if ((await readFrrConf(rt.frrConfigDir)) !== EMPTY_FRR_CONF) {
     await writeFrrConf(rt.frrConfigDir, EMPTY_FRR_CONF);
     const r = await new ReloaderClient(rt.reloaderSocket).reload();
@@ -43,7 +47,11 @@ export async function resetNode(rt: RuntimeConfig, underlayNics: readonly string
 }
 
 async function ip(ns: string | undefined, args: string[], input?: string): Promise<void> {
-  const r = await execa('ip', [...(ns ? ['-n', ns] : []), ...args], { reject: false, ...(input !== undefined ? { input } : {}) });
+  const r = await execa('ip', [...(ns ? ['-n', ns] : []), ...args], {
+    reject: false,
+    ...(input !== undefined ? { input } : {}),
+  });
   // `link del group` with an empty group fails with "Cannot find device"-like errors: harmless.
-  if (r.exitCode !== 0 && !(args[1] === 'del' && /Cannot find|No such device/i.test(r.stderr))) throw new Error(`bench reset: ip ${args.join(' ')}: ${r.stderr.trim()}`);
+  if (r.exitCode !== 0 && !(args[1] === 'del' && /Cannot find|No such device/i.test(r.stderr)))
+    throw new Error(`bench reset: ip ${args.join(' ')}: ${r.stderr.trim()}`);
 }

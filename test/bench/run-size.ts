@@ -97,10 +97,17 @@ export async function runSize(o: SizeOptions): Promise<SizeResult> {
   const waitFrrQuiet = async (sample: string, before: string): Promise<void> => {
     const q = await frrQuiet(fabric.pidFile);
     s.add(sample, q.waitedMs);
-    if (!q.quiet) say(`  N=${n}: FRR still used ${Math.round(q.cpuPercent)} % of a CPU after ${Math.round(q.waitedMs / 1000)} s; measuring ${before} anyway`);
+    if (!q.quiet)
+      say(
+        `  N=${n}: FRR still used ${Math.round(q.cpuPercent)} % of a CPU after ${Math.round(q.waitedMs / 1000)} s; measuring ${before} anyway`,
+      );
   };
   const teardown = async (): Promise<void> => {
-    await resetNode(inputs.config.runtime, inputs.config.underlay.nics.map((u) => u.name), { log, routerNetns: fabric.netns });
+    await resetNode(
+      inputs.config.runtime,
+      inputs.config.underlay.nics.map((u) => u.name),
+      { log, routerNetns: fabric.netns },
+    );
     // zebra digests the deletions; let it finish before the next timed variant, so that no
     // variant shares the CPUs with FRR catching up on the one before.
     await sleep(500);
@@ -167,7 +174,10 @@ export async function runSize(o: SizeOptions): Promise<SizeResult> {
       check(!r.reloaded && !r.frrChanged, 'no-op converge: FRR not reloaded (rendered text equals the file)');
     }
     const events = [...busy.events, ...quiet.events];
-    check(events.length === 0, `no-op converge: ip monitor saw no event${events.length ? ` (saw ${events.length}: ${events.slice(0, 3).join(' | ')})` : ''}`);
+    check(
+      events.length === 0,
+      `no-op converge: ip monitor saw no event${events.length ? ` (saw ${events.length}: ${events.slice(0, 3).join(' | ')})` : ''}`,
+    );
 
     // One VNI more, then back.
     const add = await converge(plus, { log });
@@ -223,7 +233,9 @@ export async function runSize(o: SizeOptions): Promise<SizeResult> {
       await sameAsEvpnNode('seed script');
       await teardown();
     }
-    say(`  N=${n} run ${run + 1}/${o.runs}: converge ${a.durationMs} ms, kernel path ${Math.round(tApply - t)} ms, limit ${Math.round(lim.ms)} ms, no-op ${quiet.result.map((x) => x.report.durationMs).join('/')} ms (${busy.result.report.durationMs} ms with FRR busy)${s.data.seedMs?.[run] !== undefined ? `, seed ${Math.round(s.data.seedMs[run] as number)} ms` : ''}`);
+    say(
+      `  N=${n} run ${run + 1}/${o.runs}: converge ${a.durationMs} ms, kernel path ${Math.round(tApply - t)} ms, limit ${Math.round(lim.ms)} ms, no-op ${quiet.result.map((x) => x.report.durationMs).join('/')} ms (${busy.result.report.durationMs} ms with FRR busy)${s.data.seedMs?.[run] !== undefined ? `, seed ${Math.round(s.data.seedMs[run] as number)} ms` : ''}`,
+    );
   }
   return {
     n,
@@ -261,6 +273,8 @@ async function settled(routerNetns: string): Promise<void> {
 
 /** ip/sysctl processes evpn-node's applyPhase starts for a plan. */
 function countProcesses(plan: KernelPlan): number {
-  const groups = new Set(plan.ops.map((op) => `${op.phase} ${op.ns} ${op.kind} ${op.kind === 'ip' && op.args[0] === '-6' ? '6' : '4'}`));
+  const groups = new Set(
+    plan.ops.map((op) => `${op.phase} ${op.ns} ${op.kind} ${op.kind === 'ip' && op.args[0] === '-6' ? '6' : '4'}`),
+  );
   return groups.size;
 }

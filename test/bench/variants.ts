@@ -16,10 +16,20 @@ import { BATCH_ORDER } from '../../src/kernel/plan-context.js';
 /** `bash -e` script text: the plan's ops in evpn-node's execution order, one process each. */
 export function seedScript(plan: KernelPlan, routerNetns: string): string {
   const nsName = (ns: NsId): string | undefined => (ns === 'router' ? routerNetns : undefined);
-  return ['#!/bin/bash', '# One ip process per command, as the lab scripts do.', 'set -e', ...plan.ops.map((o) => describeOp(o, nsName)), ''].join('\n');
+  return [
+    '#!/bin/bash',
+    '# One ip process per command, as the lab scripts do.',
+    'set -e',
+    ...plan.ops.map((o) => describeOp(o, nsName)),
+    '',
+  ].join('\n');
 }
 
-export async function runSeed(plan: KernelPlan, routerNetns: string, scriptPath: string): Promise<{ ms: number; processes: number }> {
+export async function runSeed(
+  plan: KernelPlan,
+  routerNetns: string,
+  scriptPath: string,
+): Promise<{ ms: number; processes: number }> {
   await writeFile(scriptPath, seedScript(plan, routerNetns), { mode: 0o755 });
   const t = performance.now();
   const r = await execa('bash', [scriptPath], { reject: false });
@@ -37,7 +47,10 @@ export function limitBatches(plan: KernelPlan): Array<{ ns: NsId; flags: string[
   for (const ns of ['host', 'router'] as const) {
     const phases = BATCH_ORDER.filter(([, n]) => n === ns).map(([p]) => p);
     for (const flags of [[], ['-6']]) {
-      const ops: IpOp[] = phases.flatMap((p) => batchesFor(plan.ops, p, ns)).filter((b) => b.flags.join() === flags.join()).flatMap((b) => b.ops);
+      const ops: IpOp[] = phases
+        .flatMap((p) => batchesFor(plan.ops, p, ns))
+        .filter((b) => b.flags.join() === flags.join())
+        .flatMap((b) => b.ops);
       if (ops.length) out.push({ ns, flags, text: renderBatch(ops), ops: ops.length });
     }
   }
@@ -51,13 +64,19 @@ export async function runLimit(plan: KernelPlan, routerNetns: string): Promise<{
   let processes = 0;
   for (const ns of ['host', 'router'] as const) {
     for (const b of batches.filter((x) => x.ns === ns)) {
-      const r = await execa('ip', [...(ns === 'router' ? ['-n', routerNetns] : []), ...b.flags, '-batch', '-'], { input: b.text, reject: false });
+      const r = await execa('ip', [...(ns === 'router' ? ['-n', routerNetns] : []), ...b.flags, '-batch', '-'], {
+        input: b.text,
+        reject: false,
+      });
       if (r.exitCode !== 0) throw new Error(`limit batch (${ns}) failed: ${r.stderr.trim()}`);
       processes++;
     }
     const s = sysctls(ns).map((o) => `${o.key}=${o.value}`);
     if (s.length) {
-      const r = ns === 'router' ? await execa('ip', ['netns', 'exec', routerNetns, 'sysctl', '-qw', ...s], { reject: false }) : await execa('sysctl', ['-qw', ...s], { reject: false });
+      const r =
+        ns === 'router'
+          ? await execa('ip', ['netns', 'exec', routerNetns, 'sysctl', '-qw', ...s], { reject: false })
+          : await execa('sysctl', ['-qw', ...s], { reject: false });
       if (r.exitCode !== 0) throw new Error(`limit sysctl (${ns}) failed: ${r.stderr.trim()}`);
       processes++;
     }

@@ -30,12 +30,18 @@ underlay:
 /** BASE_YAML as a typed Config, defaults applied by the loader. */
 function baseConfig(): Config {
   const r = loadConfigTexts([{ path: 'config.yaml', text: BASE_YAML }]);
-  if (!r.config || r.issues.length) throw new Error(`BASE_YAML does not load:\n${r.issues.map(formatIssue).join('\n')}`);
+  if (!r.config || r.issues.length)
+    throw new Error(`BASE_YAML does not load:\n${r.issues.map(formatIssue).join('\n')}`);
   return r.config;
 }
 
 /** The base node with overrides; `neighbors` and `underlay` merge into the underlay block. */
-export function nodeConfig(over: Partial<Omit<Config, 'underlay'>> & { neighbors?: NeighborConfig[]; underlay?: Partial<Config['underlay']> } = {}): Config {
+export function nodeConfig(
+  over: Partial<Omit<Config, 'underlay'>> & {
+    neighbors?: NeighborConfig[];
+    underlay?: Partial<Config['underlay']>;
+  } = {},
+): Config {
   const { neighbors, underlay, ...rest } = over;
   const base = baseConfig();
   const u: Config['underlay'] = { ...base.underlay, ...(neighbors ? { neighbors } : {}), ...underlay };
@@ -53,7 +59,15 @@ export function l3vni(vrf: string, vni: number, over: Partial<L3VniConfig> = {})
 
 /** An L2VNI with a managed host bridge br-hs-<vni>. */
 export function l2vni(vni: number, over: Partial<L2VniConfig> = {}): L2VniConfig {
-  return { vni, gatewayIPs: [], vxlanPort: DEFAULT_VXLAN_PORT, importRTs: [], exportRTs: [], hostMaster: { name: `br-hs-${vni}`, managed: true }, ...over };
+  return {
+    vni,
+    gatewayIPs: [],
+    vxlanPort: DEFAULT_VXLAN_PORT,
+    importRTs: [],
+    exportRTs: [],
+    hostMaster: { name: `br-hs-${vni}`, managed: true },
+    ...over,
+  };
 }
 
 /** The kernel objects a config asks for (derive, then desired): what the planner plans towards. */

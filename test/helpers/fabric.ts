@@ -77,7 +77,11 @@ export async function fabricUp(prefix: string): Promise<Fabric> {
       '',
     ].join('\n'),
     cli: async (...args) => {
-      const r = await execa('ip', ['netns', 'exec', env.NODE_NETNS as string, CLI, '--config', `${configDir}/config.yaml`, ...args], { reject: false });
+      const r = await execa(
+        'ip',
+        ['netns', 'exec', env.NODE_NETNS as string, CLI, '--config', `${configDir}/config.yaml`, ...args],
+        { reject: false },
+      );
       return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
     },
     writeConfig: (yaml, file = 'config.yaml') => writeFile(`${configDir}/${file}`, yaml),
@@ -101,7 +105,10 @@ export async function ipJson<T = Array<Record<string, unknown>>>(ns: string, ...
  */
 export async function watchNetlink(namespaces: string[], fn: () => Promise<void>): Promise<string[]> {
   const monitors = namespaces.map((ns) => {
-    const p = execa('ip', ['-n', ns, '-ts', 'monitor', 'link', 'address', 'route', 'rule'], { reject: false, buffer: true });
+    const p = execa('ip', ['-n', ns, '-ts', 'monitor', 'link', 'address', 'route', 'rule'], {
+      reject: false,
+      buffer: true,
+    });
     return { ns, p };
   });
   // Give `ip monitor` time to subscribe before the operation starts.

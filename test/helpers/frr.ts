@@ -62,7 +62,11 @@ export async function startFrr(ns: string, frrConf = ''): Promise<FrrInstance> {
     vtyshJson: async (command) => JSON.parse((await execa('vtysh', ['-N', ns, '-c', command])).stdout),
     stop: () => stopFrrByName(ns),
   };
-  await waitFor(async () => (await execa('vtysh', ['-N', ns, '-c', 'show daemons'], { reject: false })).stdout.includes('bgpd'), 20_000, `FRR in ${ns} to answer vtysh`);
+  await waitFor(
+    async () => (await execa('vtysh', ['-N', ns, '-c', 'show daemons'], { reject: false })).stdout.includes('bgpd'),
+    20_000,
+    `FRR in ${ns} to answer vtysh`,
+  );
   return inst;
 }
 
@@ -83,16 +87,25 @@ export async function stopFrrByName(ns: string): Promise<void> {
     }
   }
   // Wait for the daemons to go, then clear the run dir so a restart starts clean.
-  await waitFor(async () => {
-    const { stdout } = await execa('pgrep', ['-f', `-N ${ns} `], { reject: false });
-    return stdout.trim() === '';
-  }, 10_000, `FRR in ${ns} to stop`).catch(async () => {
+  await waitFor(
+    async () => {
+      const { stdout } = await execa('pgrep', ['-f', `-N ${ns} `], { reject: false });
+      return stdout.trim() === '';
+    },
+    10_000,
+    `FRR in ${ns} to stop`,
+  ).catch(async () => {
     await execa('pkill', ['-9', '-f', `-N ${ns} `], { reject: false });
   });
   await rm(runDir, { recursive: true, force: true });
 }
 
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 250): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 250,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
@@ -106,11 +119,21 @@ export async function kernelSupports(kind: 'vrf' | 'vlan'): Promise<boolean> {
   const ns = `probe-${kind}-${process.pid}`;
   await netnsAdd(ns);
   try {
-    if (kind === 'vrf') return (await execa('ip', ['-n', ns, 'link', 'add', 'p0', 'type', 'vrf', 'table', '10'], { reject: false })).exitCode === 0;
+    if (kind === 'vrf')
+      return (
+        (await execa('ip', ['-n', ns, 'link', 'add', 'p0', 'type', 'vrf', 'table', '10'], { reject: false }))
+          .exitCode === 0
+      );
     // A VLAN needs an Ethernet parent: on lo the kernel refuses it even with 8021q loaded
     // ("VLANs not supported on lo"), which made the lab VM's kernel look VLAN-less.
     await execa('ip', ['-n', ns, 'link', 'add', 'p1', 'type', 'veth', 'peer', 'name', 'p2']);
-    return (await execa('ip', ['-n', ns, 'link', 'add', 'link', 'p1', 'name', 'p0', 'type', 'vlan', 'id', '10'], { reject: false })).exitCode === 0;
+    return (
+      (
+        await execa('ip', ['-n', ns, 'link', 'add', 'link', 'p1', 'name', 'p0', 'type', 'vlan', 'id', '10'], {
+          reject: false,
+        })
+      ).exitCode === 0
+    );
   } finally {
     await netnsDel(ns);
   }

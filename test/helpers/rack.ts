@@ -57,10 +57,21 @@ export interface Rack {
 const sh = (ns: string, ...args: string[]) => execa('ip', ['-n', ns, ...args]);
 
 /** The BFD profile `fast` (100 ms x 3) of the leaves and the spine. */
-const BFD_PROFILE = ['bfd', ' profile fast', `  receive-interval ${BFD.intervalMs}`, `  transmit-interval ${BFD.intervalMs}`, `  detect-multiplier ${BFD.multiplier}`, ' exit', 'exit'];
+const BFD_PROFILE = [
+  'bfd',
+  ' profile fast',
+  `  receive-interval ${BFD.intervalMs}`,
+  `  transmit-interval ${BFD.intervalMs}`,
+  `  detect-multiplier ${BFD.multiplier}`,
+  ' exit',
+  'exit',
+];
 
 /** An unnumbered eBGP neighbor, with BFD (profile `fast`) when `bfd`. */
-const unnumbered = (p: string, bfd: boolean): string[] => [` neighbor ${p} interface remote-as external`, ...(bfd ? [` neighbor ${p} bfd`, ` neighbor ${p} bfd profile fast`] : [])];
+const unnumbered = (p: string, bfd: boolean): string[] => [
+  ` neighbor ${p} interface remote-as external`,
+  ...(bfd ? [` neighbor ${p} bfd`, ` neighbor ${p} bfd profile fast`] : []),
+];
 
 /**
  * A leaf: a plain IP/EVPN router (no VTEP of its own), unnumbered eBGP on every port and uplink,
@@ -166,7 +177,9 @@ export async function nodeUp(prefix: string, n: number): Promise<RackNode> {
     hostIp: `192.170.10.${10 + n}`,
     vtep: `100.65.0.${n + 1}`,
     cli: async (...args) => {
-      const r = await execa('ip', ['netns', 'exec', ns, CLI, '--config', `${configDir}/config.yaml`, ...args], { reject: false });
+      const r = await execa('ip', ['netns', 'exec', ns, CLI, '--config', `${configDir}/config.yaml`, ...args], {
+        reject: false,
+      });
       return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
     },
   };
@@ -185,7 +198,21 @@ export async function rackUp(prefix: string, nodeCount: number): Promise<Rack> {
   const spine = name('spine');
   await sh(spine, 'addr', 'add', '100.64.0.100/32', 'dev', 'lo');
   await sh(spine, 'link', 'add', 'br110', 'type', 'bridge');
-  await sh(spine, 'link', 'add', 'vni110', 'type', 'vxlan', 'id', '110', 'local', '100.64.0.100', 'dstport', '4789', 'nolearning');
+  await sh(
+    spine,
+    'link',
+    'add',
+    'vni110',
+    'type',
+    'vxlan',
+    'id',
+    '110',
+    'local',
+    '100.64.0.100',
+    'dstport',
+    '4789',
+    'nolearning',
+  );
   await sh(spine, 'link', 'set', 'vni110', 'master', 'br110');
   await sh(spine, 'link', 'set', 'dev', 'vni110', 'type', 'bridge_slave', 'neigh_suppress', 'on', 'learning', 'off');
   await sh(spine, 'link', 'set', 'swp5', 'master', 'br110');
@@ -230,21 +257,41 @@ export async function rackUp(prefix: string, nodeCount: number): Promise<Rack> {
 }
 
 const rackNames = (prefix: string, nodeCount: number): string[] =>
-  ['spine', 'leaf1', 'leaf2', 'bhost', ...Array.from({ length: nodeCount }, (_, i) => [`n${i + 1}`, `r${i + 1}`]).flat()].map((s) => `${prefix}-${s}`);
+  [
+    'spine',
+    'leaf1',
+    'leaf2',
+    'bhost',
+    ...Array.from({ length: nodeCount }, (_, i) => [`n${i + 1}`, `r${i + 1}`]).flat(),
+  ].map((s) => `${prefix}-${s}`);
 
 /** Stop the reloaders and FRRs of these netns, delete them and their run/config dirs. */
-export async function fabricDown(prefix: string, names: string[], nodeCount: number, nodes: RackNode[] = []): Promise<void> {
+export async function fabricDown(
+  prefix: string,
+  names: string[],
+  nodeCount: number,
+  nodes: RackNode[] = [],
+): Promise<void> {
   for (const x of nodes) await x.reloader.stop().catch(() => undefined);
   for (const ns of names) await stopFrrByName(ns).catch(() => undefined);
   for (const ns of names) await netnsDel(ns);
-  await execa('rm', ['-rf', ...Array.from({ length: nodeCount }, (_, i) => `/run/evpn-node-${prefix}-${i + 1}`), ...names.map((ns) => `/etc/frr/${ns}`)]);
+  await execa('rm', [
+    '-rf',
+    ...Array.from({ length: nodeCount }, (_, i) => `/run/evpn-node-${prefix}-${i + 1}`),
+    ...names.map((ns) => `/etc/frr/${ns}`),
+  ]);
 }
 
 /** Per-interface packet counters of a netns, sent and received (which way did the traffic go). */
 export async function packetCounts(ns: string): Promise<Record<string, { tx: number; rx: number }>> {
   const { stdout } = await execa('ip', ['-n', ns, '-j', '-s', 'link', 'show']);
-  const links = JSON.parse(stdout) as Array<{ ifname: string; stats64?: { tx?: { packets?: number }; rx?: { packets?: number } } }>;
-  return Object.fromEntries(links.map((l) => [l.ifname, { tx: l.stats64?.tx?.packets ?? 0, rx: l.stats64?.rx?.packets ?? 0 }]));
+  const links = JSON.parse(stdout) as Array<{
+    ifname: string;
+    stats64?: { tx?: { packets?: number }; rx?: { packets?: number } };
+  }>;
+  return Object.fromEntries(
+    links.map((l) => [l.ifname, { tx: l.stats64?.tx?.packets ?? 0, rx: l.stats64?.rx?.packets ?? 0 }]),
+  );
 }
 
 export interface PingRun {
@@ -260,7 +307,26 @@ export interface PingRun {
  */
 export function pingFor(ns: string, ip: string, seconds: number, id: number, intervalMs = 50): Promise<PingRun> {
   const count = Math.round((seconds * 1000) / intervalMs);
-  return execa('ip', ['netns', 'exec', ns, 'ping', '-n', '-i', String(intervalMs / 1000), '-W', '1', '-c', String(count), '-e', String(id), ip], { reject: false }).then((r) => {
+  return execa(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ns,
+      'ping',
+      '-n',
+      '-i',
+      String(intervalMs / 1000),
+      '-W',
+      '1',
+      '-c',
+      String(count),
+      '-e',
+      String(id),
+      ip,
+    ],
+    { reject: false },
+  ).then((r) => {
     const seqs = new Set([...String(r.stdout).matchAll(/icmp_seq=(\d+)/g)].map((m) => Number(m[1])));
     let gap = 0;
     let run = 0;

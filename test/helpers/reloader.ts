@@ -27,7 +27,14 @@ export interface RunningReloader {
 }
 
 export async function startReloader(opts: ReloaderOptions): Promise<RunningReloader> {
-  const args = ['--socket', opts.socket, '--config', opts.config, ...(opts.pathspace ? ['--pathspace', opts.pathspace] : []), ...(opts.args ?? [])];
+  const args = [
+    '--socket',
+    opts.socket,
+    '--config',
+    opts.config,
+    ...(opts.pathspace ? ['--pathspace', opts.pathspace] : []),
+    ...(opts.args ?? []),
+  ];
   const child = spawn(RELOADER_SCRIPT, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -57,7 +64,8 @@ export async function startReloader(opts: ReloaderOptions): Promise<RunningReloa
   // Ready when the socket answers any HTTP status: healthz may be 503 if FRR is not up yet.
   const deadline = Date.now() + (opts.startTimeoutMs ?? 10_000);
   for (;;) {
-    if (exitCode !== undefined) throw new Error(`frr-reloader exited (${exitCode}) before answering on ${opts.socket}:\n${stderr}`);
+    if (exitCode !== undefined)
+      throw new Error(`frr-reloader exited (${exitCode}) before answering on ${opts.socket}:\n${stderr}`);
     try {
       await client.status();
       break;
@@ -69,7 +77,9 @@ export async function startReloader(opts: ReloaderOptions): Promise<RunningReloa
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`frr-reloader did not answer on ${opts.socket} within ${opts.startTimeoutMs ?? 10_000} ms:\n${stderr}`);
+      throw new Error(
+        `frr-reloader did not answer on ${opts.socket} within ${opts.startTimeoutMs ?? 10_000} ms:\n${stderr}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

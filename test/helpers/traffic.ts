@@ -35,7 +35,11 @@ export async function startPings(o: PingOptions): Promise<PingTrain> {
   const count = o.count ?? 300;
   const intervalMs = o.intervalMs ?? 50;
   // -W 1: a reply later than a second is a lost packet (a VXLAN path that works answers in < 1 ms).
-  const p = execa('ip', ['netns', 'exec', o.ns, 'ping', '-n', '-c', String(count), '-i', String(intervalMs / 1000), '-W', '1', o.dst], { reject: false, buffer: true });
+  const p = execa(
+    'ip',
+    ['netns', 'exec', o.ns, 'ping', '-n', '-c', String(count), '-i', String(intervalMs / 1000), '-W', '1', o.dst],
+    { reject: false, buffer: true },
+  );
   let out = '';
   let first: () => void = () => undefined;
   const firstReply = new Promise<void>((r) => (first = r));

@@ -62,7 +62,10 @@ export async function listenNotify(socket: string): Promise<NotifyListener> {
 
 /** CLOCK_MONOTONIC in µs, read by another process (the clock systemd uses). */
 export async function monotonicNow(): Promise<bigint> {
-  const { stdout } = await execa('python3', ['-c', 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000)']);
+  const { stdout } = await execa('python3', [
+    '-c',
+    'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000)',
+  ]);
   return BigInt(stdout.trim());
 }
 
@@ -86,12 +89,30 @@ export function startDaemon(f: Fabric, notifySocket: string, ...extra: string[])
 }
 
 /** The same, with more environment (WATCHDOG_USEC, a PATH with a stand-in `ip`). */
-export function startDaemonWith(f: Fabric, o: { notifySocket: string; env?: Record<string, string>; args?: string[] }): DaemonProc {
-  const proc = execa('ip', ['netns', 'exec', f.node, `${ROOT}bin/evpn-node`, '--config', f.configPath, 'run', '--drift-interval', '2', ...(o.args ?? [])], {
-    env: { NOTIFY_SOCKET: o.notifySocket, ...o.env },
-    reject: false,
-    buffer: false,
-  });
+export function startDaemonWith(
+  f: Fabric,
+  o: { notifySocket: string; env?: Record<string, string>; args?: string[] },
+): DaemonProc {
+  const proc = execa(
+    'ip',
+    [
+      'netns',
+      'exec',
+      f.node,
+      `${ROOT}bin/evpn-node`,
+      '--config',
+      f.configPath,
+      'run',
+      '--drift-interval',
+      '2',
+      ...(o.args ?? []),
+    ],
+    {
+      env: { NOTIFY_SOCKET: o.notifySocket, ...o.env },
+      reject: false,
+      buffer: false,
+    },
+  );
   const logs: LogLine[] = [];
   const stderr: string[] = [];
   const collect = (isErr: boolean) => {
@@ -118,6 +139,10 @@ export function startDaemonWith(f: Fabric, o: { notifySocket: string; env?: Reco
 
 /** Reconcile lines: converge logs exactly one per reconcile, with the pass's reasons. */
 export const reconcileLines = (d: DaemonProc, reason?: string): LogLine[] =>
-  d.logs.filter((l) => (l.msg === 'converged' || l.msg === 'converged except for conflicts') && (reason === undefined || String(l.reason).split(',').includes(reason)));
+  d.logs.filter(
+    (l) =>
+      (l.msg === 'converged' || l.msg === 'converged except for conflicts') &&
+      (reason === undefined || String(l.reason).split(',').includes(reason)),
+  );
 
 export const statusOf = (m: Datagram): string | undefined => m.lines.find((l) => l.startsWith('STATUS='))?.slice(7);

@@ -6,18 +6,45 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { execa } from 'execa';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { buildCli, fabricUp, ipJson, isFrrWrite, L2VNI_120, nodeConfigYaml, watchNetlink, type Fabric } from '../helpers/fabric.js';
+import {
+  buildCli,
+  fabricUp,
+  ipJson,
+  isFrrWrite,
+  L2VNI_120,
+  nodeConfigYaml,
+  watchNetlink,
+  type Fabric,
+} from '../helpers/fabric.js';
 import { haveFrr, startFrr, stopFrrByName, waitFor } from '../helpers/frr.js';
-import { listenNotify, monotonicNow, reconcileLines, startDaemon, statusOf, type DaemonProc, type NotifyListener } from './daemon-helpers.js';
+import {
+  listenNotify,
+  monotonicNow,
+  reconcileLines,
+  startDaemon,
+  statusOf,
+  type DaemonProc,
+  type NotifyListener,
+} from './daemon-helpers.js';
 
 const ready = process.getuid?.() === 0 && haveFrr();
 if (!ready) console.warn('daemon: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
 
 type Link = { ifname: string; ifalias?: string };
-type Status = { state: string; ready: boolean; configOnDisk?: { valid: boolean; error?: string }; configInForce?: { source: string; sha256: string }; lastError?: { message: string } };
+type Status = {
+  state: string;
+  ready: boolean;
+  configOnDisk?: { valid: boolean; error?: string };
+  configInForce?: { source: string; sha256: string };
+  lastError?: { message: string };
+};
 
 const config = (f: Fabric, o: { extraVni?: boolean; frr?: string; timeout?: number } = {}): string =>
-  nodeConfigYaml(f, { extraL2vnis: o.extraVni ? L2VNI_120 : '', primary: false, tail: `${o.frr ?? ''}readiness:\n  underlayEstablished: true\n  timeoutSeconds: ${o.timeout ?? 300}\n` });
+  nodeConfigYaml(f, {
+    extraL2vnis: o.extraVni ? L2VNI_120 : '',
+    primary: false,
+    tail: `${o.frr ?? ''}readiness:\n  underlayEstablished: true\n  timeoutSeconds: ${o.timeout ?? 300}\n`,
+  });
 
 // Generous time limits: this runs on a loaded 2-core machine next to other fabrics and a VM.
 describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () => {
@@ -26,25 +53,51 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
   let d: DaemonProc | undefined;
   let sleeper: ReturnType<typeof execa> | undefined;
 
-  const ours = async (ns: string): Promise<string[]> => (await ipJson<Link[]>(ns, 'link', 'show')).filter((l) => l.ifalias === 'evpn-node').map((l) => l.ifname).sort();
+  const ours = async (ns: string): Promise<string[]> =>
+    (await ipJson<Link[]>(ns, 'link', 'show'))
+      .filter((l) => l.ifalias === 'evpn-node')
+      .map((l) => l.ifname)
+      .sort();
   const ONE = ['br-pe-110', 'pe-110', 'vni110'];
   const TWO = ['br-pe-110', 'br-pe-120', 'pe-110', 'pe-120', 'vni110', 'vni120'];
   /** Wait for the router netns to hold exactly `want` of ours, and the host side to match. */
   const waitOurs = async (want: string[], what: string): Promise<void> => {
-    const host = want.includes('vni120') ? ['br-hs-110', 'br-hs-120', 'host-110', 'host-120'] : ['br-hs-110', 'host-110'];
-    await waitFor(async () => JSON.stringify([await ours(f.netns), await ours(f.node)]) === JSON.stringify([want, host]), 60_000, what);
+    const host = want.includes('vni120')
+      ? ['br-hs-110', 'br-hs-120', 'host-110', 'host-120']
+      : ['br-hs-110', 'host-110'];
+    await waitFor(
+      async () => JSON.stringify([await ours(f.netns), await ours(f.node)]) === JSON.stringify([want, host]),
+      60_000,
+      what,
+    );
   };
   /** The base config (VNI 110 only) in force: each test starts from it, so one failure does not cascade. */
   const baseline = async (): Promise<void> => {
     await f.writeConfig(config(f, { timeout: 3 }));
     await waitOurs(ONE, 'the base config');
-    await waitFor(async () => (await status()).state === 'converged' && (await status()).configOnDisk?.valid === true, 60_000, 'the base config in force');
+    await waitFor(
+      async () => (await status()).state === 'converged' && (await status()).configOnDisk?.valid === true,
+      60_000,
+      'the base config in force',
+    );
   };
-  const allLinks = async (ns: string): Promise<string[]> => (await ipJson<Link[]>(ns, 'link', 'show')).map((l) => l.ifname).sort();
-  const leafEstablished = async (): Promise<boolean> => (await execa('vtysh', ['-N', f.leaf, '-c', 'show bgp summary json'])).stdout.includes('"state":"Established"');
-  const leaf = (...cmds: string[]) => execa('vtysh', ['-N', f.leaf, '-c', 'configure terminal', '-c', 'router bgp 64512', ...cmds.flatMap((c) => ['-c', c])]);
+  const allLinks = async (ns: string): Promise<string[]> =>
+    (await ipJson<Link[]>(ns, 'link', 'show')).map((l) => l.ifname).sort();
+  const leafEstablished = async (): Promise<boolean> =>
+    (await execa('vtysh', ['-N', f.leaf, '-c', 'show bgp summary json'])).stdout.includes('"state":"Established"');
+  const leaf = (...cmds: string[]) =>
+    execa('vtysh', [
+      '-N',
+      f.leaf,
+      '-c',
+      'configure terminal',
+      '-c',
+      'router bgp 64512',
+      ...cmds.flatMap((c) => ['-c', c]),
+    ]);
   const status = async (): Promise<Status> => JSON.parse(await readFile(`${f.runDir}/status.json`, 'utf8')) as Status;
-  const reloads = async (): Promise<number> => (await readFile(`${f.runDir}/reloader.log`, 'utf8')).split('POST /reload').length - 1;
+  const reloads = async (): Promise<number> =>
+    (await readFile(`${f.runDir}/reloader.log`, 'utf8')).split('POST /reload').length - 1;
   const logged = (re: RegExp) => async () => d!.logs.some((l) => re.test(l.msg));
   const stopDaemon = async (): Promise<number | undefined> => {
     d?.proc.kill('SIGTERM');
@@ -58,12 +111,22 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
   beforeAll(async () => {
     // tsc emits dist/ even when a file elsewhere in the tree does not typecheck (work in
     // progress of others): go on with what was emitted, and say so.
-    await buildCli().catch((e: Error) => console.warn(`daemon: tsc reported errors; using the emitted dist/: ${e.message.split('\n').slice(0, 4).join(' | ')}`));
+    await buildCli().catch((e: Error) =>
+      console.warn(
+        `daemon: tsc reported errors; using the emitted dist/: ${e.message.split('\n').slice(0, 4).join(' | ')}`,
+      ),
+    );
     f = await fabricUp('dm');
   });
   // On a failure, show what the daemon said: the fastest way to see why.
   afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail' && d) console.warn(`daemon log (last 40 lines):\n${d.logs.slice(-40).map((l) => JSON.stringify(l)).join('\n')}`);
+    if (ctx.task.result?.state === 'fail' && d)
+      console.warn(
+        `daemon log (last 40 lines):\n${d.logs
+          .slice(-40)
+          .map((l) => JSON.stringify(l))
+          .join('\n')}`,
+      );
   });
   afterAll(async () => {
     d?.proc.kill('SIGKILL');
@@ -82,8 +145,16 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
     await waitFor(async () => reconcileLines(d!, 'boot').length > 0, 60_000, 'the first converge');
     expect(await ours(f.netns)).toEqual(['br-pe-110', 'pe-110', 'vni110']);
     // Past readiness.timeoutSeconds (3 s): an error once, STATUS says what it waits for, no READY.
-    await waitFor(logged(/no underlay BGP session Established within readiness.timeoutSeconds/), 60_000, 'the readiness timeout error');
-    await waitFor(async () => n!.messages.some((m) => /^waiting for an underlay BGP session \(\d+ s\)$/.test(statusOf(m) ?? '')), 60_000, 'STATUS waiting for the underlay');
+    await waitFor(
+      logged(/no underlay BGP session Established within readiness.timeoutSeconds/),
+      60_000,
+      'the readiness timeout error',
+    );
+    await waitFor(
+      async () => n!.messages.some((m) => /^waiting for an underlay BGP session \(\d+ s\)$/.test(statusOf(m) ?? '')),
+      60_000,
+      'STATUS waiting for the underlay',
+    );
     expect(n.messages.some((m) => m.lines.includes('READY=1'))).toBe(false);
     expect(d.logs.filter((l) => /readiness.timeoutSeconds/.test(l.msg))).toHaveLength(1);
     expect(await leafEstablished()).toBe(false);
@@ -110,7 +181,9 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
     expect(await ours(f.netns)).toEqual(['br-pe-110', 'br-pe-120', 'pe-110', 'pe-120', 'vni110', 'vni120']);
     expect(await ours(f.node)).toEqual(['br-hs-110', 'br-hs-120', 'host-110', 'host-120']);
     expect(events.some((e) => /\bvni120\b/.test(e))).toBe(true);
-    expect(events.filter((e) => !isFrrWrite(e) && /\b(br-pe-110|vni110|pe-110|host-110|br-hs-110|eth1)\b/.test(e))).toEqual([]);
+    expect(
+      events.filter((e) => !isFrrWrite(e) && /\b(br-pe-110|vni110|pe-110|host-110|br-hs-110|eth1)\b/.test(e)),
+    ).toEqual([]);
   });
 
   test('removing it removes its links', async () => {
@@ -138,12 +211,21 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
     const good = config(f, { timeout: 3 });
     const seen = n!.messages.length;
     await f.writeConfig(good.replace('vni: 110', 'vni: 99999999'));
-    await waitFor(async () => (await status()).configOnDisk?.valid === false, 60_000, 'status.json to report the broken file');
+    await waitFor(
+      async () => (await status()).configOnDisk?.valid === false,
+      60_000,
+      'status.json to report the broken file',
+    );
     const s = await status();
     expect(s.configOnDisk?.error).toMatch(/config\.yaml:11:10: l2vnis\[0\]\.vni: must be 1\.\.16777215/);
     expect(s.state).toBe('converged');
     expect(d!.stderr.some((l) => /config\.yaml:11:10: l2vnis\[0\]\.vni/.test(l))).toBe(true);
-    await waitFor(async () => n!.messages.slice(seen).some((m) => /config on disk not applied: .*config\.yaml:11:10/.test(statusOf(m) ?? '')), 10_000, 'STATUS= about the broken file');
+    await waitFor(
+      async () =>
+        n!.messages.slice(seen).some((m) => /config on disk not applied: .*config\.yaml:11:10/.test(statusOf(m) ?? '')),
+      10_000,
+      'STATUS= about the broken file',
+    );
     await new Promise((r) => setTimeout(r, 2500)); // a drift tick passes too
     expect([await allLinks(f.node), await allLinks(f.netns)]).toEqual(links);
     expect(await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8')).toBe(frrConf);
@@ -151,7 +233,11 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
 
     await f.writeConfig(config(f, { extraVni: true, timeout: 3 }));
     await waitOurs(TWO, 'the next good edit');
-    await waitFor(async () => (await status()).configOnDisk?.valid === true, 60_000, 'status.json: the config on disk valid again');
+    await waitFor(
+      async () => (await status()).configOnDisk?.valid === true,
+      60_000,
+      'status.json: the config on disk valid again',
+    );
     await f.writeConfig(good);
     await waitOurs(ONE, 'VNI 120 gone');
   });
@@ -159,7 +245,11 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
   test('an edit FRR refuses: the last good frr.conf and kernel stay in force, reported', async () => {
     await baseline();
     const frrConf = await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8');
-    const refused = config(f, { extraVni: true, timeout: 3, frr: 'frr:\n  rawConfig: |\n    router bgp 64514\n     this-is-not-an-frr-command\n' });
+    const refused = config(f, {
+      extraVni: true,
+      timeout: 3,
+      frr: 'frr:\n  rawConfig: |\n    router bgp 64514\n     this-is-not-an-frr-command\n',
+    });
     await f.writeConfig(refused);
     await waitFor(logged(/FRR refused the new config/), 60_000, 'the refusal');
     // The refused candidate's new links (created down before FRR said no) are taken back.
@@ -167,7 +257,11 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
     expect(await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8')).toBe(frrConf);
     // The daemon writes status.json at the end of the roll-back pass, a moment after the log
     // line: wait for that record, then check it.
-    await waitFor(async () => /FRR refused/.test((await status()).configOnDisk?.error ?? ''), 10_000, 'status.json names the refusal');
+    await waitFor(
+      async () => /FRR refused/.test((await status()).configOnDisk?.error ?? ''),
+      10_000,
+      'status.json names the refusal',
+    );
     const s = await status();
     expect(s.configOnDisk?.error).toMatch(/FRR refused/);
     expect(s.state).toBe('converged');
@@ -208,7 +302,8 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
     await execa('ip', ['-n', f.netns, 'link', 'del', 'vni110']);
     await waitFor(async () => (await ours(f.netns)).includes('vni110'), 10_000, 'vni110 restored');
     expect(d!.stderr.some((l) => /drift: create vxlan vni110/.test(l))).toBe(true);
-    const looked = d!.logs.slice(from).find((l) => /drift tick: observing the kernel/.test(l.msg)) as { why?: string } | undefined;
+    const looked = d!.logs.slice(from).find((l) => /drift tick: observing the kernel/.test(l.msg)) as
+      { why?: string } | undefined;
     expect(looked?.why).toMatch(/netlink event\(s\) since the last look, first: /);
     expect(await ours(f.netns)).toEqual(['br-pe-110', 'pe-110', 'vni110']);
   });
@@ -218,7 +313,14 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
     const tryProc = execa('sleep', ['3141'], { reject: false });
     sleeper = tryProc;
     const tryJson = `${f.runDir}/try.json`;
-    await writeFile(tryJson, JSON.stringify({ pid: tryProc.pid, startedAt: new Date().toISOString(), deadline: new Date(Date.now() + 120_000).toISOString() }));
+    await writeFile(
+      tryJson,
+      JSON.stringify({
+        pid: tryProc.pid,
+        startedAt: new Date().toISOString(),
+        deadline: new Date(Date.now() + 120_000).toISOString(),
+      }),
+    );
     await waitFor(async () => (await status()).state === 'try-in-progress', 10_000, 'state try-in-progress');
     expect(n!.messages.some((m) => statusOf(m) === `try in progress (pid ${tryProc.pid})`)).toBe(true);
     await execa('ip', ['-n', f.netns, 'link', 'del', 'vni110']);
@@ -241,7 +343,11 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
     const seen = n!.messages.length;
     const t0 = await monotonicNow();
     process.kill(d!.pid, 'SIGHUP');
-    await waitFor(async () => n!.messages.slice(seen).some((m) => m.lines.includes('READY=1')), 60_000, 'READY=1 after the reload');
+    await waitFor(
+      async () => n!.messages.slice(seen).some((m) => m.lines.includes('READY=1')),
+      60_000,
+      'READY=1 after the reload',
+    );
     const after = n!.messages.slice(seen).filter((m) => !m.lines.every((l) => l.startsWith('STATUS=')));
     expect(after.map((m) => m.lines[0])).toEqual(['RELOADING=1', 'READY=1']);
     const reloading = after[0]!;
@@ -280,7 +386,9 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
     const s = await status();
     expect(s.configInForce?.source).toBe('last-good');
     expect(s.configOnDisk?.valid).toBe(false);
-    expect(statusOf(n.messages.find((m) => m.lines.includes('READY=1'))!)).toMatch(/^converged; last good config in force; config on disk not applied: .*config\.yaml:9:12/);
+    expect(statusOf(n.messages.find((m) => m.lines.includes('READY=1'))!)).toMatch(
+      /^converged; last good config in force; config on disk not applied: .*config\.yaml:9:12/,
+    );
     expect(await stopDaemon()).toBe(0);
   });
 
@@ -292,13 +400,23 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
     await execa('ip', ['-n', f.node, 'link', 'set', 'eth1', 'name', 'eth1late']);
     n = await listenNotify(`${f.runDir}/notify-c.sock`);
     d = startDaemon(f, n.socket);
-    await waitFor(async () => (await status().catch(() => undefined))?.state === 'waiting-nic', 60_000, 'state waiting-nic');
-    expect(n.messages.map(statusOf)).toContainEqual(expect.stringMatching(/^waiting for the underlay NIC: underlay NIC eth1 not found/));
+    await waitFor(
+      async () => (await status().catch(() => undefined))?.state === 'waiting-nic',
+      60_000,
+      'state waiting-nic',
+    );
+    expect(n.messages.map(statusOf)).toContainEqual(
+      expect.stringMatching(/^waiting for the underlay NIC: underlay NIC eth1 not found/),
+    );
     await new Promise((r) => setTimeout(r, 3000));
     expect(d.proc.exitCode).toBeNull();
     await execa('ip', ['-n', f.node, 'link', 'set', 'eth1late', 'name', 'eth1']);
     await execa('ip', ['-n', f.node, 'link', 'set', 'eth1', 'up']);
-    await waitFor(async () => n!.messages.some((m) => m.lines.includes('READY=1')), 90_000, 'READY=1 once the NIC is there');
+    await waitFor(
+      async () => n!.messages.some((m) => m.lines.includes('READY=1')),
+      90_000,
+      'READY=1 once the NIC is there',
+    );
     expect(await ours(f.netns)).toEqual(['br-pe-110', 'pe-110', 'vni110']);
     expect(await leafEstablished()).toBe(true);
     expect(await stopDaemon()).toBe(0);
@@ -313,13 +431,23 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
     await execa('ip', ['-n', f.node, 'link', 'add', 'mgmt0', 'type', 'veth', 'peer', 'name', 'mgmt0p']);
     n = await listenNotify(`${f.runDir}/notify-d.sock`);
     d = startDaemon(f, n.socket);
-    await waitFor(async () => (await status().catch(() => undefined))?.state === 'waiting-identity', 60_000, 'state waiting-identity');
-    expect(n.messages.map(statusOf)).toContainEqual('waiting for the node identity (node.indexFrom): interface mgmt0 has no global IPv4 address (it has no global address)');
+    await waitFor(
+      async () => (await status().catch(() => undefined))?.state === 'waiting-identity',
+      60_000,
+      'state waiting-identity',
+    );
+    expect(n.messages.map(statusOf)).toContainEqual(
+      'waiting for the node identity (node.indexFrom): interface mgmt0 has no global IPv4 address (it has no global address)',
+    );
     expect(d.logs.filter((l) => /cannot derive the node index from node.indexFrom yet/.test(l.msg))).toHaveLength(1);
     expect(await ours(f.netns)).toEqual([]);
     // DHCP (or the provisioning) gives mgmt0 its address: index 3, the same node as before.
     await execa('ip', ['-n', f.node, 'addr', 'add', '10.1.0.3/24', 'dev', 'mgmt0']);
-    await waitFor(async () => n!.messages.some((m) => m.lines.includes('READY=1')), 90_000, 'READY=1 once the index is known');
+    await waitFor(
+      async () => n!.messages.some((m) => m.lines.includes('READY=1')),
+      90_000,
+      'READY=1 once the index is known',
+    );
     expect(d.logs.some((l) => l.msg === 'node index derived from node.indexFrom')).toBe(true);
     expect(await ours(f.netns)).toEqual(['br-pe-110', 'pe-110', 'vni110']);
     expect(await stopDaemon()).toBe(0);

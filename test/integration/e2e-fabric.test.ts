@@ -5,17 +5,32 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { execa } from 'execa';
 import { readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { buildCli, fabricUp, ipJson, isFrrWrite, L2VNI_120, nodeConfigYaml, watchNetlink, type Fabric } from '../helpers/fabric.js';
+import {
+  buildCli,
+  fabricUp,
+  ipJson,
+  isFrrWrite,
+  L2VNI_120,
+  nodeConfigYaml,
+  watchNetlink,
+  type Fabric,
+} from '../helpers/fabric.js';
 import { haveFrr, waitFor } from '../helpers/frr.js';
 
 const ready = process.getuid?.() === 0 && haveFrr();
-if (!ready) console.warn('e2e-fabric: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
+if (!ready)
+  console.warn('e2e-fabric: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
 
-type Link = { ifname: string; ifalias?: string; master?: string; flags: string[]; linkinfo?: { info_kind?: string; info_data?: Record<string, unknown>; info_slave_data?: Record<string, unknown> } };
+type Link = {
+  ifname: string;
+  ifalias?: string;
+  master?: string;
+  flags: string[];
+  linkinfo?: { info_kind?: string; info_data?: Record<string, unknown>; info_slave_data?: Record<string, unknown> };
+};
 type AddrLink = { ifname: string; addr_info: Array<{ local: string; prefixlen: number; label?: string }> };
 
 const baseConfig = (f: Fabric, extra = ''): string => nodeConfigYaml(f, { extraL2vnis: extra });
-
 
 describe.skipIf(!ready)('evpn-node on a network-namespace fabric with a real FRR leaf', () => {
   let f: Fabric;
@@ -30,7 +45,11 @@ describe.skipIf(!ready)('evpn-node on a network-namespace fabric with a real FRR
   });
 
   const links = async (ns: string): Promise<Link[]> => ipJson<Link[]>(ns, 'link', 'show');
-  const ours = async (ns: string): Promise<string[]> => (await links(ns)).filter((l) => l.ifalias === 'evpn-node').map((l) => l.ifname).sort();
+  const ours = async (ns: string): Promise<string[]> =>
+    (await links(ns))
+      .filter((l) => l.ifalias === 'evpn-node')
+      .map((l) => l.ifname)
+      .sort();
   const leafEstablished = async (): Promise<boolean> => {
     const { stdout } = await execa('vtysh', ['-N', f.leaf, '-c', 'show bgp summary json']);
     return stdout.includes('"state":"Established"');
@@ -58,8 +77,12 @@ describe.skipIf(!ready)('evpn-node on a network-namespace fabric with a real FRR
 
     // Underlay NIC moved into the router netns with its address; VTEP on lo.
     const raddr = await ipJson<AddrLink[]>(f.netns, 'addr', 'show');
-    expect(raddr.find((l) => l.ifname === 'eth1')?.addr_info.map((a) => `${a.local}/${a.prefixlen}`)).toContain('192.168.11.3/24');
-    expect(raddr.find((l) => l.ifname === 'lo')?.addr_info).toContainEqual(expect.objectContaining({ local: '100.65.0.4', prefixlen: 32, label: 'lo:evpn' }));
+    expect(raddr.find((l) => l.ifname === 'eth1')?.addr_info.map((a) => `${a.local}/${a.prefixlen}`)).toContain(
+      '192.168.11.3/24',
+    );
+    expect(raddr.find((l) => l.ifname === 'lo')?.addr_info).toContainEqual(
+      expect.objectContaining({ local: '100.65.0.4', prefixlen: 32, label: 'lo:evpn' }),
+    );
     expect((await links(f.node)).map((l) => l.ifname)).not.toContain('eth1');
 
     expect(await ours(f.netns)).toEqual(['br-pe-110', 'pe-110', 'vni110']);
@@ -78,18 +101,36 @@ describe.skipIf(!ready)('evpn-node on a network-namespace fabric with a real FRR
 
     // Files: frr.conf 0600, kubelet.env, last-good.yaml.
     expect((await stat(`${f.frrConfigDir}/frr.conf`)).mode & 0o777).toBe(0o600);
-    expect(await readFile(`${f.runDir}/kubelet.env`, 'utf8')).toBe('NODE_IP=192.170.10.20\nNODE_IPS=192.170.10.20\nKUBELET_NODE_IP=192.170.10.20\nKUBELET_NODE_IPS=192.170.10.20\n');
+    expect(await readFile(`${f.runDir}/kubelet.env`, 'utf8')).toBe(
+      'NODE_IP=192.170.10.20\nNODE_IPS=192.170.10.20\nKUBELET_NODE_IP=192.170.10.20\nKUBELET_NODE_IPS=192.170.10.20\n',
+    );
     expect(existsSync(`${f.runDir}/state/last-good.yaml`)).toBe(true);
   });
 
   test('the leaf session comes up and EVPN routes flow both ways', async () => {
     await waitFor(leafEstablished, 60_000, 'BGP Established on the leaf');
-    await waitFor(async () => (await execa('vtysh', ['-N', f.leaf, '-c', 'show bgp l2vpn evpn route type multicast'])).stdout.includes('100.65.0.4'), 30_000, "the node's type-3 route on the leaf");
-    await waitFor(async () => (await execa('vtysh', ['-N', f.netns, '-c', 'show bgp l2vpn evpn route type multicast'])).stdout.includes('100.64.0.1'), 30_000, "the leaf's type-3 route on the node");
+    await waitFor(
+      async () =>
+        (await execa('vtysh', ['-N', f.leaf, '-c', 'show bgp l2vpn evpn route type multicast'])).stdout.includes(
+          '100.65.0.4',
+        ),
+      30_000,
+      "the node's type-3 route on the leaf",
+    );
+    await waitFor(
+      async () =>
+        (await execa('vtysh', ['-N', f.netns, '-c', 'show bgp l2vpn evpn route type multicast'])).stdout.includes(
+          '100.64.0.1',
+        ),
+      30_000,
+      "the leaf's type-3 route on the node",
+    );
   });
 
   test('traffic flows over VXLAN: the node pings the remote host', async () => {
-    const r = await execa('ip', ['netns', 'exec', f.node, 'ping', '-c', '3', '-W', '2', '192.170.10.30'], { reject: false });
+    const r = await execa('ip', ['netns', 'exec', f.node, 'ping', '-c', '3', '-W', '2', '192.170.10.30'], {
+      reject: false,
+    });
     expect(r.exitCode, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/3 received/);
   });
@@ -116,8 +157,13 @@ describe.skipIf(!ready)('evpn-node on a network-namespace fabric with a real FRR
     });
     expect(r?.exitCode, r?.stderr).toBe(0);
     expect(await ours(f.netns)).toEqual(['br-pe-110', 'br-pe-120', 'pe-110', 'pe-120', 'vni110', 'vni120']);
-    expect(events.some((e) => /\bvni120\b/.test(e)), 'the monitor sees the new objects being made').toBe(true);
-    expect(events.filter((e) => !isFrrWrite(e) && /\b(br-pe-110|vni110|pe-110|host-110|br-hs-110|eth1)\b/.test(e))).toEqual([]);
+    expect(
+      events.some((e) => /\bvni120\b/.test(e)),
+      'the monitor sees the new objects being made',
+    ).toBe(true);
+    expect(
+      events.filter((e) => !isFrrWrite(e) && /\b(br-pe-110|vni110|pe-110|host-110|br-hs-110|eth1)\b/.test(e)),
+    ).toEqual([]);
     expect(await leafEstablished()).toBe(true);
   });
 
@@ -144,7 +190,11 @@ describe.skipIf(!ready)('evpn-node on a network-namespace fabric with a real FRR
   test('a config FRR refuses keeps the last good frr.conf in force', async () => {
     const good = await readFile(f.configPath, 'utf8');
     const frrBefore = await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8');
-    await f.writeConfig(good.replace('frr:', 'frr_unused:').replace(/^primary:/m, 'frr:\n  rawConfig: |\n    router bgp 64514\n     this-is-not-an-frr-command\nprimary:'));
+    await f.writeConfig(
+      good
+        .replace('frr:', 'frr_unused:')
+        .replace(/^primary:/m, 'frr:\n  rawConfig: |\n    router bgp 64514\n     this-is-not-an-frr-command\nprimary:'),
+    );
     const r = await f.cli('apply');
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/FRR refused/);
@@ -165,6 +215,9 @@ describe.skipIf(!ready)('evpn-node on a network-namespace fabric with a real FRR
     expect(await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8')).not.toMatch(/router bgp/);
     expect(existsSync(`${f.runDir}/kubelet.env`)).toBe(false);
     // The node still has its underlay: it can reach the leaf directly again.
-    expect((await execa('ip', ['netns', 'exec', f.node, 'ping', '-c', '1', '-W', '2', '192.168.11.2'], { reject: false })).exitCode).toBe(0);
+    expect(
+      (await execa('ip', ['netns', 'exec', f.node, 'ping', '-c', '1', '-W', '2', '192.168.11.2'], { reject: false }))
+        .exitCode,
+    ).toBe(0);
   });
 });

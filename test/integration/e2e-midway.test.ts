@@ -10,7 +10,8 @@ import { haveFrr, waitFor } from '../helpers/frr.js';
 import { startReloader } from '../helpers/reloader.js';
 
 const ready = process.getuid?.() === 0 && haveFrr();
-if (!ready) console.warn('e2e-midway: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
+if (!ready)
+  console.warn('e2e-midway: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
 
 type Link = { ifname: string; ifalias?: string; flags: string[] };
 
@@ -26,7 +27,11 @@ describe.skipIf(!ready)('apply interrupted half-way is finished by the next appl
     // Take the fabric's reloader down: the router pod's sidecar is not up yet.
     const pid = Number((await readFile(`${f.runDir}/reloader.pid`, 'utf8')).trim());
     process.kill(pid, 'SIGTERM');
-    await waitFor(async () => (await execa('kill', ['-0', String(pid)], { reject: false })).exitCode !== 0, 10_000, 'the reloader to stop');
+    await waitFor(
+      async () => (await execa('kill', ['-0', String(pid)], { reject: false })).exitCode !== 0,
+      10_000,
+      'the reloader to stop',
+    );
   });
   afterAll(async () => {
     await stopReloader?.();
@@ -48,13 +53,22 @@ describe.skipIf(!ready)('apply interrupted half-way is finished by the next appl
   });
 
   test('the next apply, with the reloader back, finishes: FRR configured, links up, session Established', async () => {
-    const rl = await startReloader({ socket: f.reloaderSocket, config: `${f.frrConfigDir}/frr.conf`, pathspace: f.netns });
+    const rl = await startReloader({
+      socket: f.reloaderSocket,
+      config: `${f.frrConfigDir}/frr.conf`,
+      pathspace: f.netns,
+    });
     stopReloader = rl.stop;
     const r = await f.cli('apply');
     expect(r.exitCode, r.stderr).toBe(0);
     const links = (await ipJson<Link[]>(f.netns, 'link', 'show')).filter((l) => l.ifalias === 'evpn-node');
     for (const l of links) expect(l.flags, l.ifname).toContain('UP');
-    await waitFor(async () => (await execa('vtysh', ['-N', f.leaf, '-c', 'show bgp summary json'])).stdout.includes('"state":"Established"'), 60_000, 'BGP Established on the leaf');
+    await waitFor(
+      async () =>
+        (await execa('vtysh', ['-N', f.leaf, '-c', 'show bgp summary json'])).stdout.includes('"state":"Established"'),
+      60_000,
+      'BGP Established on the leaf',
+    );
     expect((await f.cli('plan', '--detailed-exitcode')).exitCode).toBe(0);
   });
 });

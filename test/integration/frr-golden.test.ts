@@ -13,14 +13,29 @@ import { nodeConfig } from '../helpers/config.js';
 import { deriveNode } from '../../src/config/derive.js';
 import { buildFrrModel } from '../../src/frr/build.js';
 import { renderFrrConf } from '../../src/frr/render.js';
-import { FRR_BIN, haveFrr, netnsAdd, netnsDel, startFrr, stopFrrByName, waitFor, type FrrInstance } from '../helpers/frr.js';
+import {
+  FRR_BIN,
+  haveFrr,
+  netnsAdd,
+  netnsDel,
+  startFrr,
+  stopFrrByName,
+  waitFor,
+  type FrrInstance,
+} from '../helpers/frr.js';
 
 const NS = 'fg-frr';
 const GOLDEN = new URL('../unit/frr/golden/', import.meta.url);
-const goldenFiles = readdirSync(GOLDEN).filter((f) => f.endsWith('.conf')).sort();
+const goldenFiles = readdirSync(GOLDEN)
+  .filter((f) => f.endsWith('.conf'))
+  .sort();
 
 const isRoot = process.getuid?.() === 0;
-const skipReason = !haveFrr() ? `FRR is not installed (${FRR_BIN}/watchfrr, frr-reload.py)` : !isRoot ? 'needs root (netns, FRR)' : '';
+const skipReason = !haveFrr()
+  ? `FRR is not installed (${FRR_BIN}/watchfrr, frr-reload.py)`
+  : !isRoot
+    ? 'needs root (netns, FRR)'
+    : '';
 if (skipReason) console.warn(`frr-golden: skipped: ${skipReason}`);
 
 /**
@@ -49,7 +64,15 @@ describe.skipIf(Boolean(skipReason))(`real FRR (netns ${NS}) accepts every golde
     await netnsAdd(NS);
     // The router netns has forwarding on (the kernel plumbing sets it); without it zebra's
     // running-config says `no ip forwarding` and every diff would list it.
-    await execa('ip', ['netns', 'exec', NS, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
+    await execa('ip', [
+      'netns',
+      'exec',
+      NS,
+      'sysctl',
+      '-qw',
+      'net.ipv4.ip_forward=1',
+      'net.ipv6.conf.all.forwarding=1',
+    ]);
   });
 
   afterAll(async () => {
@@ -76,7 +99,13 @@ describe.skipIf(Boolean(skipReason))(`real FRR (netns ${NS}) accepts every golde
     expect(first.exitCode, `--test ${file}\n${first.stderr}`).toBe(0);
 
     const reload = await frrReload('--reload', frr.confFile);
-    expect(reload.exitCode, `--reload ${file}\n${reload.stderr.split('\n').filter((l) => /fail|error|warn/i.test(l)).join('\n')}`).toBe(0);
+    expect(
+      reload.exitCode,
+      `--reload ${file}\n${reload.stderr
+        .split('\n')
+        .filter((l) => /fail|error|warn/i.test(l))
+        .join('\n')}`,
+    ).toBe(0);
 
     // With --pathspace, frr-reload.py --reload ends with `vtysh write` (its target check compares
     // against /etc/frr/frr.conf), overwriting the file with FRR's own rendering: put ours back.
@@ -84,7 +113,10 @@ describe.skipIf(Boolean(skipReason))(`real FRR (netns ${NS}) accepts every golde
     const second = await frrReload('--test', frr.confFile);
     expect(second.exitCode).toBe(0);
     const running = await frr.vtysh('show running-config');
-    expect(residualDelta(second.stdout), `delta after reload of ${file}:\n${second.stdout}\n--- running:\n${running}`).toEqual([]);
+    expect(
+      residualDelta(second.stdout),
+      `delta after reload of ${file}:\n${second.stdout}\n--- running:\n${running}`,
+    ).toEqual([]);
   });
 
   // A node that goes from two ToRs to one (a NIC taken out of underlay.nics) and back changes
@@ -92,17 +124,29 @@ describe.skipIf(Boolean(skipReason))(`real FRR (netns ${NS}) accepts every golde
   // `no zebra nexthop kernel enable` must come and go through frr-reload.py, leaving nothing to change.
   test('two ToRs -> one -> two: every transition reloads to exactly the rendered file', async () => {
     const render = (ifs: string[]) => {
-      const c = nodeConfig({ underlay: { nics: ifs.map((name) => ({ name })) }, neighbors: ifs.map((i) => ({ interface: i, type: 'external' as const })) });
+      const c = nodeConfig({
+        underlay: { nics: ifs.map((name) => ({ name })) },
+        neighbors: ifs.map((i) => ({ interface: i, type: 'external' as const })),
+      });
       return renderFrrConf(buildFrrModel(c, deriveNode(c), new Map()));
     };
     frr = await startFrr(NS, '');
     for (const text of [render(['eth1', 'eth2']), render(['eth1']), render(['eth1', 'eth2'])]) {
       await writeFile(frr.confFile, text);
       const reload = await frrReload('--reload', frr.confFile);
-      expect(reload.exitCode, reload.stderr.split('\n').filter((l) => /fail|error/i.test(l)).join('\n')).toBe(0);
+      expect(
+        reload.exitCode,
+        reload.stderr
+          .split('\n')
+          .filter((l) => /fail|error/i.test(l))
+          .join('\n'),
+      ).toBe(0);
       await writeFile(frr.confFile, text);
       const again = await frrReload('--test', frr.confFile);
-      expect(residualDelta(again.stdout), `after reloading to:\n${text}\n--- running:\n${await frr.vtysh('show running-config')}`).toEqual([]);
+      expect(
+        residualDelta(again.stdout),
+        `after reloading to:\n${text}\n--- running:\n${await frr.vtysh('show running-config')}`,
+      ).toEqual([]);
     }
   });
 

@@ -50,14 +50,19 @@ async function evpnGrLeafRoot(): Promise<{ root?: string; skip?: string; error?:
   const root = String(r.stdout).trim();
   const version = (await readFile(`${root}/.built`, 'utf8')).trim();
   const [major, minor] = version.split(/[.-]/).map(Number);
-  if ((major ?? 0) * 100 + (minor ?? 0) < 1006) return { error: `Debian sid's FRR is ${version}, EVPN graceful restart needs >= 10.6` };
+  if ((major ?? 0) * 100 + (minor ?? 0) < 1006)
+    return { error: `Debian sid's FRR is ${version}, EVPN graceful restart needs >= 10.6` };
   return { root };
 }
 const sid = await evpnGrLeafRoot();
 if (sid.skip && ready) console.warn(`hitless: the EVPN graceful-restart cases are skipped: ${sid.skip}`);
 
 const config = (f: Fabric, o: { extraVni?: boolean; frr?: string } = {}): string =>
-  nodeConfigYaml(f, { extraL2vnis: o.extraVni ? L2VNI_120 : '', primary: false, tail: `${o.frr ?? ''}readiness:\n  underlayEstablished: true\n` });
+  nodeConfigYaml(f, {
+    extraL2vnis: o.extraVni ? L2VNI_120 : '',
+    primary: false,
+    tail: `${o.frr ?? ''}readiness:\n  underlayEstablished: true\n`,
+  });
 
 /** SIGKILL (a crash, or the unit's stop) or SIGTERM (a clean stop) to watchfrr and every daemon. */
 async function signalFrr(ns: string, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
@@ -71,13 +76,20 @@ async function signalFrr(ns: string, signal: 'SIGKILL' | 'SIGTERM'): Promise<voi
       /* gone already */
     }
   }
-  await waitFor(async () => (await execa('pgrep', ['-f', `-N ${ns} `], { reject: false })).stdout.trim() === '', 20_000, `FRR in ${ns} to be gone`, 100);
+  await waitFor(
+    async () => (await execa('pgrep', ['-f', `-N ${ns} `], { reject: false })).stdout.trim() === '',
+    20_000,
+    `FRR in ${ns} to be gone`,
+    100,
+  );
 }
 
 /** FRR starting again in the same netns with the frr.conf it left, as the container does. */
 async function startFrrAgain(ns: string): Promise<void> {
   for (const d of DAEMONS) await rm(`/var/run/frr/${ns}/${d}.pid`, { force: true });
-  await execa('ip', ['netns', 'exec', ns, `${FRR_BIN}/watchfrr`, '-N', ns, '-d', 'zebra', 'bgpd', 'staticd', 'bfdd'], { stdin: 'ignore' });
+  await execa('ip', ['netns', 'exec', ns, `${FRR_BIN}/watchfrr`, '-N', ns, '-d', 'zebra', 'bgpd', 'staticd', 'bfdd'], {
+    stdin: 'ignore',
+  });
 }
 
 /** Route and neighbour/FDB events (`ip monitor route neigh` shows bridge FDB entries too) of a netns. */
@@ -86,168 +98,223 @@ function monitor(ns: string): { stop(): Promise<string[]> } {
   return {
     stop: async () => {
       p.kill('SIGTERM');
-      return String((await p).stdout ?? '').split('\n').filter((l) => l.trim() !== '');
+      return String((await p).stdout ?? '')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
     },
   };
 }
 /** Deleted forwarding state: routes and VXLAN FDB entries, not ARP/ND entries of hosts ageing. */
-const deletions = (events: string[]): string[] => events.filter((e) => /^Deleted /.test(e) && /(proto |dev vni| extern_learn|NOARP)/.test(e));
+const deletions = (events: string[]): string[] =>
+  events.filter((e) => /^Deleted /.test(e) && /(proto |dev vni| extern_learn|NOARP)/.test(e));
 
 type Peer = { bgpState: string; connectionsEstablished?: number; connectionsDropped?: number };
 
-describe.skipIf(!ready)('hitless restarts on the netns fabric (50 ms pings over L2VNI 110)', { timeout: 240_000 }, () => {
-  let f: Fabric | undefined;
-  let d: DaemonProc | undefined;
-  let n: NotifyListener | undefined;
-  const leafRoot = sid.root;
-  /** The EVPN-GR cases run unless sid is out of reach; a failed build fails them. */
-  const grCases = leafRoot !== undefined || sid.error !== undefined;
-  /** The root the fabric's leaf FRR runs from now (undefined: the host's FRR). */
-  let leafRootInUse = leafRoot;
+describe.skipIf(!ready)(
+  'hitless restarts on the netns fabric (50 ms pings over L2VNI 110)',
+  { timeout: 240_000 },
+  () => {
+    let f: Fabric | undefined;
+    let d: DaemonProc | undefined;
+    let n: NotifyListener | undefined;
+    const leafRoot = sid.root;
+    /** The EVPN-GR cases run unless sid is out of reach; a failed build fails them. */
+    const grCases = leafRoot !== undefined || sid.error !== undefined;
+    /** The root the fabric's leaf FRR runs from now (undefined: the host's FRR). */
+    let leafRootInUse = leafRoot;
 
-  const leafVtysh = async (cmd: string): Promise<string> =>
-    String((await execa(FABRIC, ['leaf-vtysh', f!.prefix, '-c', cmd], { env: leafRootInUse ? { FABRIC_LEAF_ROOT: leafRootInUse } : {} })).stdout);
-  const leafPeer = async (): Promise<Peer | undefined> => {
-    const j = JSON.parse(await leafVtysh('show bgp neighbors 192.168.11.3 json')) as Record<string, Peer>;
-    return j['192.168.11.3'];
-  };
-  const established = async (): Promise<boolean> => (await leafPeer())?.bgpState === 'Established';
-  const logged = (re: RegExp, from = 0) => async () => d!.logs.slice(from).some((l) => re.test(l.msg));
-  const measure = async (count: number, disrupt: () => Promise<void>): Promise<Loss> => {
-    const train = await startPings({ ns: f!.node, dst: REMOTE_HOST, count });
-    await new Promise((r) => setTimeout(r, 1000));
-    await disrupt();
-    const loss = await train.done;
-    console.log(`hitless: ${expect.getState().currentTestName}: ${describeLoss(loss)}`);
-    return loss;
-  };
-  const startController = async (sock: string): Promise<void> => {
-    n = await listenNotify(`${f!.runDir}/${sock}`);
-    d = startDaemon(f!, n.socket);
-    await waitFor(async () => n!.messages.some((m) => m.lines.includes('READY=1')), 90_000, 'READY=1');
-  };
-  const stopController = async (): Promise<void> => {
-    d?.proc.kill('SIGTERM');
-    await d?.exited;
-    d = undefined;
-    await n?.stop();
-    n = undefined;
-  };
-
-  beforeAll(async () => {
-    await buildCli().catch((e: Error) => console.warn(`hitless: tsc reported errors; using the emitted dist/: ${e.message.split('\n')[0]}`));
-    if (leafRoot) process.env.FABRIC_LEAF_ROOT = leafRoot;
-    try {
-      f = await fabricUp('gr');
-    } finally {
-      delete process.env.FABRIC_LEAF_ROOT;
-    }
-    await f.writeConfig(config(f));
-    await startController('notify-gr.sock');
-    await waitFor(established, 60_000, 'the leaf session');
-    // The path works end to end before anything is measured.
-    await waitFor(async () => (await execa('ip', ['netns', 'exec', f!.node, 'ping', '-c1', '-W1', REMOTE_HOST], { reject: false })).exitCode === 0, 30_000, 'the remote host reachable');
-  });
-  afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail' && d) console.warn(`daemon log (last 30 lines):\n${d.logs.slice(-30).map((l) => JSON.stringify(l)).join('\n')}`);
-  });
-  afterAll(async () => {
-    d?.proc.kill('SIGKILL');
-    await d?.exited;
-    await n?.stop();
-    await f?.down();
-  });
-
-  test('graceful restart is negotiated with the leaf, with forwarding state preserved', async () => {
-    // The text form of the plain neighbor view, which FRR 8.4 and 10.7 print alike (the JSON
-    // changed shape, and 8.4 refuses `show bgp neighbors X graceful-restart` as incomplete).
-    const view = await leafVtysh('show bgp neighbors 192.168.11.3');
-    expect(view).toMatch(/Remote GR Mode: Restart/);
-    expect(view).toMatch(/IPv4 Unicast\(preserved\)/);
-  });
-
-  test('a config reload (a VNI added, FRR reloaded, and back) loses nothing', async () => {
-    const reloads = (await readFile(`${f!.runDir}/reloader.log`, 'utf8')).split('POST /reload').length;
-    const from = d!.logs.length;
-    const loss = await measure(160, async () => {
-      await f!.writeConfig(config(f!, { extraVni: true, frr: 'frr:\n  logLevel: warnings\n' }));
-      await waitFor(logged(/^converged/, from), 30_000, 'the reconcile with VNI 120');
-      const mid = d!.logs.length;
-      await f!.writeConfig(config(f!));
-      await waitFor(logged(/^converged/, mid), 30_000, 'the reconcile back');
-    });
-    expect((await readFile(`${f!.runDir}/reloader.log`, 'utf8')).split('POST /reload').length - reloads).toBeGreaterThanOrEqual(2);
-    expect(loss.lost, describeLoss(loss)).toBe(0);
-  });
-
-  test('a controller restart (SIGTERM, start again) loses nothing', async () => {
-    const loss = await measure(160, async () => {
-      await stopController();
-      await startController('notify-gr2.sock');
-    });
-    expect(loss.lost, describeLoss(loss)).toBe(0);
-  });
-
-  test.skipIf(!grCases)(`FRR killed (crash, or the unit's stop/restart/upgrade) and started again: at most ${MAX_LOST_MS} ms lost, no forwarding state deleted, one session restart`, async () => {
-    if (sid.error) throw new Error(sid.error);
-    const before = await leafPeer();
-    const from = d!.logs.length;
-    const router = monitor(f!.netns);
-    const loss = await measure(300, async () => {
-      await signalFrr(f!.netns, 'SIGKILL');
+    const leafVtysh = async (cmd: string): Promise<string> =>
+      String(
+        (
+          await execa(FABRIC, ['leaf-vtysh', f!.prefix, '-c', cmd], {
+            env: leafRootInUse ? { FABRIC_LEAF_ROOT: leafRootInUse } : {},
+          })
+        ).stdout,
+      );
+    const leafPeer = async (): Promise<Peer | undefined> => {
+      const j = JSON.parse(await leafVtysh('show bgp neighbors 192.168.11.3 json')) as Record<string, Peer>;
+      return j['192.168.11.3'];
+    };
+    const established = async (): Promise<boolean> => (await leafPeer())?.bgpState === 'Established';
+    const logged =
+      (re: RegExp, from = 0) =>
+      async () =>
+        d!.logs.slice(from).some((l) => re.test(l.msg));
+    const measure = async (count: number, disrupt: () => Promise<void>): Promise<Loss> => {
+      const train = await startPings({ ns: f!.node, dst: REMOTE_HOST, count });
       await new Promise((r) => setTimeout(r, 1000));
-      await startFrrAgain(f!.netns);
-      await waitFor(logged(/pushed again after its restart; FRR healthy/, from), 60_000, "the controller's push after the restart");
-      await waitFor(established, 60_000, 'the session back');
-    });
-    const events = await router.stop();
-    expect(loss.lostMs, describeLoss(loss)).toBeLessThanOrEqual(MAX_LOST_MS);
-    // The router netns kept every route and FDB entry (a replace with a new nexthop id is fine).
-    expect(deletions(events), events.join('\n')).toEqual([]);
-    // The controller's push after the restart did not reset the session again.
-    await new Promise((r) => setTimeout(r, 3000));
-    const after = await leafPeer();
-    expect(after?.bgpState).toBe('Established');
-    expect((after?.connectionsEstablished ?? 0) - (before?.connectionsEstablished ?? 0)).toBe(1);
-  });
+      await disrupt();
+      const loss = await train.done;
+      console.log(`hitless: ${expect.getState().currentTestName}: ${describeLoss(loss)}`);
+      return loss;
+    };
+    const startController = async (sock: string): Promise<void> => {
+      n = await listenNotify(`${f!.runDir}/${sock}`);
+      d = startDaemon(f!, n.socket);
+      await waitFor(async () => n!.messages.some((m) => m.lines.includes('READY=1')), 90_000, 'READY=1');
+    };
+    const stopController = async (): Promise<void> => {
+      d?.proc.kill('SIGTERM');
+      await d?.exited;
+      d = undefined;
+      await n?.stop();
+      n = undefined;
+    };
 
-  test("a clean stop (SIGTERM to every daemon) deletes the node's route to the leaf's VTEP: why the unit stops FRR with SIGKILL", async () => {
-    const router = monitor(f!.netns);
-    await signalFrr(f!.netns, 'SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    const events = await router.stop();
-    // zebra's shutdown deletes the route to the leaf's VTEP (and, when it gets to it before it
-    // exits, the leaf's VXLAN flood entry): the node's VXLAN traffic has no path any more.
-    expect(deletions(events), events.join('\n')).toContainEqual(expect.stringMatching(/^Deleted 100\.64\.0\.1 .*proto bgp/));
-    await startFrrAgain(f!.netns);
-    await waitFor(established, 60_000, 'the session back');
-    await waitFor(async () => (await execa('ip', ['netns', 'exec', f!.node, 'ping', '-c1', '-W1', REMOTE_HOST], { reject: false })).exitCode === 0, 60_000, 'the remote host reachable again');
-  });
-
-  test('with the host FRR 8.4 as the leaf (no EVPN graceful restart before 10.6) the leaf drops the EVPN routes at once: traffic stops until FRR is back', async () => {
-    if (leafRoot) {
-      // The same fabric again, with the host's FRR as the leaf.
-      await stopController();
-      await f!.down();
-      leafRootInUse = undefined;
-      f = await fabricUp('gr');
+    beforeAll(async () => {
+      await buildCli().catch((e: Error) =>
+        console.warn(`hitless: tsc reported errors; using the emitted dist/: ${e.message.split('\n')[0]}`),
+      );
+      if (leafRoot) process.env.FABRIC_LEAF_ROOT = leafRoot;
+      try {
+        f = await fabricUp('gr');
+      } finally {
+        delete process.env.FABRIC_LEAF_ROOT;
+      }
       await f.writeConfig(config(f));
-      await startController('notify-gr3.sock');
-      await waitFor(established, 60_000, 'the 8.4 leaf session');
-      await waitFor(async () => (await execa('ip', ['netns', 'exec', f!.node, 'ping', '-c1', '-W1', REMOTE_HOST], { reject: false })).exitCode === 0, 30_000, 'the remote host reachable');
-    }
-    const leaf = monitor(f!.leaf);
-    const loss = await measure(300, async () => {
-      await signalFrr(f!.netns, 'SIGKILL');
-      await new Promise((r) => setTimeout(r, 1000));
+      await startController('notify-gr.sock');
+      await waitFor(established, 60_000, 'the leaf session');
+      // The path works end to end before anything is measured.
+      await waitFor(
+        async () =>
+          (await execa('ip', ['netns', 'exec', f!.node, 'ping', '-c1', '-W1', REMOTE_HOST], { reject: false }))
+            .exitCode === 0,
+        30_000,
+        'the remote host reachable',
+      );
+    });
+    afterEach((ctx) => {
+      if (ctx.task.result?.state === 'fail' && d)
+        console.warn(
+          `daemon log (last 30 lines):\n${d.logs
+            .slice(-30)
+            .map((l) => JSON.stringify(l))
+            .join('\n')}`,
+        );
+    });
+    afterAll(async () => {
+      d?.proc.kill('SIGKILL');
+      await d?.exited;
+      await n?.stop();
+      await f?.down();
+    });
+
+    test('graceful restart is negotiated with the leaf, with forwarding state preserved', async () => {
+      // The text form of the plain neighbor view, which FRR 8.4 and 10.7 print alike (the JSON
+      // changed shape, and 8.4 refuses `show bgp neighbors X graceful-restart` as incomplete).
+      const view = await leafVtysh('show bgp neighbors 192.168.11.3');
+      expect(view).toMatch(/Remote GR Mode: Restart/);
+      expect(view).toMatch(/IPv4 Unicast\(preserved\)/);
+    });
+
+    test('a config reload (a VNI added, FRR reloaded, and back) loses nothing', async () => {
+      const reloads = (await readFile(`${f!.runDir}/reloader.log`, 'utf8')).split('POST /reload').length;
+      const from = d!.logs.length;
+      const loss = await measure(160, async () => {
+        await f!.writeConfig(config(f!, { extraVni: true, frr: 'frr:\n  logLevel: warnings\n' }));
+        await waitFor(logged(/^converged/, from), 30_000, 'the reconcile with VNI 120');
+        const mid = d!.logs.length;
+        await f!.writeConfig(config(f!));
+        await waitFor(logged(/^converged/, mid), 30_000, 'the reconcile back');
+      });
+      expect(
+        (await readFile(`${f!.runDir}/reloader.log`, 'utf8')).split('POST /reload').length - reloads,
+      ).toBeGreaterThanOrEqual(2);
+      expect(loss.lost, describeLoss(loss)).toBe(0);
+    });
+
+    test('a controller restart (SIGTERM, start again) loses nothing', async () => {
+      const loss = await measure(160, async () => {
+        await stopController();
+        await startController('notify-gr2.sock');
+      });
+      expect(loss.lost, describeLoss(loss)).toBe(0);
+    });
+
+    test.skipIf(!grCases)(
+      `FRR killed (crash, or the unit's stop/restart/upgrade) and started again: at most ${MAX_LOST_MS} ms lost, no forwarding state deleted, one session restart`,
+      async () => {
+        if (sid.error) throw new Error(sid.error);
+        const before = await leafPeer();
+        const from = d!.logs.length;
+        const router = monitor(f!.netns);
+        const loss = await measure(300, async () => {
+          await signalFrr(f!.netns, 'SIGKILL');
+          await new Promise((r) => setTimeout(r, 1000));
+          await startFrrAgain(f!.netns);
+          await waitFor(
+            logged(/pushed again after its restart; FRR healthy/, from),
+            60_000,
+            "the controller's push after the restart",
+          );
+          await waitFor(established, 60_000, 'the session back');
+        });
+        const events = await router.stop();
+        expect(loss.lostMs, describeLoss(loss)).toBeLessThanOrEqual(MAX_LOST_MS);
+        // The router netns kept every route and FDB entry (a replace with a new nexthop id is fine).
+        expect(deletions(events), events.join('\n')).toEqual([]);
+        // The controller's push after the restart did not reset the session again.
+        await new Promise((r) => setTimeout(r, 3000));
+        const after = await leafPeer();
+        expect(after?.bgpState).toBe('Established');
+        expect((after?.connectionsEstablished ?? 0) - (before?.connectionsEstablished ?? 0)).toBe(1);
+      },
+    );
+
+    test("a clean stop (SIGTERM to every daemon) deletes the node's route to the leaf's VTEP: why the unit stops FRR with SIGKILL", async () => {
+      const router = monitor(f!.netns);
+      await signalFrr(f!.netns, 'SIGTERM');
+      await new Promise((r) => setTimeout(r, 500));
+      const events = await router.stop();
+      // zebra's shutdown deletes the route to the leaf's VTEP (and, when it gets to it before it
+      // exits, the leaf's VXLAN flood entry): the node's VXLAN traffic has no path any more.
+      expect(deletions(events), events.join('\n')).toContainEqual(
+        expect.stringMatching(/^Deleted 100\.64\.0\.1 .*proto bgp/),
+      );
       await startFrrAgain(f!.netns);
       await waitFor(established, 60_000, 'the session back');
+      await waitFor(
+        async () =>
+          (await execa('ip', ['netns', 'exec', f!.node, 'ping', '-c1', '-W1', REMOTE_HOST], { reject: false }))
+            .exitCode === 0,
+        60_000,
+        'the remote host reachable again',
+      );
     });
-    const events = await leaf.stop();
-    // The node's MAC and its flood entry (type-2, type-3) go at once; its VTEP /32 (IPv4 unicast,
-    // covered by graceful restart, preserved) stays.
-    expect(events).toContainEqual(expect.stringMatching(/^Deleted 100\.65\.0\.4 dev vni110 lladdr 00:00:00:00:00:00/));
-    expect(events.filter((e) => /^Deleted 100\.65\.0\.4 .*proto bgp/.test(e))).toEqual([]);
-    expect(loss.lostMs, describeLoss(loss)).toBeGreaterThan(MAX_LOST_MS);
-  });
-});
+
+    test('with the host FRR 8.4 as the leaf (no EVPN graceful restart before 10.6) the leaf drops the EVPN routes at once: traffic stops until FRR is back', async () => {
+      if (leafRoot) {
+        // The same fabric again, with the host's FRR as the leaf.
+        await stopController();
+        await f!.down();
+        leafRootInUse = undefined;
+        f = await fabricUp('gr');
+        await f.writeConfig(config(f));
+        await startController('notify-gr3.sock');
+        await waitFor(established, 60_000, 'the 8.4 leaf session');
+        await waitFor(
+          async () =>
+            (await execa('ip', ['netns', 'exec', f!.node, 'ping', '-c1', '-W1', REMOTE_HOST], { reject: false }))
+              .exitCode === 0,
+          30_000,
+          'the remote host reachable',
+        );
+      }
+      const leaf = monitor(f!.leaf);
+      const loss = await measure(300, async () => {
+        await signalFrr(f!.netns, 'SIGKILL');
+        await new Promise((r) => setTimeout(r, 1000));
+        await startFrrAgain(f!.netns);
+        await waitFor(established, 60_000, 'the session back');
+      });
+      const events = await leaf.stop();
+      // The node's MAC and its flood entry (type-2, type-3) go at once; its VTEP /32 (IPv4 unicast,
+      // covered by graceful restart, preserved) stays.
+      expect(events).toContainEqual(
+        expect.stringMatching(/^Deleted 100\.65\.0\.4 dev vni110 lladdr 00:00:00:00:00:00/),
+      );
+      expect(events.filter((e) => /^Deleted 100\.65\.0\.4 .*proto bgp/.test(e))).toEqual([]);
+      expect(loss.lostMs, describeLoss(loss)).toBeGreaterThan(MAX_LOST_MS);
+    });
+  },
+);

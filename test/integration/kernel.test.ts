@@ -22,7 +22,8 @@ const FIXTURES = new URL('../fixtures/ip/', import.meta.url);
 const RECORD = process.env['RECORD_IP_FIXTURES'] === '1';
 
 const ip = (...args: string[]) => execa('ip', args);
-const ipJson = async <T = any>(...args: string[]): Promise<T> => JSON.parse((await execa('ip', ['-j', ...args])).stdout) as T;
+const ipJson = async <T = any>(...args: string[]): Promise<T> =>
+  JSON.parse((await execa('ip', ['-j', ...args])).stdout) as T;
 
 /** A runner that counts the processes it starts, over the real one. */
 function countingRunner(): Runner & { calls: string[][] } {
@@ -36,7 +37,11 @@ function countingRunner(): Runner & { calls: string[][] } {
 }
 
 const cfg = (vnis: number[], extra = {}) =>
-  nodeConfig({ l2vnis: vnis.map((v) => l2vni(v, v === 110 ? { hostAddress: '192.170.10.20/24' } : {})), ...extra, underlay: { nics: [{ name: 'kp-eth1' }], mtu: 9000 } });
+  nodeConfig({
+    l2vnis: vnis.map((v) => l2vni(v, v === 110 ? { hostAddress: '192.170.10.20/24' } : {})),
+    ...extra,
+    underlay: { nics: [{ name: 'kp-eth1' }], mtu: 9000 },
+  });
 
 async function observeNow(desired: DesiredKernel, runner: Runner = processRunner()): Promise<ObservedBoth> {
   return observeBoth({ routerNetns: ROUTER, hostNetns: HOST, runner, desired });
@@ -56,29 +61,42 @@ async function applyAll(plan: KernelPlan, runner: Runner = processRunner()): Pro
  * sends by itself, a second or two after a link comes up (not a write of ours).
  */
 async function settled(): Promise<void> {
-  await waitFor(async () => {
-    for (const ns of [HOST, ROUTER]) {
-      const links = await ipJson<Array<{ addr_info: Array<{ tentative?: boolean }> }>>('-n', ns, 'addr', 'show');
-      if (links.some((l) => l.addr_info.some((a) => a.tentative))) return false;
-    }
-    return true;
-  }, 10_000, 'IPv6 DAD to finish');
+  await waitFor(
+    async () => {
+      for (const ns of [HOST, ROUTER]) {
+        const links = await ipJson<Array<{ addr_info: Array<{ tentative?: boolean }> }>>('-n', ns, 'addr', 'show');
+        if (links.some((l) => l.addr_info.some((a) => a.tentative))) return false;
+      }
+      return true;
+    },
+    10_000,
+    'IPv6 DAD to finish',
+  );
 }
 
 /** `ip monitor link address route` in both namespaces while `fn` runs: every event line printed. */
 async function monitored(fn: () => Promise<void>): Promise<string[]> {
   await settled();
-  const mons: ResultPromise[] = [HOST, ROUTER].map((ns) => execa('ip', ['-n', ns, 'monitor', 'link', 'address', 'route'], { reject: false, buffer: true }));
+  const mons: ResultPromise[] = [HOST, ROUTER].map((ns) =>
+    execa('ip', ['-n', ns, 'monitor', 'link', 'address', 'route'], { reject: false, buffer: true }),
+  );
   await new Promise((r) => setTimeout(r, 300));
   await fn();
   await new Promise((r) => setTimeout(r, 300));
   for (const m of mons) m.kill('SIGTERM');
   const outs = await Promise.all(mons);
-  return outs.flatMap((o) => String(o.stdout).split('\n').filter((l) => l.trim() !== ''));
+  return outs.flatMap((o) =>
+    String(o.stdout)
+      .split('\n')
+      .filter((l) => l.trim() !== ''),
+  );
 }
 
 const ours = async (ns: string): Promise<string[]> =>
-  (await ipJson<Array<{ ifname: string; ifalias?: string }>>('-n', ns, 'link', 'show')).filter((l) => l.ifalias === 'evpn-node').map((l) => l.ifname).sort();
+  (await ipJson<Array<{ ifname: string; ifalias?: string }>>('-n', ns, 'link', 'show'))
+    .filter((l) => l.ifalias === 'evpn-node')
+    .map((l) => l.ifname)
+    .sort();
 
 async function record(name: string, ns: string): Promise<void> {
   if (!RECORD) return;
@@ -135,8 +153,12 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
     expect(vx.master).toBe('br-pe-110');
     expect(vx.mtu).toBe(8950);
     const lo = (await ipJson<any[]>('-n', ROUTER, 'addr', 'show', 'lo'))[0];
-    expect(lo.addr_info).toContainEqual(expect.objectContaining({ local: '100.65.0.4', prefixlen: 32, label: 'lo:evpn' }));
-    expect((await execa('ip', ['netns', 'exec', ROUTER, 'cat', '/proc/sys/net/ipv4/ip_forward'])).stdout.trim()).toBe('1');
+    expect(lo.addr_info).toContainEqual(
+      expect.objectContaining({ local: '100.65.0.4', prefixlen: 32, label: 'lo:evpn' }),
+    );
+    expect((await execa('ip', ['netns', 'exec', ROUTER, 'cat', '/proc/sys/net/ipv4/ip_forward'])).stdout.trim()).toBe(
+      '1',
+    );
   });
 
   test('a second plan+apply with nothing changed writes nothing: zero ip monitor events', async () => {
@@ -150,9 +172,17 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
 
   test('no IPv6 link-local on pure bridge ports and on bridges that do not route; up, and IPv4 on the host bridge works', async () => {
     const inet6 = async (ns: string, dev: string): Promise<string[]> =>
-      ((await ipJson<any[]>('-n', ns, '-6', 'addr', 'show', 'dev', dev))[0]?.addr_info ?? []).map((a: any) => a.local as string);
+      ((await ipJson<any[]>('-n', ns, '-6', 'addr', 'show', 'dev', dev))[0]?.addr_info ?? []).map(
+        (a: any) => a.local as string,
+      );
     // VNI 110: pure L2 (no VRF, no gateway IP), its host bridge holds an IPv4 host address.
-    for (const [ns, dev] of [[ROUTER, 'vni110'], [ROUTER, 'pe-110'], [HOST, 'host-110'], [ROUTER, 'br-pe-110'], [HOST, 'br-hs-110']] as const) {
+    for (const [ns, dev] of [
+      [ROUTER, 'vni110'],
+      [ROUTER, 'pe-110'],
+      [HOST, 'host-110'],
+      [ROUTER, 'br-pe-110'],
+      [HOST, 'br-hs-110'],
+    ] as const) {
       const link = (await ipJson<any[]>('-n', ns, '-d', 'link', 'show', dev))[0];
       expect(link.inet6_addr_gen_mode, `${dev} addrgenmode`).toBe('none');
       expect(link.flags, `${dev} up`).toContain('UP');
@@ -166,7 +196,9 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
     await ip('-n', ROUTER, 'link', 'set', 'pe-110', 'addrgenmode', 'eui64');
     await ip('-n', ROUTER, 'link', 'set', 'pe-110', 'down');
     await ip('-n', ROUTER, 'link', 'set', 'pe-110', 'up');
-    const linkLocal = async (): Promise<string | undefined> => ((await ipJson<any[]>('-n', ROUTER, '-6', 'addr', 'show', 'dev', 'pe-110', 'scope', 'link'))[0]?.addr_info ?? [])[0]?.local;
+    const linkLocal = async (): Promise<string | undefined> =>
+      ((await ipJson<any[]>('-n', ROUTER, '-6', 'addr', 'show', 'dev', 'pe-110', 'scope', 'link'))[0]?.addr_info ??
+        [])[0]?.local;
     await waitFor(async () => (await linkLocal()) !== undefined, 5000, 'pe-110 to get a link-local address');
     const ll = await linkLocal();
     const plan = await planNow(desired);
@@ -210,9 +242,15 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
     const plan = await planNow(withForeign);
     expect(plan.conflicts.join('\n')).toMatch(/br-pe-999 in the router netns exists but was not created by evpn-node/);
     // vni999 would be enslaved to it and pe-999 too, so the pair goes as well; br-hs-999 does not depend on it.
-    const touching = plan.ops.filter((o) => o.kind === 'ip' && o.args.some((a) => ['br-pe-999', 'vni999', 'pe-999', 'host-999'].includes(a)));
+    const touching = plan.ops.filter(
+      (o) => o.kind === 'ip' && o.args.some((a) => ['br-pe-999', 'vni999', 'pe-999', 'host-999'].includes(a)),
+    );
     expect(touching).toEqual([]);
-    expect(plan.ops.map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual(['link add name br-hs-999 type bridge', 'link set dev br-hs-999 alias evpn-node addrgenmode none', 'link set dev br-hs-999 up']);
+    expect(plan.ops.map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual([
+      'link add name br-hs-999 type bridge',
+      'link set dev br-hs-999 alias evpn-node addrgenmode none',
+      'link set dev br-hs-999 up',
+    ]);
     await applyAll(plan);
     const br = (await ipJson<any[]>('-n', ROUTER, 'link', 'show', 'br-pe-999'))[0];
     expect(br.ifalias).toBeUndefined();
@@ -220,7 +258,9 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
     await ip('-n', ROUTER, 'link', 'del', 'br-pe-999');
     // Back to 110+120: br-hs-999 is ours and no longer configured.
     const back = await planNow(desired);
-    expect(back.ops.map((o) => (o.kind === 'ip' ? `${o.ns} ${o.phase} ${o.args.join(' ')}` : ''))).toEqual(['host post link del dev br-hs-999']);
+    expect(back.ops.map((o) => (o.kind === 'ip' ? `${o.ns} ${o.phase} ${o.args.join(' ')}` : ''))).toEqual([
+      'host post link del dev br-hs-999',
+    ]);
     await applyAll(back);
   });
 
@@ -242,15 +282,23 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
     expect((await planNow(only110)).ops).toEqual([]);
   });
 
-  test('a failing batch line becomes an error quoting the op\'s why and ip\'s message', async () => {
+  test("a failing batch line becomes an error quoting the op's why and ip's message", async () => {
     const plan: KernelPlan = {
       conflicts: [],
       ops: [
         { kind: 'ip', ns: 'router', phase: 'post', args: ['link', 'set', 'dev', 'lo', 'up'], why: 'harmless' },
-        { kind: 'ip', ns: 'router', phase: 'post', args: ['link', 'set', 'dev', 'kp-nosuch', 'up'], why: 'bring up kp-nosuch' },
+        {
+          kind: 'ip',
+          ns: 'router',
+          phase: 'post',
+          args: ['link', 'set', 'dev', 'kp-nosuch', 'up'],
+          why: 'bring up kp-nosuch',
+        },
       ],
     };
-    await expect(applyPlan(processRunner(), plan, 'post', refs)).rejects.toThrow(/failed at "ip link set dev kp-nosuch up" \(bring up kp-nosuch\): Cannot find device "kp-nosuch"/);
+    await expect(applyPlan(processRunner(), plan, 'post', refs)).rejects.toThrow(
+      /failed at "ip link set dev kp-nosuch up" \(bring up kp-nosuch\): Cannot find device "kp-nosuch"/,
+    );
   });
 
   test('teardown removes our links and gives kp-eth1 back with its address and route', async () => {
@@ -261,8 +309,12 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
     expect(await ours(HOST)).toEqual([]);
     const eth = (await ipJson<any[]>('-n', HOST, 'addr', 'show', 'kp-eth1'))[0];
     expect(eth.flags).toContain('UP');
-    expect(eth.addr_info).toContainEqual(expect.objectContaining({ family: 'inet', local: '192.168.50.2', prefixlen: 24 }));
-    expect(await ipJson<any[]>('-n', HOST, 'route', 'show', '10.99.0.0/16')).toMatchObject([{ gateway: '192.168.50.1', dev: 'kp-eth1', metric: 50 }]);
+    expect(eth.addr_info).toContainEqual(
+      expect.objectContaining({ family: 'inet', local: '192.168.50.2', prefixlen: 24 }),
+    );
+    expect(await ipJson<any[]>('-n', HOST, 'route', 'show', '10.99.0.0/16')).toMatchObject([
+      { gateway: '192.168.50.1', dev: 'kp-eth1', metric: 50 },
+    ]);
     const lo = (await ipJson<any[]>('-n', ROUTER, 'addr', 'show', 'lo'))[0];
     expect(lo.addr_info.filter((a: any) => a.label === 'lo:evpn')).toEqual([]);
     await execa('ip', ['netns', 'exec', HOST, 'ping', '-c1', '-W2', '192.168.50.1']);
@@ -272,10 +324,19 @@ describe('kernel plan + apply on real namespaces (L2VNIs)', () => {
 describe('features this kernel may lack', () => {
   test('L3VNI (VRF) plan applies and converges', async (ctx) => {
     if (!(await kernelSupports('vrf'))) {
-      console.warn('SKIP: this kernel cannot create VRF devices ("Unknown device type"): L3VNI apply is covered by the lab VM tier');
+      console.warn(
+        'SKIP: this kernel cannot create VRF devices ("Unknown device type"): L3VNI apply is covered by the lab VM tier',
+      );
       ctx.skip();
     }
-    const desired = desiredFor(nodeConfig({ l3vnis: [l3vni('red', 100, { hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24' } } })], underlay: { nics: [{ name: 'kp-eth1' }] } }));
+    const desired = desiredFor(
+      nodeConfig({
+        l3vnis: [
+          l3vni('red', 100, { hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24' } } }),
+        ],
+        underlay: { nics: [{ name: 'kp-eth1' }] },
+      }),
+    );
     const observed = await observeNow(desired);
     await applyAll(planKernel(desired, observed, { routerNetns: ROUTER, hostNetns: HOST }));
     expect((await planNow(desired)).ops).toEqual([]);
@@ -283,10 +344,14 @@ describe('features this kernel may lack', () => {
 
   test('VLAN underlay is created and moved', async (ctx) => {
     if (!(await kernelSupports('vlan'))) {
-      console.warn('SKIP: this kernel cannot create VLAN devices ("Unknown device type"): the VLAN underlay is covered by unit plans and the lab VM tier');
+      console.warn(
+        'SKIP: this kernel cannot create VLAN devices ("Unknown device type"): the VLAN underlay is covered by unit plans and the lab VM tier',
+      );
       ctx.skip();
     }
-    const desired = desiredFor(nodeConfig({ underlay: { nics: [{ name: 'kp-v100', vlan: { parent: 'kp-eth1', id: 100 } }] } }));
+    const desired = desiredFor(
+      nodeConfig({ underlay: { nics: [{ name: 'kp-v100', vlan: { parent: 'kp-eth1', id: 100 } }] } }),
+    );
     await applyAll(await planNow(desired));
     expect((await planNow(desired)).ops).toEqual([]);
   });

@@ -16,7 +16,10 @@ const names = ['leaf', 'n1', 'r1', 'n2', 'r2'].map((s) => `${P}-${s}`);
 const base = process.getuid?.() === 0 && haveFrr();
 const vrf = base && (await kernelSupports('vrf'));
 if (!base) console.warn('l3vni-fabric: skipped — needs root and Debian frr/frr-pythontools');
-else if (!vrf) console.warn('l3vni-fabric: SKIP: this kernel cannot create VRF devices ("Unknown device type"): type-5 between nodes is covered by the lab VM (test/lab/fleet.sh)');
+else if (!vrf)
+  console.warn(
+    'l3vni-fabric: SKIP: this kernel cannot create VRF devices ("Unknown device type"): type-5 between nodes is covered by the lab VM (test/lab/fleet.sh)',
+  );
 
 const FLEET = `node:
   indexFrom: {interface: mgmt0}
@@ -61,26 +64,61 @@ describe.skipIf(!vrf)('type-5 between two nodes of one ASN in VRF red', () => {
       const r = await x.cli('apply');
       expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
     }
-    await waitFor(async () => {
-      const sum = await leaf.vtyshJson<{ ipv4Unicast?: { peers?: Record<string, { state: string }> } }>('show bgp summary json');
-      return Object.values(sum.ipv4Unicast?.peers ?? {}).filter((p) => p.state === 'Established').length === 2;
-    }, 120_000, 'the leaf: both node sessions Established');
+    await waitFor(
+      async () => {
+        const sum = await leaf.vtyshJson<{ ipv4Unicast?: { peers?: Record<string, { state: string }> } }>(
+          'show bgp summary json',
+        );
+        return Object.values(sum.ipv4Unicast?.peers ?? {}).filter((p) => p.state === 'Established').length === 2;
+      },
+      120_000,
+      'the leaf: both node sessions Established',
+    );
   }, 180_000);
 
   test("each node's VRF red holds the other's host address as a type-5 route via its VTEP", async () => {
-    for (const [x, other] of [[nodes[0]!, nodes[1]!], [nodes[1]!, nodes[0]!]] as const) {
-      await waitFor(async () => {
-        const { stdout } = await execa('ip', ['-n', x.router, '-j', 'route', 'show', 'vrf', 'red', `${hostSide(other.n)}/32`]);
-        return (JSON.parse(stdout || '[]') as unknown[]).length === 1;
-      }, 90_000, `${x.router}: ${hostSide(other.n)}/32 in VRF red`);
+    for (const [x, other] of [
+      [nodes[0]!, nodes[1]!],
+      [nodes[1]!, nodes[0]!],
+    ] as const) {
+      await waitFor(
+        async () => {
+          const { stdout } = await execa('ip', [
+            '-n',
+            x.router,
+            '-j',
+            'route',
+            'show',
+            'vrf',
+            'red',
+            `${hostSide(other.n)}/32`,
+          ]);
+          return (JSON.parse(stdout || '[]') as unknown[]).length === 1;
+        },
+        90_000,
+        `${x.router}: ${hostSide(other.n)}/32 in VRF red`,
+      );
       const evpn = await x.frr.vtysh('show bgp l2vpn evpn route type prefix');
       expect(evpn).toContain(`[${hostSide(other.n)}]`);
     }
   }, 200_000);
 
   test('the node IPs reach each other through the L3VNI', async () => {
-    await waitFor(async () => (await execa('ip', ['netns', 'exec', nodes[0]!.ns, 'ping', '-c', '1', '-W', '2', hostSide(2)], { reject: false })).exitCode === 0, 60_000, 'n1 -> n2 over VRF red');
-    const r = await execa('ip', ['netns', 'exec', nodes[1]!.ns, 'ping', '-c', '3', '-i', '0.3', '-W', '2', hostSide(1)], { reject: false });
+    await waitFor(
+      async () =>
+        (
+          await execa('ip', ['netns', 'exec', nodes[0]!.ns, 'ping', '-c', '1', '-W', '2', hostSide(2)], {
+            reject: false,
+          })
+        ).exitCode === 0,
+      60_000,
+      'n1 -> n2 over VRF red',
+    );
+    const r = await execa(
+      'ip',
+      ['netns', 'exec', nodes[1]!.ns, 'ping', '-c', '3', '-i', '0.3', '-W', '2', hostSide(1)],
+      { reject: false },
+    );
     expect(r.exitCode, String(r.stdout)).toBe(0);
   }, 90_000);
 });

@@ -13,8 +13,12 @@ import { listenNotify, startDaemon, type DaemonProc, type NotifyListener } from 
 
 const PROMTOOL = '/usr/bin/promtool';
 const ready = process.getuid?.() === 0 && haveFrr();
-if (!ready) console.warn('metrics-fabric: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
-if (ready && !existsSync(PROMTOOL)) console.warn('metrics-fabric: promtool checks skipped — Debian\'s prometheus package is not installed (scripts/setup installs it)');
+if (!ready)
+  console.warn('metrics-fabric: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
+if (ready && !existsSync(PROMTOOL))
+  console.warn(
+    "metrics-fabric: promtool checks skipped — Debian's prometheus package is not installed (scripts/setup installs it)",
+  );
 
 const DRIFT_S = 2;
 const LISTEN = '127.0.0.1:9479';
@@ -36,10 +40,21 @@ describe.skipIf(!ready)('metrics of the daemon on the fabric', { timeout: 180_00
       primary: false,
       tail: `metrics:\n  textfileDir: ${f.runDir}/textfile\n  listen: "${LISTEN}"\n${over}`,
     });
-  const leaf = (...cmds: string[]) => execa('vtysh', ['-N', f.leaf, '-c', 'configure terminal', '-c', 'router bgp 64512', ...cmds.flatMap((c) => ['-c', c])]);
+  const leaf = (...cmds: string[]) =>
+    execa('vtysh', [
+      '-N',
+      f.leaf,
+      '-c',
+      'configure terminal',
+      '-c',
+      'router bgp 64512',
+      ...cmds.flatMap((c) => ['-c', c]),
+    ]);
   /** The router FRR's own view of the underlay session. */
   const routerSees = async (): Promise<string> => {
-    const j = JSON.parse((await execa('vtysh', ['-N', f.netns, '-c', 'show bgp ipv4 unicast summary json'])).stdout) as { peers?: Record<string, { state?: string }> };
+    const j = JSON.parse(
+      (await execa('vtysh', ['-N', f.netns, '-c', 'show bgp ipv4 unicast summary json'])).stdout,
+    ) as { peers?: Record<string, { state?: string }> };
     return j.peers?.['192.168.11.2']?.state ?? 'none';
   };
   /** GET /metrics from inside the node netns, as a local Prometheus would scrape. */
@@ -54,14 +69,22 @@ describe.skipIf(!ready)('metrics of the daemon on the fabric', { timeout: 180_00
   };
 
   beforeAll(async () => {
-    await buildCli().catch((e: Error) => console.warn(`metrics-fabric: tsc reported errors; using the emitted dist/: ${e.message.split('\n')[0]}`));
+    await buildCli().catch((e: Error) =>
+      console.warn(`metrics-fabric: tsc reported errors; using the emitted dist/: ${e.message.split('\n')[0]}`),
+    );
     f = await fabricUp('op');
     await f.writeConfig(config());
     n = await listenNotify(`${f.runDir}/notify.sock`);
     d = startDaemon(f, n.socket, '--drift-interval', String(DRIFT_S));
   });
   afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail' && d) console.warn(`daemon log (last 30 lines):\n${d.logs.slice(-30).map((l) => JSON.stringify(l)).join('\n')}\n--- textfile:\n${existsSync(textfile()) ? '(see below)' : '(none)'}`);
+    if (ctx.task.result?.state === 'fail' && d)
+      console.warn(
+        `daemon log (last 30 lines):\n${d.logs
+          .slice(-30)
+          .map((l) => JSON.stringify(l))
+          .join('\n')}\n--- textfile:\n${existsSync(textfile()) ? '(see below)' : '(none)'}`,
+      );
   });
   afterAll(async () => {
     d?.proc.kill('SIGTERM');
@@ -71,7 +94,11 @@ describe.skipIf(!ready)('metrics of the daemon on the fabric', { timeout: 180_00
   });
 
   test('the textfile: written atomically (0644), the session up, ready, config applied, VNI up; promtool is happy', async () => {
-    await waitFor(async () => value(await prom(), 'evpn_node_ready') === 1, 90_000, 'evpn_node_ready 1 in the textfile');
+    await waitFor(
+      async () => value(await prom(), 'evpn_node_ready') === 1,
+      90_000,
+      'evpn_node_ready 1 in the textfile',
+    );
     const t = await prom();
     expect((await stat(textfile())).mode & 0o777).toBe(0o644);
     expect(value(t, UNDERLAY)).toBe(1);
@@ -116,8 +143,16 @@ describe.skipIf(!ready)('metrics of the daemon on the fabric', { timeout: 180_00
   test('a link deleted by hand: counted as a link drift repair', async () => {
     const before = value(await prom(), 'evpn_node_drift_repairs_total{kind="link"}') ?? 0;
     await execa('ip', ['-n', f.node, 'link', 'del', 'host-110']);
-    await waitFor(async () => (value(await prom(), 'evpn_node_drift_repairs_total{kind="link"}') ?? 0) > before, 60_000, 'the repair counted');
-    await waitFor(async () => (await execa('ip', ['-n', f.node, 'link', 'show', 'host-110'], { reject: false })).exitCode === 0, 30_000, 'host-110 back');
+    await waitFor(
+      async () => (value(await prom(), 'evpn_node_drift_repairs_total{kind="link"}') ?? 0) > before,
+      60_000,
+      'the repair counted',
+    );
+    await waitFor(
+      async () => (await execa('ip', ['-n', f.node, 'link', 'show', 'host-110'], { reject: false })).exitCode === 0,
+      30_000,
+      'host-110 back',
+    );
   });
 
   test('an invalid edit: evpn_node_config_applied 0 (the config in force stays), 1 again once fixed', async () => {

@@ -23,7 +23,16 @@ describe.skipIf(!isRoot)('NetlinkMonitor (root: real ip monitor in two netns)', 
     await netnsAdd(ROUTER);
     // No IPv6 link-locals here: their DAD ends with an address event seconds after a link comes
     // up, which once let a change that sends no event at all pass as seen (see the alias case).
-    for (const ns of [HOST, ROUTER]) await execa('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.default.addr_gen_mode=1', 'net.ipv6.conf.all.addr_gen_mode=1']);
+    for (const ns of [HOST, ROUTER])
+      await execa('ip', [
+        'netns',
+        'exec',
+        ns,
+        'sysctl',
+        '-qw',
+        'net.ipv6.conf.default.addr_gen_mode=1',
+        'net.ipv6.conf.all.addr_gen_mode=1',
+      ]);
     await ip(ROUTER, 'link', 'add', 'r0', 'type', 'veth', 'peer', 'name', 'r1');
     await ip(ROUTER, 'addr', 'add', '10.9.9.1/24', 'dev', 'r0');
     await ip(ROUTER, 'link', 'set', 'r0', 'up');
@@ -58,14 +67,42 @@ describe.skipIf(!isRoot)('NetlinkMonitor (root: real ip monitor in two netns)', 
     const changes: Array<[string, () => Promise<unknown>, RegExp]> = [
       // First, while both veth ends are up and quiet: the kernel tells an alias change only for a
       // link that is up (netdev_state_change), and the why is cut before the alias shows.
-      ['alias in the router netns', () => ip(ROUTER, 'link', 'set', 'r0', 'alias', 'someone'), /^h1t-router: \d+: r0@r1: <BROADCAST,MULTICAST,UP,LOWER_UP>/],
-      ['link down in the router netns', () => ip(ROUTER, 'link', 'set', 'r1', 'down'), /^h1t-router: \d+: r1@r0: <BROADCAST,MULTICAST>/],
-      ['veth in the host netns', () => ip(HOST, 'link', 'add', 'h0', 'type', 'veth', 'peer', 'name', 'h1'), /^h1t-host: .*\bh[01]\b/],
-      ['address', () => ip(ROUTER, 'addr', 'add', '10.9.8.1/24', 'dev', 'r0'), /^h1t-router: \d+: r0 +inet 10\.9\.8\.1\/24/],
+      [
+        'alias in the router netns',
+        () => ip(ROUTER, 'link', 'set', 'r0', 'alias', 'someone'),
+        /^h1t-router: \d+: r0@r1: <BROADCAST,MULTICAST,UP,LOWER_UP>/,
+      ],
+      [
+        'link down in the router netns',
+        () => ip(ROUTER, 'link', 'set', 'r1', 'down'),
+        /^h1t-router: \d+: r1@r0: <BROADCAST,MULTICAST>/,
+      ],
+      [
+        'veth in the host netns',
+        () => ip(HOST, 'link', 'add', 'h0', 'type', 'veth', 'peer', 'name', 'h1'),
+        /^h1t-host: .*\bh[01]\b/,
+      ],
+      [
+        'address',
+        () => ip(ROUTER, 'addr', 'add', '10.9.8.1/24', 'dev', 'r0'),
+        /^h1t-router: \d+: r0 +inet 10\.9\.8\.1\/24/,
+      ],
       ['rule', () => ip(ROUTER, 'rule', 'add', 'pref', '100', 'table', '5'), /^h1t-router: 100:\s+from all lookup 5/],
-      ['forwarding sysctl', () => execa('ip', ['netns', 'exec', ROUTER, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']), /^h1t-router: inet .*forwarding on/],
-      ['route proto 240', () => ip(ROUTER, 'route', 'add', '10.8.0.0/16', 'via', '10.9.9.2', 'proto', '240'), /^h1t-router: 10\.8\.0\.0\/16 via 10\.9\.9\.2 dev r0 proto 240/],
-      ['default route of FRR', () => ip(ROUTER, 'route', 'add', 'default', 'via', '10.9.9.2', 'proto', 'bgp'), /^h1t-router: default via 10\.9\.9\.2 dev r0 proto bgp/],
+      [
+        'forwarding sysctl',
+        () => execa('ip', ['netns', 'exec', ROUTER, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']),
+        /^h1t-router: inet .*forwarding on/,
+      ],
+      [
+        'route proto 240',
+        () => ip(ROUTER, 'route', 'add', '10.8.0.0/16', 'via', '10.9.9.2', 'proto', '240'),
+        /^h1t-router: 10\.8\.0\.0\/16 via 10\.9\.9\.2 dev r0 proto 240/,
+      ],
+      [
+        'default route of FRR',
+        () => ip(ROUTER, 'route', 'add', 'default', 'via', '10.9.9.2', 'proto', 'bgp'),
+        /^h1t-router: default via 10\.9\.9\.2 dev r0 proto bgp/,
+      ],
     ];
     for (const [what, change, event] of changes) {
       await look();
@@ -97,15 +134,20 @@ describe.skipIf(!isRoot)('NetlinkMonitor (root: real ip monitor in two netns)', 
   test('a monitor that dies, or a router netns replaced under the same name: look', async () => {
     await look();
     // Our own child, by pid: the router netns' `ip -o monitor`.
-    const child = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).find((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
-        return ppid === String(process.pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').startsWith(`ip -n ${ROUTER} -o monitor`);
-      } catch {
-        return false;
-      }
-    });
+    const child = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .find((pid) => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+          return (
+            ppid === String(process.pid) &&
+            readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').startsWith(`ip -n ${ROUTER} -o monitor`)
+          );
+        } catch {
+          return false;
+        }
+      });
     expect(child).toBeDefined();
     process.kill(Number(child), 'SIGTERM');
     await waitFor(async () => mon.verdict().look, 5000, 'a look after the monitor died');

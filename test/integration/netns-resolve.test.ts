@@ -43,7 +43,9 @@ describe.skipIf(!isRoot)('resolveRouterNetns (root: real netns)', () => {
   }
 
   test('a missing pidfile says the router pod may not be running', async () => {
-    await expect(resolveRouterNetns({ pidFile: join(dir, 'nope.pid'), preferredName: 'nr-named' })).rejects.toThrow(/does not exist: is the router pod running/);
+    await expect(resolveRouterNetns({ pidFile: join(dir, 'nope.pid'), preferredName: 'nr-named' })).rejects.toThrow(
+      /does not exist: is the router pod running/,
+    );
   });
 
   test('a pidfile with garbage is refused', async () => {
@@ -55,12 +57,16 @@ describe.skipIf(!isRoot)('resolveRouterNetns (root: real netns)', () => {
     const p = execa('true');
     await p;
     await writeFile(pidFile(), `${p.pid}\n`);
-    await expect(resolveRouterNetns({ pidFile: pidFile(), preferredName: 'nr-named' })).rejects.toThrow(/stale FRR pidfile/);
+    await expect(resolveRouterNetns({ pidFile: pidFile(), preferredName: 'nr-named' })).rejects.toThrow(
+      /stale FRR pidfile/,
+    );
   });
 
   test("a pid in the host's own netns is refused", async () => {
     await writeFile(pidFile(), `${process.pid}\n`);
-    await expect(resolveRouterNetns({ pidFile: pidFile(), preferredName: 'nr-named' })).rejects.toThrow(/host's own network namespace/);
+    await expect(resolveRouterNetns({ pidFile: pidFile(), preferredName: 'nr-named' })).rejects.toThrow(
+      /host's own network namespace/,
+    );
   });
 
   test('a pid in a named netns resolves to that name without attaching', async () => {
@@ -79,7 +85,10 @@ describe.skipIf(!isRoot)('resolveRouterNetns (root: real netns)', () => {
     expect(existsSync('/run/netns/nr-unnamed')).toBe(true);
     expect(statSync('/run/netns/nr-unnamed').ino).toBe(statSync(`/proc/${pid}/ns/net`).ino);
     // Second call finds the name it attached.
-    expect(await resolveRouterNetns({ pidFile: pidFile(), preferredName: 'nr-unnamed' })).toMatchObject({ name: 'nr-unnamed', attached: false });
+    expect(await resolveRouterNetns({ pidFile: pidFile(), preferredName: 'nr-unnamed' })).toMatchObject({
+      name: 'nr-unnamed',
+      attached: false,
+    });
   });
 
   test('when the preferred name points elsewhere, FRR gets a name of its own', async () => {

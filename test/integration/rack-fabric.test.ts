@@ -14,7 +14,8 @@ import { haveFrr, startFrr, waitFor } from '../helpers/frr.js';
 import { BFD, forwarding, pingFor, packetCounts, rackUp, type Rack, type RackNode } from '../helpers/rack.js';
 
 const ready = process.getuid?.() === 0 && haveFrr();
-if (!ready) console.warn('rack-fabric: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
+if (!ready)
+  console.warn('rack-fabric: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
 
 /** etc/examples/fleet-dual-tor.yaml with the test's L2VNI: what every node of the rack reads. */
 const fleetYaml = (neighborExtra = ''): string => `# The same file on every node (etc/examples/fleet-dual-tor.yaml).
@@ -50,11 +51,19 @@ async function routeDevs(x: RackNode, dst: string): Promise<string[]> {
 
 /** Established underlay sessions of a node's router (peer names: eth1, eth2). */
 async function established(x: RackNode): Promise<string[]> {
-  const s = await x.frr.vtyshJson<{ ipv4Unicast?: { peers?: Record<string, { state: string }> } }>('show bgp summary json');
-  return Object.entries(s.ipv4Unicast?.peers ?? {}).filter(([, p]) => p.state === 'Established').map(([k]) => k).sort();
+  const s = await x.frr.vtyshJson<{ ipv4Unicast?: { peers?: Record<string, { state: string }> } }>(
+    'show bgp summary json',
+  );
+  return Object.entries(s.ipv4Unicast?.peers ?? {})
+    .filter(([, p]) => p.state === 'Established')
+    .map(([k]) => k)
+    .sort();
 }
 
-const sha = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+const sha = async (path: string) =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 
 describe.skipIf(!ready)('a rack: three nodes, one config, dual ToRs with ECMP and BFD', () => {
   let rack: Rack;
@@ -75,14 +84,19 @@ describe.skipIf(!ready)('a rack: three nodes, one config, dual ToRs with ECMP an
   afterEach(async (ctx) => {
     if (ctx.task.result?.state !== 'fail' || !rack) return;
     const out: string[] = [];
-    const vty = async (ns: string, cmd: string) => out.push(`# ${ns}: ${cmd}`, (await execa('vtysh', ['-N', ns, '-c', cmd], { reject: false })).stdout);
+    const vty = async (ns: string, cmd: string) =>
+      out.push(`# ${ns}: ${cmd}`, (await execa('vtysh', ['-N', ns, '-c', cmd], { reject: false })).stdout);
     for (const ns of [n1.router, 'rk-leaf1', 'rk-leaf2']) {
       await vty(ns, 'show bgp summary');
       await vty(ns, `show bgp ipv4 unicast ${n2.vtep}/32`);
     }
     await vty(n1.router, `show ip route ${n2.vtep}/32`);
     await vty(n1.router, 'show bfd peers brief');
-    out.push(`# ${n1.router}: ip route/neigh`, (await execa('ip', ['-n', n1.router, 'route', 'show', n2.vtep], { reject: false })).stdout, (await execa('ip', ['-n', n1.router, 'neigh'], { reject: false })).stdout);
+    out.push(
+      `# ${n1.router}: ip route/neigh`,
+      (await execa('ip', ['-n', n1.router, 'route', 'show', n2.vtep], { reject: false })).stdout,
+      (await execa('ip', ['-n', n1.router, 'neigh'], { reject: false })).stdout,
+    );
     console.warn(out.join('\n'));
   }, 60_000);
 
@@ -93,7 +107,11 @@ describe.skipIf(!ready)('a rack: three nodes, one config, dual ToRs with ECMP an
       const r = await x.cli('validate', '--show-derived', '--json');
       expect(r.exitCode, r.stderr).toBe(0);
       const d = JSON.parse(r.stdout) as { derived: { node: { index: number; vtep: string; indexSource: string } } };
-      expect(d.derived.node).toMatchObject({ index: x.n, vtep: x.vtep, indexSource: `10.1.0.${x.n}/24 on mgmt0, host part within 10.1.0.0/24` });
+      expect(d.derived.node).toMatchObject({
+        index: x.n,
+        vtep: x.vtep,
+        indexSource: `10.1.0.${x.n}/24 on mgmt0, host part within 10.1.0.0/24`,
+      });
     }
   });
 
@@ -102,11 +120,14 @@ describe.skipIf(!ready)('a rack: three nodes, one config, dual ToRs with ECMP an
       const r = await x.cli('apply');
       expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
     }
-    const names = JSON.parse((await execa('ip', ['-n', n1.router, '-j', 'link', 'show'])).stdout).map((l: { ifname: string }) => l.ifname);
+    const names = JSON.parse((await execa('ip', ['-n', n1.router, '-j', 'link', 'show'])).stdout).map(
+      (l: { ifname: string }) => l.ifname,
+    );
     expect(names).toEqual(expect.arrayContaining(['eth1', 'eth2']));
     const hash = await execa('ip', ['netns', 'exec', n1.router, 'sysctl', '-n', 'net.ipv4.fib_multipath_hash_policy']);
     expect(hash.stdout.trim()).toBe('1');
-    for (const x of rack.nodes) await waitFor(async () => (await established(x)).length === 2, 60_000, `${x.ns}: sessions with both leaves`);
+    for (const x of rack.nodes)
+      await waitFor(async () => (await established(x)).length === 2, 60_000, `${x.ns}: sessions with both leaves`);
     // A second apply on a converged node writes nothing and reloads nothing.
     expect((await n1.cli('apply')).stdout).toContain('No changes.');
   }, 120_000);
@@ -119,8 +140,20 @@ describe.skipIf(!ready)('a rack: three nodes, one config, dual ToRs with ECMP an
   }, 60_000);
 
   test('node to node over the L2VNI, and to the host behind the border VTEP; health says ready', async () => {
-    for (const [from, to] of [[n1, n2.hostIp], [n2, n3.hostIp], [n3, n1.hostIp], [n1, rack.bhost.ip], [n3, rack.bhost.ip]] as const) {
-      await waitFor(async () => (await execa('ip', ['netns', 'exec', from.ns, 'ping', '-c', '1', '-W', '1', to], { reject: false })).exitCode === 0, 30_000, `${from.ns} -> ${to}`);
+    for (const [from, to] of [
+      [n1, n2.hostIp],
+      [n2, n3.hostIp],
+      [n3, n1.hostIp],
+      [n1, rack.bhost.ip],
+      [n3, rack.bhost.ip],
+    ] as const) {
+      await waitFor(
+        async () =>
+          (await execa('ip', ['netns', 'exec', from.ns, 'ping', '-c', '1', '-W', '1', to], { reject: false }))
+            .exitCode === 0,
+        30_000,
+        `${from.ns} -> ${to}`,
+      );
     }
     const h = await n1.cli('health');
     expect(h.exitCode, `${h.stdout}${h.stderr}`).toBe(0);
@@ -141,16 +174,22 @@ describe.skipIf(!ready)('a rack: three nodes, one config, dual ToRs with ECMP an
     await new Promise((r) => setTimeout(r, 1500));
     await rack.cable(1, failing, false);
     const p = await run;
-    console.info(`rack-fabric: cable n1-leaf${failing} cut: ${p.received}/${p.transmitted} answered, longest outage ${p.longestGapMs} ms (bound ${LOSS_BOUND_MS} ms)`);
+    console.info(
+      `rack-fabric: cable n1-leaf${failing} cut: ${p.received}/${p.transmitted} answered, longest outage ${p.longestGapMs} ms (bound ${LOSS_BOUND_MS} ms)`,
+    );
     expect(p.longestGapMs).toBeLessThanOrEqual(LOSS_BOUND_MS);
     expect(p.received).toBeGreaterThan(p.transmitted * 0.8);
     const other = failing === 1 ? 'eth2' : 'eth1';
-    await waitFor(async () => (await routeDevs(n1, n2.vtep)).join() === other, 10_000, `n1: only ${other} left toward n2`);
+    await waitFor(
+      async () => (await routeDevs(n1, n2.vtep)).join() === other,
+      10_000,
+      `n1: only ${other} left toward n2`,
+    );
     // One ToR per family is enough for readiness.
     expect((await n1.cli('health')).exitCode).toBe(0);
   }, 60_000);
 
-  test("then that leaf dies (FRR killed, forwarding stopped): flows through it move within the BFD bound", async () => {
+  test('then that leaf dies (FRR killed, forwarding stopped): flows through it move within the BFD bound', async () => {
     // A round trip that crosses the failing leaf, between the ends still cabled to it (n2, n3,
     // the border host): its requests leave the pinging node on its NIC toward that leaf, or its
     // replies come back on it. Told apart by that node's NIC counters: 20 of them a try against
@@ -160,18 +199,29 @@ describe.skipIf(!ready)('a rack: three nodes, one config, dual ToRs with ECMP an
     const [via, other] = failing === 1 ? ['eth1', 'eth2'] : ['eth2', 'eth1'];
     let flow: { from: RackNode; to: string } | undefined;
     const tried: string[] = [];
-    for (const [from, to] of [[n2, n3.hostIp], [n3, n2.hostIp], [n2, rack.bhost.ip], [n3, rack.bhost.ip]] as const) {
+    for (const [from, to] of [
+      [n2, n3.hostIp],
+      [n3, n2.hostIp],
+      [n2, rack.bhost.ip],
+      [n3, rack.bhost.ip],
+    ] as const) {
       const before = await packetCounts(from.router);
       const answered = (await pingFor(from.ns, to, 1, FLOW)).received;
       const after = await packetCounts(from.router);
-      const more = (dir: 'tx' | 'rx') => (after[via]?.[dir] ?? 0) - (before[via]?.[dir] ?? 0) - ((after[other]?.[dir] ?? 0) - (before[other]?.[dir] ?? 0));
-      tried.push(`${from.ns} -> ${to}: ${answered}/20 answered, ${via} minus ${other}: tx ${more('tx')}, rx ${more('rx')}`);
+      const more = (dir: 'tx' | 'rx') =>
+        (after[via]?.[dir] ?? 0) -
+        (before[via]?.[dir] ?? 0) -
+        ((after[other]?.[dir] ?? 0) - (before[other]?.[dir] ?? 0));
+      tried.push(
+        `${from.ns} -> ${to}: ${answered}/20 answered, ${via} minus ${other}: tx ${more('tx')}, rx ${more('rx')}`,
+      );
       if (more('tx') >= 15 || more('rx') >= 15) {
         flow = { from, to };
         break;
       }
     }
-    if (!flow) throw new Error(`no round trip among n2, n3 and the border host crosses leaf${failing}: ${tried.join('; ')}`);
+    if (!flow)
+      throw new Error(`no round trip among n2, n3 and the border host crosses leaf${failing}: ${tried.join('; ')}`);
 
     const run = pingFor(flow.from.ns, flow.to, 5, FLOW);
     await new Promise((r) => setTimeout(r, 1500));
@@ -185,7 +235,9 @@ describe.skipIf(!ready)('a rack: three nodes, one config, dual ToRs with ECMP an
       if (pid > 0) process.kill(pid, 'SIGKILL');
     }
     const p = await run;
-    console.info(`rack-fabric: leaf${failing} dead (FRR killed, forwarding off), ${flow.from.ns} -> ${flow.to}: ${p.received}/${p.transmitted} answered, longest outage ${p.longestGapMs} ms (bound ${LOSS_BOUND_MS} ms)`);
+    console.info(
+      `rack-fabric: leaf${failing} dead (FRR killed, forwarding off), ${flow.from.ns} -> ${flow.to}: ${p.received}/${p.transmitted} answered, longest outage ${p.longestGapMs} ms (bound ${LOSS_BOUND_MS} ms)`,
+    );
     expect(p.longestGapMs).toBeLessThanOrEqual(LOSS_BOUND_MS);
     // The session with the dead leaf is down on the nodes, not kept for the 180 s hold time.
     await waitFor(async () => (await established(n2)).length === 1, 5_000, 'n2: the session with the dead leaf down');
@@ -197,7 +249,8 @@ describe.skipIf(!ready)('a rack: three nodes, one config, dual ToRs with ECMP an
     const conf = await readFile(`/etc/frr/${leafNs}/frr.conf`, 'utf8');
     await forwarding(leafNs);
     await startFrr(leafNs, conf);
-    for (const x of rack.nodes) await waitFor(async () => (await established(x)).length === 2, 60_000, `${x.ns}: both sessions back`);
+    for (const x of rack.nodes)
+      await waitFor(async () => (await established(x)).length === 2, 60_000, `${x.ns}: both sessions back`);
     // Both paths: toward another node and toward the border (through the leaf's uplink again).
     for (const dst of [n2.vtep, '100.64.0.100']) {
       await waitFor(async () => (await routeDevs(n1, dst)).length === 2, 30_000, `n1: ECMP toward ${dst} again`);
@@ -222,7 +275,11 @@ describe.skipIf(!ready)('a rack: three nodes, one config, dual ToRs with ECMP an
     const toNode = await pingFor(n1.ns, n2.hostIp, 1, 7001);
     expect(toNode.received).toBe(0);
     // The re-apply may have reset the sessions: the border host answers once converged, then all.
-    await waitFor(async () => (await pingFor(n1.ns, rack.bhost.ip, 0.05, 7002)).received === 1, 30_000, 'n1 -> border host');
+    await waitFor(
+      async () => (await pingFor(n1.ns, rack.bhost.ip, 0.05, 7002)).received === 1,
+      30_000,
+      'n1 -> border host',
+    );
     const toBorder = await pingFor(n1.ns, rack.bhost.ip, 0.5, 7002);
     expect(toBorder.received).toBe(toBorder.transmitted);
   }, 90_000);

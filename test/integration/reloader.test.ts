@@ -15,7 +15,8 @@ import { ReloaderError, type ReloadResult } from '../../src/frr/reload-client.js
 
 const NS = 'rl-frr';
 const FRR_MISSING = !haveFrr();
-if (FRR_MISSING) console.warn('reloader.test: FRR (/usr/lib/frr/watchfrr, frr-reload.py) is not installed: real-FRR tests skipped');
+if (FRR_MISSING)
+  console.warn('reloader.test: FRR (/usr/lib/frr/watchfrr, frr-reload.py) is not installed: real-FRR tests skipped');
 
 const BASE = `frr defaults datacenter
 hostname rl-frr
@@ -32,7 +33,11 @@ exit
 `;
 
 /** BASE with extra lines inside `router bgp 65001` (before its address families). */
-const withBgp = (...lines: string[]): string => BASE.replace(' neighbor 10.0.0.2 remote-as 65002\n', ` neighbor 10.0.0.2 remote-as 65002\n${lines.map((l) => ` ${l}\n`).join('')}`);
+const withBgp = (...lines: string[]): string =>
+  BASE.replace(
+    ' neighbor 10.0.0.2 remote-as 65002\n',
+    ` neighbor 10.0.0.2 remote-as 65002\n${lines.map((l) => ` ${l}\n`).join('')}`,
+  );
 
 /** Raw request, for what the typed client deliberately cannot send (unknown paths, wrong methods). */
 function rawRequest(socketPath: string, method: string, path: string): Promise<{ status: number; body: string }> {
@@ -122,15 +127,39 @@ describe.skipIf(FRR_MISSING)('frr-reloader with a real FRR in netns rl-frr', () 
   test('/diff: in sync after a reload; a change made behind its back (vtysh) and a file edited without a reload both show, and nothing is applied', async () => {
     const conf = withBgp('neighbor 10.0.0.5 remote-as 65005', 'neighbor 10.0.0.5 description rl-added');
     // As in the router netns: forwarding on (zebra shows `no ip forwarding` otherwise, which no file here says).
-    await execa('ip', ['netns', 'exec', NS, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
+    await execa('ip', [
+      'netns',
+      'exec',
+      NS,
+      'sysctl',
+      '-qw',
+      'net.ipv4.ip_forward=1',
+      'net.ipv6.conf.all.forwarding=1',
+    ]);
     expect((await reload(conf)).ok).toBe(true);
     // In sync, although FRR shows the system's hostname where the file says rl-frr: the hostname is left out.
     expect(await rl!.client.diff()).toMatchObject({ ok: true, inSync: true, delete: [], add: [] });
-    await execa('vtysh', ['-N', NS, '-c', 'configure terminal', '-c', 'router bgp 65001', '-c', 'neighbor 10.0.0.5 description changed-by-hand']);
+    await execa('vtysh', [
+      '-N',
+      NS,
+      '-c',
+      'configure terminal',
+      '-c',
+      'router bgp 65001',
+      '-c',
+      'neighbor 10.0.0.5 description changed-by-hand',
+    ]);
     const hand = await rl!.client.diff();
     expect(hand).toMatchObject({ ok: true, inSync: false });
     if (hand.ok) expect(hand.add.join('\n')).toMatch(/neighbor 10\.0\.0\.5 description rl-added/);
-    await writeFile(frr!.confFile, withBgp('neighbor 10.0.0.5 remote-as 65005', 'neighbor 10.0.0.5 description rl-added', 'neighbor 10.0.0.6 remote-as 65006'));
+    await writeFile(
+      frr!.confFile,
+      withBgp(
+        'neighbor 10.0.0.5 remote-as 65005',
+        'neighbor 10.0.0.5 description rl-added',
+        'neighbor 10.0.0.6 remote-as 65006',
+      ),
+    );
     const edited = await rl!.client.diff();
     if (!edited.ok) throw new Error(edited.output);
     expect(edited.add.join('\n')).toMatch(/neighbor 10\.0\.0\.6 remote-as 65006/);
@@ -143,7 +172,10 @@ describe.skipIf(FRR_MISSING)('frr-reloader with a real FRR in netns rl-frr', () 
   });
 
   test('/bgp answers both summaries as JSON with the router-id', async () => {
-    const bgp = (await rl!.client.bgp()) as { ipv4: Record<string, { routerId: string; peers: object }>; evpn: { routerId: string } };
+    const bgp = (await rl!.client.bgp()) as {
+      ipv4: Record<string, { routerId: string; peers: object }>;
+      evpn: { routerId: string };
+    };
     expect(bgp.ipv4.default?.routerId).toBe('10.255.0.1');
     expect(Object.keys(bgp.ipv4.default?.peers ?? {})).toContain('10.0.0.5');
     expect(bgp.evpn.routerId).toBe('10.255.0.1');
@@ -153,7 +185,12 @@ describe.skipIf(FRR_MISSING)('frr-reloader with a real FRR in netns rl-frr', () 
     // What a podman health check does when its timeout fires while /bgp runs vtysh.
     const { connect } = await import('node:net');
     await new Promise<void>((resolve, reject) => {
-      const c = connect(socket, () => c.end('GET /bgp HTTP/1.1\r\nHost: x\r\n\r\n', () => { c.destroy(); resolve(); }));
+      const c = connect(socket, () =>
+        c.end('GET /bgp HTTP/1.1\r\nHost: x\r\n\r\n', () => {
+          c.destroy();
+          resolve();
+        }),
+      );
       c.on('error', reject);
     });
     await waitFor(async () => rl!.logs().includes('client gone'), 10_000, 'the reloader logs the /bgp request');
@@ -214,7 +251,10 @@ describe.skipIf(FRR_MISSING)('frr-reloader with a real FRR in netns rl-frr', () 
     await writeFile(frr!.confFile, withBgp('neighbor 10.0.0.6 remote-as 65006'));
     const assertSerial = (spans: RunSpan[]): void => {
       for (let i = 1; i < spans.length; i++) {
-        expect(spans[i]!.start, `run ${spans[i]!.run} started before run ${spans[i - 1]!.run} ended`).toBeGreaterThanOrEqual(spans[i - 1]!.end);
+        expect(
+          spans[i]!.start,
+          `run ${spans[i]!.run} started before run ${spans[i - 1]!.run} ended`,
+        ).toBeGreaterThanOrEqual(spans[i - 1]!.end);
       }
     };
     let mark = rl!.logs().length;
@@ -239,11 +279,30 @@ describe.skipIf(FRR_MISSING)('frr-reloader with a real FRR in netns rl-frr', () 
   test('/vni lists a VNI once zebra sees its VXLAN device', async () => {
     await execa('ip', ['-n', NS, 'addr', 'add', '10.255.0.1/32', 'dev', 'lo']);
     await execa('ip', ['-n', NS, 'link', 'add', 'br-pe-100', 'type', 'bridge']);
-    await execa('ip', ['-n', NS, 'link', 'add', 'vni100', 'type', 'vxlan', 'id', '100', 'local', '10.255.0.1', 'dstport', '4789', 'nolearning']);
+    await execa('ip', [
+      '-n',
+      NS,
+      'link',
+      'add',
+      'vni100',
+      'type',
+      'vxlan',
+      'id',
+      '100',
+      'local',
+      '10.255.0.1',
+      'dstport',
+      '4789',
+      'nolearning',
+    ]);
     await execa('ip', ['-n', NS, 'link', 'set', 'vni100', 'master', 'br-pe-100']);
     await execa('ip', ['-n', NS, 'link', 'set', 'br-pe-100', 'up']);
     await execa('ip', ['-n', NS, 'link', 'set', 'vni100', 'up']);
-    await waitFor(async () => Object.keys((await rl!.client.vni()) as object).includes('100'), 15_000, 'VNI 100 in /vni');
+    await waitFor(
+      async () => Object.keys((await rl!.client.vni()) as object).includes('100'),
+      15_000,
+      'VNI 100 in /vni',
+    );
     const vni = (await rl!.client.vni()) as Record<string, { vni: number; type: string; vxlanIf: string }>;
     expect(vni['100']).toMatchObject({ vni: 100, type: 'L2', vxlanIf: 'vni100' });
     const detail = (await rl!.client.vniDetail()) as Array<{ vni: number; vtepIp: string }>;
@@ -260,7 +319,10 @@ describe.skipIf(FRR_MISSING)('frr-reloader with a real FRR in netns rl-frr', () 
   });
 
   test('a second reloader refuses a socket the first one answers on', async () => {
-    const r = await execa(RELOADER_SCRIPT, ['--socket', socket, '--config', frr!.confFile, '--pathspace', NS], { reject: false, timeout: 10_000 });
+    const r = await execa(RELOADER_SCRIPT, ['--socket', socket, '--config', frr!.confFile, '--pathspace', NS], {
+      reject: false,
+      timeout: 10_000,
+    });
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toContain('another reloader is answering');
     expect((await rl!.client.healthz()).ok).toBe(true);
@@ -330,7 +392,20 @@ describe('frr-reloader failure paths (stand-in frr-reload.py)', () => {
   });
 
   test('every kind of FRR secret in the config is redacted from the output', async () => {
-    const secrets = ['bgpS3cret', 'vtyPass1', 'enaPass1', 'ospfKey1', 'md5Key1', 'ospf6Key1', 'isisKey1', 'ripKey1', 'chainKey1', 'areaKey1', 'domKey1', 'z%'];
+    const secrets = [
+      'bgpS3cret',
+      'vtyPass1',
+      'enaPass1',
+      'ospfKey1',
+      'md5Key1',
+      'ospf6Key1',
+      'isisKey1',
+      'ripKey1',
+      'chainKey1',
+      'areaKey1',
+      'domKey1',
+      'z%',
+    ];
     const conf = join(dir, 'secrets.conf');
     await writeFile(
       conf,
@@ -356,7 +431,10 @@ describe('frr-reloader failure paths (stand-in frr-reload.py)', () => {
       ].join('\n'),
     );
     // Echo the config back, plainly and as the Python repr frr-reload.py logs it, then fail.
-    const fake = await script('echo', `for a; do f=$a; done\ncat "$f"\n/usr/bin/python3 -c 'import sys; print(repr(open(sys.argv[1]).readlines()))' "$f"\nexit 1`);
+    const fake = await script(
+      'echo',
+      `for a; do f=$a; done\ncat "$f"\n/usr/bin/python3 -c 'import sys; print(repr(open(sys.argv[1]).readlines()))' "$f"\nexit 1`,
+    );
     const rl = await start('echo', conf, ['--frr-reload', fake, '--log-level', 'debug']);
     const r = await rl.client.reload();
     expect(r).toMatchObject({ ok: false, phase: 'test' });
@@ -370,14 +448,21 @@ describe('frr-reloader failure paths (stand-in frr-reload.py)', () => {
   test('a stale socket file is replaced, a non-socket file is left alone', async () => {
     const stale = join(dir, 'stale.sock');
     // Bind and exit without listening or unlinking: what a killed reloader leaves behind.
-    await execa('/usr/bin/python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', stale]);
+    await execa('/usr/bin/python3', [
+      '-c',
+      'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])',
+      stale,
+    ]);
     const rl = await startReloader({ socket: stale, config: join(dir, 'x.conf') });
     started.push(rl);
     expect((await rl.client.status()) as object).toEqual({ lastReload: null });
 
     const plain = join(dir, 'plain-file');
     await writeFile(plain, 'keep me');
-    const r = await execa(RELOADER_SCRIPT, ['--socket', plain, '--config', join(dir, 'x.conf')], { reject: false, timeout: 10_000 });
+    const r = await execa(RELOADER_SCRIPT, ['--socket', plain, '--config', join(dir, 'x.conf')], {
+      reject: false,
+      timeout: 10_000,
+    });
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toContain('is not a socket');
     expect(await readFile(plain, 'utf8')).toBe('keep me');

@@ -35,13 +35,20 @@ function leaks(text: string): string[] {
   for (const s of LONG) if (text.includes(s)) found.push(s);
   for (const m of text.matchAll(/\bpassword[ \t]+(\S+)/g)) if (m[1] !== '<redacted>') found.push(m[0]);
   // A YAML key, not a path in a message (`neighbors[4].password: must be ...` names no value).
-  for (const m of text.matchAll(/(?<!\.)\bpassword["']?\s*:[ \t]*((?:[!&][^\s,}]*[ \t]+)*)([^\s,}]+)/g)) if (m[2] !== '<redacted>') found.push(m[0]);
+  for (const m of text.matchAll(/(?<!\.)\bpassword["']?\s*:[ \t]*((?:[!&][^\s,}]*[ \t]+)*)([^\s,}]+)/g))
+    if (m[2] !== '<redacted>') found.push(m[0]);
   return found;
 }
 
 /** Every string in a parsed JSON value, one per line (escaped newlines would hide line ends). */
 const strings = (v: unknown): string =>
-  typeof v === 'string' ? v : Array.isArray(v) ? v.map(strings).join('\n') : v && typeof v === 'object' ? Object.values(v).map(strings).join('\n') : String(v);
+  typeof v === 'string'
+    ? v
+    : Array.isArray(v)
+      ? v.map(strings).join('\n')
+      : v && typeof v === 'object'
+        ? Object.values(v).map(strings).join('\n')
+        : String(v);
 
 /** The daemon's stderr as printed: each JSON line read back (escapes would hide a secret), others as they are. */
 const stderrText = (lines: string[]): string =>
@@ -95,25 +102,39 @@ ${f.runtimeYaml}`;
 
   /** The CLI in the node netns, with the stand-ins first in PATH. */
   const cli = async (...args: string[]) => {
-    const r = await execa('ip', ['netns', 'exec', f.node, `${ROOT}bin/evpn-node`, '--config', f.configPath, ...args], { reject: false, env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    const r = await execa('ip', ['netns', 'exec', f.node, `${ROOT}bin/evpn-node`, '--config', f.configPath, ...args], {
+      reject: false,
+      env: { PATH: `${bin}:${process.env.PATH ?? ''}` },
+    });
     return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
   };
   const statusText = async (): Promise<string> => readFile(`${f.runDir}/status.json`, 'utf8');
 
   beforeAll(async () => {
-    await buildCli().catch((e: Error) => console.warn(`secrets: tsc reported errors; using the emitted dist/: ${e.message.split('\n')[0]}`));
+    await buildCli().catch((e: Error) =>
+      console.warn(`secrets: tsc reported errors; using the emitted dist/: ${e.message.split('\n')[0]}`),
+    );
     f = await fabricUp('hds');
     bin = await mkdtemp(join(tmpdir(), 'hds-bin-'));
     // Stand-ins that record their argv, one line each, then run the real binary.
     for (const name of ['ip', 'systemd-notify']) {
       const real = (await execa('sh', ['-c', `command -v ${name} || true`])).stdout.trim();
-      await writeFile(join(bin, name), `#!/bin/sh\nprintf '%s %s\\n' ${name} "$*" >> ${argvLog()}\n${real ? `exec ${real} "$@"` : 'exit 0'}\n`);
+      await writeFile(
+        join(bin, name),
+        `#!/bin/sh\nprintf '%s %s\\n' ${name} "$*" >> ${argvLog()}\n${real ? `exec ${real} "$@"` : 'exit 0'}\n`,
+      );
       await chmod(join(bin, name), 0o755);
     }
     await writeFile(`${f.configDir}/secret`, 'S3cretFromFile\n', { mode: 0o600 });
   });
   afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail' && d) console.warn(`daemon log (last 30 lines):\n${d.logs.slice(-30).map((l) => JSON.stringify(l)).join('\n')}`);
+    if (ctx.task.result?.state === 'fail' && d)
+      console.warn(
+        `daemon log (last 30 lines):\n${d.logs
+          .slice(-30)
+          .map((l) => JSON.stringify(l))
+          .join('\n')}`,
+      );
   });
   afterAll(async () => {
     d?.proc.kill('SIGKILL');
@@ -143,11 +164,23 @@ ${f.runtimeYaml}`;
   test('validate: errors next to tagged, anchored and aliased passwords show none of them', async () => {
     // An anchor on a tagged password, its alias further down, a misspelt password key.
     const broken = config()
-      .replace('    - {address: 192.0.2.1, asn: 65001, password: md5}', '    - {address: 192.0.2.1, asn: 65001, password: !!str &pw Kw7zPq4Lm, bogus: 1}')
-      .replace('    - {address: 192.0.2.2, asn: 65002, password: clear}', '    - {address: 192.0.2.2, asn: 65002, password: *pw, pasword: Zx9Vb2Nq8}')
+      .replace(
+        '    - {address: 192.0.2.1, asn: 65001, password: md5}',
+        '    - {address: 192.0.2.1, asn: 65001, password: !!str &pw Kw7zPq4Lm, bogus: 1}',
+      )
+      .replace(
+        '    - {address: 192.0.2.2, asn: 65002, password: clear}',
+        '    - {address: 192.0.2.2, asn: 65002, password: *pw, pasword: Zx9Vb2Nq8}',
+      )
       // A keyword-like password on a line with an error; a password refused for its form.
-      .replace('    - {address: 192.0.2.3, asn: 65003, password: "0"}', '    - {address: 192.0.2.3, asn: 65003, password: "0", bogon: 2}')
-      .replace('    - {address: 192.0.2.4, asn: 65004, password: "8"}', '    - {address: 192.0.2.4, asn: 65004, password: "8 Zx9Vb2Nq8"}');
+      .replace(
+        '    - {address: 192.0.2.3, asn: 65003, password: "0"}',
+        '    - {address: 192.0.2.3, asn: 65003, password: "0", bogon: 2}',
+      )
+      .replace(
+        '    - {address: 192.0.2.4, asn: 65004, password: "8"}',
+        '    - {address: 192.0.2.4, asn: 65004, password: "8 Zx9Vb2Nq8"}',
+      );
     await f.writeConfig(broken);
     try {
       const r = await cli('validate');
@@ -223,15 +256,36 @@ ${f.runtimeYaml}`;
     const marks = { logs: d!.logs.length, stderr: d!.stderr.length, messages: n!.messages.length };
     await f.writeConfig(
       config()
-        .replace('    - {address: 192.0.2.1, asn: 65001, password: md5}', '    - {address: 192.0.2.1, asn: 65001, password: md5, bogus: 1}')
-        .replace('    - {address: 192.0.2.4, asn: 65004, password: "8"}', '    - {address: 192.0.2.4, asn: 65004, password: "8 Zx9Vb2Nq8"}'),
+        .replace(
+          '    - {address: 192.0.2.1, asn: 65001, password: md5}',
+          '    - {address: 192.0.2.1, asn: 65001, password: md5, bogus: 1}',
+        )
+        .replace(
+          '    - {address: 192.0.2.4, asn: 65004, password: "8"}',
+          '    - {address: 192.0.2.4, asn: 65004, password: "8 Zx9Vb2Nq8"}',
+        ),
     );
-    await waitFor(async () => d!.logs.slice(marks.logs).some((l) => /the config on disk is invalid/.test(l.msg)), 30_000, 'the invalid edit seen');
-    await waitFor(async () => /bogus|neighbors\[4\]/.test(await statusText()), 10_000, 'status.json names the invalid edit');
+    await waitFor(
+      async () => d!.logs.slice(marks.logs).some((l) => /the config on disk is invalid/.test(l.msg)),
+      30_000,
+      'the invalid edit seen',
+    );
+    await waitFor(
+      async () => /bogus|neighbors\[4\]/.test(await statusText()),
+      10_000,
+      'status.json names the invalid edit',
+    );
     expect(leaks(d!.logs.slice(marks.logs).map(strings).join('\n'))).toEqual([]);
     expect(leaks(stderrText(d!.stderr.slice(marks.stderr)))).toEqual([]);
     expect(leaks(strings(JSON.parse(await statusText())))).toEqual([]);
-    expect(leaks(n!.messages.slice(marks.messages).map((m) => m.lines.join('\n')).join('\n'))).toEqual([]);
+    expect(
+      leaks(
+        n!.messages
+          .slice(marks.messages)
+          .map((m) => m.lines.join('\n'))
+          .join('\n'),
+      ),
+    ).toEqual([]);
     const status = await cli('status');
     expect(leaks(status.stdout + status.stderr)).toEqual([]);
   });

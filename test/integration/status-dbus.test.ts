@@ -14,9 +14,12 @@ import dbus from 'dbus-next';
 import { readUnitStates } from '../../src/systemd/dbus.js';
 
 const haveDbus = existsSync('/usr/bin/dbus-daemon');
-if (!haveDbus) console.warn('status-dbus: skipped — needs dbus-daemon (Debian package dbus; scripts/setup installs it)');
+if (!haveDbus)
+  console.warn('status-dbus: skipped — needs dbus-daemon (Debian package dbus; scripts/setup installs it)');
 
-const busConf = (socket: string): string => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+const busConf = (
+  socket: string,
+): string => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>system</type>
@@ -34,7 +37,8 @@ const busConf = (socket: string): string => `<!DOCTYPE busconfig PUBLIC "-//free
 /** A stand-in for systemd's objects: the protocol the reader speaks, with fixed answers. */
 function exportFakeSystemd(bus: dbus.MessageBus, units: Record<string, [string, string, string]>): void {
   const { Interface } = dbus.interface;
-  const unitPath = (name: string) => `/org/freedesktop/systemd1/unit/${name.replace(/[^a-zA-Z0-9]/g, (c) => `_${c.charCodeAt(0).toString(16)}`)}`;
+  const unitPath = (name: string) =>
+    `/org/freedesktop/systemd1/unit/${name.replace(/[^a-zA-Z0-9]/g, (c) => `_${c.charCodeAt(0).toString(16)}`)}`;
   class Manager extends Interface {
     LoadUnit(name: string): string {
       return unitPath(name);
@@ -44,12 +48,27 @@ function exportFakeSystemd(bus: dbus.MessageBus, units: Record<string, [string, 
   bus.export('/org/freedesktop/systemd1', new Manager('org.freedesktop.systemd1.Manager'));
   for (const [name, [load, active, sub]] of Object.entries(units)) {
     class Unit extends Interface {
-      get LoadState() { return load; }
-      get ActiveState() { return active; }
-      get SubState() { return sub; }
-      get Description() { return `${name} (stand-in)`; }
+      get LoadState() {
+        return load;
+      }
+      get ActiveState() {
+        return active;
+      }
+      get SubState() {
+        return sub;
+      }
+      get Description() {
+        return `${name} (stand-in)`;
+      }
     }
-    Unit.configureMembers({ properties: { LoadState: { signature: 's', access: 'read' }, ActiveState: { signature: 's', access: 'read' }, SubState: { signature: 's', access: 'read' }, Description: { signature: 's', access: 'read' } } });
+    Unit.configureMembers({
+      properties: {
+        LoadState: { signature: 's', access: 'read' },
+        ActiveState: { signature: 's', access: 'read' },
+        SubState: { signature: 's', access: 'read' },
+        Description: { signature: 's', access: 'read' },
+      },
+    });
     bus.export(unitPath(name), new Unit('org.freedesktop.systemd1.Unit'));
   }
 }
@@ -83,7 +102,10 @@ describe.skipIf(!haveDbus)('readUnitStates over a real dbus-daemon', () => {
   test('a bus without systemd: "not on the bus", quickly, no activation attempt, no hang', async () => {
     const t = performance.now();
     const r = await readUnitStates(['evpn-node.target'], { busAddress: address, timeoutMs: 5000 });
-    expect(r).toEqual({ available: false, reason: `org.freedesktop.systemd1 is not on the system bus at ${address} (not running under systemd?)` });
+    expect(r).toEqual({
+      available: false,
+      reason: `org.freedesktop.systemd1 is not on the system bus at ${address} (not running under systemd?)`,
+    });
     expect(performance.now() - t).toBeLessThan(1500);
   });
 
@@ -111,13 +133,33 @@ describe.skipIf(!haveDbus)('readUnitStates over a real dbus-daemon', () => {
         'kubelet.service': ['not-found', 'inactive', 'dead'],
       });
       await peer.requestName('org.freedesktop.systemd1', 0);
-      const r = await readUnitStates(['kubelet.service', 'evpn-node.target', 'evpn-node-controller.service'], { busAddress: address });
+      const r = await readUnitStates(['kubelet.service', 'evpn-node.target', 'evpn-node-controller.service'], {
+        busAddress: address,
+      });
       expect(r).toEqual({
         available: true,
         units: [
-          { name: 'kubelet.service', loadState: 'not-found', activeState: 'inactive', subState: 'dead', description: 'kubelet.service (stand-in)' },
-          { name: 'evpn-node.target', loadState: 'loaded', activeState: 'active', subState: 'active', description: 'evpn-node.target (stand-in)' },
-          { name: 'evpn-node-controller.service', loadState: 'loaded', activeState: 'failed', subState: 'failed', description: 'evpn-node-controller.service (stand-in)' },
+          {
+            name: 'kubelet.service',
+            loadState: 'not-found',
+            activeState: 'inactive',
+            subState: 'dead',
+            description: 'kubelet.service (stand-in)',
+          },
+          {
+            name: 'evpn-node.target',
+            loadState: 'loaded',
+            activeState: 'active',
+            subState: 'active',
+            description: 'evpn-node.target (stand-in)',
+          },
+          {
+            name: 'evpn-node-controller.service',
+            loadState: 'loaded',
+            activeState: 'failed',
+            subState: 'failed',
+            description: 'evpn-node-controller.service (stand-in)',
+          },
         ],
       });
     } finally {

@@ -11,12 +11,18 @@ import { haveFrr, waitFor } from '../helpers/frr.js';
 import { listenNotify, startDaemon, type DaemonProc, type NotifyListener } from './daemon-helpers.js';
 
 const ready = process.getuid?.() === 0 && haveFrr();
-if (!ready) console.warn('try-daemon: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
+if (!ready)
+  console.warn('try-daemon: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
 
 const config = (f: Fabric, hostAddress = '192.170.10.20/24'): string => nodeConfigYaml(f, { hostAddress });
 
 type AddrLink = { addr_info: Array<{ local: string; prefixlen: number; family: string }> };
-type Status = { state?: string; daemonPid?: number; configInForce?: { sha256: string }; configOnDisk?: { sha256: string } };
+type Status = {
+  state?: string;
+  daemonPid?: number;
+  configInForce?: { sha256: string };
+  configOnDisk?: { sha256: string };
+};
 
 describe.skipIf(!ready)('try with the daemon running', { timeout: 180_000 }, () => {
   let f: Fabric;
@@ -33,7 +39,9 @@ describe.skipIf(!ready)('try with the daemon running', { timeout: 180_000 }, () 
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   beforeAll(async () => {
-    await buildCli().catch((e: Error) => console.warn(`try-daemon: tsc reported errors; using the emitted dist/: ${e.message.split('\n')[0]}`));
+    await buildCli().catch((e: Error) =>
+      console.warn(`try-daemon: tsc reported errors; using the emitted dist/: ${e.message.split('\n')[0]}`),
+    );
     f = await fabricUp('tr');
     candidate = `${f.configDir}/config.yaml.new`;
     await f.writeConfig(config(f));
@@ -73,10 +81,16 @@ describe.skipIf(!ready)('try with the daemon running', { timeout: 180_000 }, () 
     await waitFor(async () => (await hostAddrs()).includes('192.170.10.21/24'), 20_000, 'the candidate address');
     expect((await f.cli('try', '--confirm')).exitCode).toBe(0);
     expect((await p).exitCode).toBe(0);
-    await waitFor(async () => {
-      const s = await status();
-      return s.state === 'converged' && s.configInForce !== undefined && s.configInForce.sha256 === s.configOnDisk?.sha256;
-    }, 30_000, 'the daemon runs the confirmed config');
+    await waitFor(
+      async () => {
+        const s = await status();
+        return (
+          s.state === 'converged' && s.configInForce !== undefined && s.configInForce.sha256 === s.configOnDisk?.sha256
+        );
+      },
+      30_000,
+      'the daemon runs the confirmed config',
+    );
     await sleep(2500);
     expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
     expect((await f.cli('status')).stdout).toMatch(/^In force: += on disk/m);
@@ -89,7 +103,11 @@ describe.skipIf(!ready)('try with the daemon running', { timeout: 180_000 }, () 
     const pid = (JSON.parse(await readFile(tryJson(), 'utf8')) as { pid: number }).pid;
     process.kill(pid, 'SIGKILL');
     await p;
-    await waitFor(async () => JSON.stringify(await hostAddrs()) === JSON.stringify(['192.170.10.21/24']), 30_000, 'the daemon rolled the candidate back');
+    await waitFor(
+      async () => JSON.stringify(await hostAddrs()) === JSON.stringify(['192.170.10.21/24']),
+      30_000,
+      'the daemon rolled the candidate back',
+    );
     expect(existsSync(tryJson())).toBe(false);
     await waitFor(async () => (await status()).state === 'converged', 30_000, 'daemon converged');
   });

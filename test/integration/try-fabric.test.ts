@@ -9,7 +9,8 @@ import { buildCli, fabricUp, ipJson, nodeConfigYaml, ROOT, type Fabric } from '.
 import { haveFrr, waitFor } from '../helpers/frr.js';
 
 const ready = process.getuid?.() === 0 && haveFrr();
-if (!ready) console.warn('try-fabric: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
+if (!ready)
+  console.warn('try-fabric: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
 
 const config = (f: Fabric, hostAddress = '192.170.10.20/24'): string => nodeConfigYaml(f, { hostAddress });
 
@@ -26,7 +27,8 @@ describe.skipIf(!ready)('try on the fabric', { timeout: 180_000 }, () => {
     return (links[0]?.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
   };
   const kubeletEnv = () => readFile(`${f.runDir}/kubelet.env`, 'utf8');
-  const leafEstablished = async (): Promise<boolean> => (await execa('vtysh', ['-N', f.leaf, '-c', 'show bgp summary json'])).stdout.includes('"state":"Established"');
+  const leafEstablished = async (): Promise<boolean> =>
+    (await execa('vtysh', ['-N', f.leaf, '-c', 'show bgp summary json'])).stdout.includes('"state":"Established"');
   /** Tries started in the background; a failed test must not leave one holding try.json. */
   const running: Array<ResultPromise<{ reject: false }>> = [];
   /** Start a try in the background (the CLI in the node netns). */
@@ -60,7 +62,9 @@ describe.skipIf(!ready)('try on the fabric', { timeout: 180_000 }, () => {
     await writeFile(candidate, config(f, '192.170.10.21/24'));
     const r = await f.cli('try', candidate, '--timeout', '5');
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/try refused: nothing to roll back to: \S+last-good\.yaml does not exist yet .*Use `evpn-node apply` for the first apply/);
+    expect(r.stderr).toMatch(
+      /try refused: nothing to roll back to: \S+last-good\.yaml does not exist yet .*Use `evpn-node apply` for the first apply/,
+    );
     expect(await hostAddrs()).toEqual([]);
     expect(existsSync(tryFile())).toBe(false);
   });
@@ -72,14 +76,22 @@ describe.skipIf(!ready)('try on the fabric', { timeout: 180_000 }, () => {
   });
 
   test('an invalid candidate: exit 2 with file:line:col, nothing changed', async () => {
-    const before = { conf: await readFile(f.configPath, 'utf8'), frr: await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8'), lg: await lastGood() };
+    const before = {
+      conf: await readFile(f.configPath, 'utf8'),
+      frr: await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8'),
+      lg: await lastGood(),
+    };
     await writeFile(candidate, config(f, '192.170.10.21/24').replace('vni: 110', 'vni: 99999999'));
     const r = await f.cli('try', candidate, '--timeout', '5');
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/config\.yaml\.new:\d+:\d+: l2vnis\[0\]\.vni: /);
     expect(existsSync(tryFile())).toBe(false);
     expect(await hostAddrs()).toEqual(['192.170.10.20/24']);
-    expect({ conf: await readFile(f.configPath, 'utf8'), frr: await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8'), lg: await lastGood() }).toEqual(before);
+    expect({
+      conf: await readFile(f.configPath, 'utf8'),
+      frr: await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8'),
+      lg: await lastGood(),
+    }).toEqual(before);
     const missing = await f.cli('try', `${f.configDir}/absent.yaml`, '--timeout', '5');
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/absent\.yaml: cannot read the config file \(no such file\)/);
@@ -93,13 +105,23 @@ describe.skipIf(!ready)('try on the fabric', { timeout: 180_000 }, () => {
     const t0 = performance.now();
     const p = startTry(candidate, '--timeout', '5');
     // kubelet.env is the last thing converge writes: once it names .21, the candidate is in force.
-    await waitFor(async () => /^NODE_IP=192\.170\.10\.21$/m.test((await kubeletEnv()) ?? ''), 20_000, 'the candidate in kubelet.env');
+    await waitFor(
+      async () => /^NODE_IP=192\.170\.10\.21$/m.test((await kubeletEnv()) ?? ''),
+      20_000,
+      'the candidate in kubelet.env',
+    );
     expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
-    expect(JSON.parse(await readFile(tryFile(), 'utf8'))).toMatchObject({ pid: expect.any(Number), deadline: expect.any(String), candidate });
+    expect(JSON.parse(await readFile(tryFile(), 'utf8'))).toMatchObject({
+      pid: expect.any(Number),
+      deadline: expect.any(String),
+      candidate,
+    });
     const r = await p;
     expect(r.exitCode, r.stderr).toBe(1);
     expect(performance.now() - t0).toBeGreaterThan(5000);
-    expect(r.stderr).toMatch(/Keeping it only if confirmed within 5 s \(`evpn-node try --confirm`, or kill -USR1 \d+\); otherwise rolling back\./);
+    expect(r.stderr).toMatch(
+      /Keeping it only if confirmed within 5 s \(`evpn-node try --confirm`, or kill -USR1 \d+\); otherwise rolling back\./,
+    );
     expect(r.stderr).toMatch(/evpn-node: rolled back to the last good config: not confirmed within 5 s/);
     expect(await hostAddrs()).toEqual(['192.170.10.20/24']);
     expect(await kubeletEnv()).toMatch(/^NODE_IP=192\.170\.10\.20$/m);
@@ -120,7 +142,9 @@ describe.skipIf(!ready)('try on the fabric', { timeout: 180_000 }, () => {
     expect(c.stdout).toMatch(/^Confirmed the try in progress \(pid \d+\)\.$/);
     const r = await p;
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^Confirmed \(SIGUSR1\): \S+config\.yaml now holds the candidate, the previous one is \S+config\.yaml\.bak/);
+    expect(r.stdout).toMatch(
+      /^Confirmed \(SIGUSR1\): \S+config\.yaml now holds the candidate, the previous one is \S+config\.yaml\.bak/,
+    );
     expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
     expect(await readFile(f.configPath, 'utf8')).toBe(next);
     expect(await readFile(`${f.configPath}.bak`, 'utf8')).toBe(old);
@@ -158,7 +182,9 @@ describe.skipIf(!ready)('try on the fabric', { timeout: 180_000 }, () => {
     p.stdin?.write('\n');
     const r = await p;
     expect(r.exitCode, String(r.stdout)).toBe(0);
-    expect(String(r.stdout)).toMatch(/Keeping it only if confirmed within 60 s \(ENTER, or `evpn-node try --confirm`, or kill -USR1 \d+\)/);
+    expect(String(r.stdout)).toMatch(
+      /Keeping it only if confirmed within 60 s \(ENTER, or `evpn-node try --confirm`, or kill -USR1 \d+\)/,
+    );
     expect(String(r.stdout)).toMatch(/Confirmed \(ENTER\)/);
     expect(await hostAddrs()).toEqual(['192.170.10.22/24']);
   });
@@ -169,7 +195,9 @@ describe.skipIf(!ready)('try on the fabric', { timeout: 180_000 }, () => {
     const r = await startTry(candidate, '--timeout', '60', '--auto-confirm-when-ready');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(performance.now() - t0).toBeLessThan(30_000);
-    expect(r.stdout).toMatch(/^Confirmed \(readiness checks passed \(underlay BGP session with 192\.168\.11\.2 is Established/);
+    expect(r.stdout).toMatch(
+      /^Confirmed \(readiness checks passed \(underlay BGP session with 192\.168\.11\.2 is Established/,
+    );
     expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
   });
 
@@ -188,7 +216,12 @@ describe.skipIf(!ready)('try on the fabric', { timeout: 180_000 }, () => {
   test('a candidate FRR refuses: rolled back at once, exit 1', async () => {
     const conf = await readFile(f.configPath, 'utf8');
     const frr = await readFile(`${f.frrConfigDir}/frr.conf`, 'utf8');
-    await writeFile(candidate, conf.replace('192.170.10.21/24', '192.170.10.22/24').replace(/^primary:/m, 'frr:\n  rawConfig: |\n    router bgp 64514\n     this-is-not-an-frr-command\nprimary:'));
+    await writeFile(
+      candidate,
+      conf
+        .replace('192.170.10.21/24', '192.170.10.22/24')
+        .replace(/^primary:/m, 'frr:\n  rawConfig: |\n    router bgp 64514\n     this-is-not-an-frr-command\nprimary:'),
+    );
     const t0 = performance.now();
     const r = await startTry(candidate, '--timeout', '300');
     expect(r.exitCode).toBe(1);
@@ -233,7 +266,11 @@ describe.skipIf(!ready)('try on the fabric', { timeout: 180_000 }, () => {
     await f.writeConfig(conf.replace('192.170.10.21/24', '192.170.10.23/24'));
     const refused = await f.cli('try', '--timeout', '3');
     expect(refused.exitCode).toBe(1);
-    expect(refused.stderr).toMatch(new RegExp(`try refused: the daemon \\(pid ${process.pid}\\) applies \\S+config\\.yaml as soon as it is saved.*evpn-node try \\S+config\\.yaml\\.new`));
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `try refused: the daemon \\(pid ${process.pid}\\) applies \\S+config\\.yaml as soon as it is saved.*evpn-node try \\S+config\\.yaml\\.new`,
+      ),
+    );
     expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
 
     await writeFile(statusPath, status);

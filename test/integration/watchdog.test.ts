@@ -36,8 +36,13 @@ describe.skipIf(!ready)('systemd watchdog and a stuck ip', { timeout: 240_000 },
   let bin: string;
 
   const pings = (): bigint[] => n!.messages.filter((m) => m.lines.includes('WATCHDOG=1')).map((m) => m.at);
-  const ours = async (): Promise<string[]> => (await ipJson<Array<{ ifname: string; ifalias?: string }>>(f.netns, 'link', 'show')).filter((l) => l.ifalias === 'evpn-node').map((l) => l.ifname).sort();
-  const hung = async (): Promise<string[]> => (await execa('pgrep', ['-f', `sleep ${HANG_SECS}`], { reject: false })).stdout.split('\n').filter(Boolean);
+  const ours = async (): Promise<string[]> =>
+    (await ipJson<Array<{ ifname: string; ifalias?: string }>>(f.netns, 'link', 'show'))
+      .filter((l) => l.ifalias === 'evpn-node')
+      .map((l) => l.ifname)
+      .sort();
+  const hung = async (): Promise<string[]> =>
+    (await execa('pgrep', ['-f', `sleep ${HANG_SECS}`], { reject: false })).stdout.split('\n').filter(Boolean);
   const logged = (re: RegExp) => d!.logs.filter((l) => re.test(l.msg));
   /** The longest time without WATCHDOG=1 among pings after `from` (µs). */
   const longestGap = (from: bigint): bigint => {
@@ -48,7 +53,9 @@ describe.skipIf(!ready)('systemd watchdog and a stuck ip', { timeout: 240_000 },
   };
 
   beforeAll(async () => {
-    await buildCli().catch((e: Error) => console.warn(`watchdog: tsc reported errors; using the emitted dist/: ${e.message.split('\n')[0]}`));
+    await buildCli().catch((e: Error) =>
+      console.warn(`watchdog: tsc reported errors; using the emitted dist/: ${e.message.split('\n')[0]}`),
+    );
     f = await fabricUp('hd');
     bin = await mkdtemp(join(tmpdir(), 'hd-bin-'));
     const realIp = (await execa('sh', ['-c', 'command -v ip'])).stdout.trim();
@@ -63,10 +70,18 @@ exec ${realIp} "$@"
 `,
     );
     await chmod(join(bin, 'ip'), 0o755);
-    await f.writeConfig(nodeConfigYaml(f, { primary: false, tail: 'readiness:\n  underlayEstablished: true\n  timeoutSeconds: 300\n' }));
+    await f.writeConfig(
+      nodeConfigYaml(f, { primary: false, tail: 'readiness:\n  underlayEstablished: true\n  timeoutSeconds: 300\n' }),
+    );
   });
   afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail' && d) console.warn(`daemon log (last 40 lines):\n${d.logs.slice(-40).map((l) => JSON.stringify(l)).join('\n')}`);
+    if (ctx.task.result?.state === 'fail' && d)
+      console.warn(
+        `daemon log (last 40 lines):\n${d.logs
+          .slice(-40)
+          .map((l) => JSON.stringify(l))
+          .join('\n')}`,
+      );
   });
   afterAll(async () => {
     await rm(join(bin ?? '/nonexistent', 'hang'), { force: true });
@@ -82,7 +97,10 @@ exec ${realIp} "$@"
     n = await listenNotify(`${f.runDir}/notify-wd.sock`);
     d = startDaemonWith(f, {
       notifySocket: n.socket,
-      env: { WATCHDOG_USEC: String(WATCHDOG_MS * 1000), PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` },
+      env: {
+        WATCHDOG_USEC: String(WATCHDOG_MS * 1000),
+        PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
+      },
       args: ['--command-timeout', String(COMMAND_TIMEOUT_S)],
     });
     await waitFor(async () => n!.messages.some((m) => m.lines.includes('READY=1')), 120_000, 'READY=1');
@@ -113,7 +131,11 @@ exec ${realIp} "$@"
     // The host's and the router's observe hang side by side; whichever times out first is named.
     const timedOut = () => logged(/reconcile (pass )?failed/).find((l) => /did not finish within/.test(String(l.err)));
     await waitFor(async () => timedOut() !== undefined, COMMAND_TIMEOUT_S * 1000 + 30_000, 'the timeout error');
-    expect(String(timedOut()!.err)).toMatch(new RegExp(`^ip (-n ${f.netns} )?-N -j -d -batch - did not finish within ${COMMAND_TIMEOUT_S} s: killed it and its process group$`));
+    expect(String(timedOut()!.err)).toMatch(
+      new RegExp(
+        `^ip (-n ${f.netns} )?-N -j -d -batch - did not finish within ${COMMAND_TIMEOUT_S} s: killed it and its process group$`,
+      ),
+    );
     await waitFor(async () => (await hung()).length === 0, 5000, 'the hung ip and its child gone');
     await waitFor(async () => (await ours()).includes('vni110'), 60_000, 'vni110 restored');
     await waitFor(async () => pings().at(-1)! > silentSince, 10_000, 'WATCHDOG=1 again');

@@ -13,7 +13,8 @@ import { haveFrr, waitFor } from '../helpers/frr.js';
 import { startDaemon, type DaemonProc } from './daemon-helpers.js';
 
 const ready = process.getuid?.() === 0 && haveFrr();
-if (!ready) console.warn('writer-lock: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
+if (!ready)
+  console.warn('writer-lock: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
 
 type AddrLink = { addr_info: Array<{ local: string; prefixlen: number; family: string }> };
 type Status = { state?: string; daemonPid?: number };
@@ -26,11 +27,27 @@ describe.skipIf(!ready)('the writer lock, try deadlines and FRR drift', { timeou
     const links = await ipJson<AddrLink[]>(f.node, 'addr', 'show', 'dev', 'br-hs-110').catch(() => [] as AddrLink[]);
     return (links[0]?.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
   };
-  const nicInRouter = async (): Promise<boolean> => (await execa('ip', ['-n', f.netns, 'link', 'show', 'eth1'], { reject: false })).exitCode === 0;
+  const nicInRouter = async (): Promise<boolean> =>
+    (await execa('ip', ['-n', f.netns, 'link', 'show', 'eth1'], { reject: false })).exitCode === 0;
   const status = async (): Promise<Status> => JSON.parse(await readFile(`${f.runDir}/status.json`, 'utf8')) as Status;
   const candidate = () => `${f.configDir}/config.yaml.new`;
   const startTry = (timeout: number): ResultPromise<{ reject: false }> =>
-    execa('ip', ['netns', 'exec', f.node, `${ROOT}bin/evpn-node`, '--config', f.configPath, 'try', candidate(), '--timeout', String(timeout)], { reject: false });
+    execa(
+      'ip',
+      [
+        'netns',
+        'exec',
+        f.node,
+        `${ROOT}bin/evpn-node`,
+        '--config',
+        f.configPath,
+        'try',
+        candidate(),
+        '--timeout',
+        String(timeout),
+      ],
+      { reject: false },
+    );
   const tryPid = async (): Promise<number> => {
     await waitFor(async () => existsSync(`${f.runDir}/try.json`), 20_000, 'try.json');
     return (JSON.parse(await readFile(`${f.runDir}/try.json`, 'utf8')) as { pid: number }).pid;
@@ -46,7 +63,9 @@ describe.skipIf(!ready)('the writer lock, try deadlines and FRR drift', { timeou
   };
 
   beforeAll(async () => {
-    await buildCli().catch((e: Error) => console.warn(`writer-lock: tsc reported errors; using the emitted dist/: ${e.message.split('\n')[0]}`));
+    await buildCli().catch((e: Error) =>
+      console.warn(`writer-lock: tsc reported errors; using the emitted dist/: ${e.message.split('\n')[0]}`),
+    );
     f = await fabricUp('kpl');
     await f.writeConfig(config());
     const r = await f.cli('apply');
@@ -67,7 +86,11 @@ describe.skipIf(!ready)('the writer lock, try deadlines and FRR drift', { timeou
       await stopWhenWaiting(pid);
       const refused = await f.cli('apply');
       expect(refused.exitCode).toBe(1);
-      expect(refused.stderr).toMatch(new RegExp(`apply refused: a try is in progress: \`evpn-node try\` \\(pid ${pid}\\) since \\S+, rolls back at \\S+ unless confirmed`));
+      expect(refused.stderr).toMatch(
+        new RegExp(
+          `apply refused: a try is in progress: \`evpn-node try\` \\(pid ${pid}\\) since \\S+, rolls back at \\S+ unless confirmed`,
+        ),
+      );
       // Deadline (5 s) + the grace a try gets to start its own rollback (10 s).
       await new Promise((r) => setTimeout(r, 15_500));
       const r = await f.cli('apply');
@@ -109,7 +132,11 @@ describe.skipIf(!ready)('the writer lock, try deadlines and FRR drift', { timeou
     test('teardown is refused, naming the daemon; nothing changes', async () => {
       const r = await f.cli('teardown', '--yes');
       expect(r.exitCode).toBe(1);
-      expect(r.stderr).toMatch(new RegExp(`teardown refused: the daemon holds the writer lock ${f.runDir}/lock: \`evpn-node run\` \\(pid ${d!.pid}\\) since \\S+\\. stop it first .*or override with \`teardown --force\``));
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `teardown refused: the daemon holds the writer lock ${f.runDir}/lock: \`evpn-node run\` \\(pid ${d!.pid}\\) since \\S+\\. stop it first .*or override with \`teardown --force\``,
+        ),
+      );
       expect(await nicInRouter()).toBe(true);
     });
 
@@ -130,10 +157,32 @@ describe.skipIf(!ready)('the writer lock, try deadlines and FRR drift', { timeou
 
     test('FRR changed behind its back (vtysh): the next FRR check pushes frr.conf again', async () => {
       const from = d!.logs.length;
-      await execa('vtysh', ['-N', f.netns, '-c', 'configure terminal', '-c', 'router bgp 64514', '-c', 'no neighbor 192.168.11.2 remote-as 64512']);
-      expect((await execa('vtysh', ['-N', f.netns, '-c', 'show running-config'])).stdout).not.toContain('neighbor 192.168.11.2 remote-as 64512');
-      await waitFor(async () => (await execa('vtysh', ['-N', f.netns, '-c', 'show running-config'])).stdout.includes('neighbor 192.168.11.2 remote-as 64512'), 30_000, 'FRR runs frr.conf again');
-      expect(d!.logs.slice(from).some((l) => /^drift: FRR runs something other than frr\.conf \(\d+ line\(s\) apart/.test(l.msg))).toBe(true);
+      await execa('vtysh', [
+        '-N',
+        f.netns,
+        '-c',
+        'configure terminal',
+        '-c',
+        'router bgp 64514',
+        '-c',
+        'no neighbor 192.168.11.2 remote-as 64512',
+      ]);
+      expect((await execa('vtysh', ['-N', f.netns, '-c', 'show running-config'])).stdout).not.toContain(
+        'neighbor 192.168.11.2 remote-as 64512',
+      );
+      await waitFor(
+        async () =>
+          (await execa('vtysh', ['-N', f.netns, '-c', 'show running-config'])).stdout.includes(
+            'neighbor 192.168.11.2 remote-as 64512',
+          ),
+        30_000,
+        'FRR runs frr.conf again',
+      );
+      expect(
+        d!.logs
+          .slice(from)
+          .some((l) => /^drift: FRR runs something other than frr\.conf \(\d+ line\(s\) apart/.test(l.msg)),
+      ).toBe(true);
     });
 
     test('a try stopped with Ctrl-Z does not freeze the daemon past its deadline: the daemon kills it and rolls back', async () => {
@@ -142,9 +191,15 @@ describe.skipIf(!ready)('the writer lock, try deadlines and FRR drift', { timeou
       const pid = await tryPid();
       await waitFor(async () => (await hostAddrs()).includes('192.170.10.23/24'), 20_000, 'the candidate address');
       await stopWhenWaiting(pid);
-      await waitFor(async () => (await hostAddrs()).includes('192.170.10.21/24'), 40_000, 'the daemon rolled the stopped try back');
+      await waitFor(
+        async () => (await hostAddrs()).includes('192.170.10.21/24'),
+        40_000,
+        'the daemon rolled the stopped try back',
+      );
       expect((await p).signal).toBe('SIGKILL');
-      expect(d!.logs.some((l) => /still alive \d+ s after its deadline .*killing it and rolling back/.test(l.msg))).toBe(true);
+      expect(
+        d!.logs.some((l) => /still alive \d+ s after its deadline .*killing it and rolling back/.test(l.msg)),
+      ).toBe(true);
       await waitFor(async () => (await status()).state === 'converged', 30_000, 'the daemon converged');
       expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
     });

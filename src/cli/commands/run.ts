@@ -9,11 +9,17 @@ import { MetricsExporter } from '../../metrics/exporter.js';
 import { buildInfo } from '../../version.js';
 import { messageOf } from '../../errors.js';
 
-export interface RunOptions { driftInterval: string; debounce: string; frrCheckInterval: string; commandTimeout: string }
+export interface RunOptions {
+  driftInterval: string;
+  debounce: string;
+  frrCheckInterval: string;
+  commandTimeout: string;
+}
 
 const nonNegative = (flag: string, text: string): number => {
   const n = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number >= 0, got ${JSON.stringify(text)}`);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(n))
+    throw new UsageError(`${flag} must be a number >= 0, got ${JSON.stringify(text)}`);
   return n;
 };
 
@@ -31,9 +37,22 @@ export async function runDaemon(ctx: CliContext, opts: RunOptions): Promise<numb
     log: ctx.log,
   });
   const metrics = new MetricsExporter({ log: ctx.log, build: buildInfo() });
-  const daemon = new Daemon({ configPath: ctx.configPath, pid: ctx.hostPid, log: ctx.log, notifier, driftIntervalMs, debounceMs, frrCheckMs, metrics, commandTimeoutMs, ...(watchdogMs !== undefined ? { watchdogMs } : {}), ...(ctx.crash ? { crash: ctx.crash } : {}) });
+  const daemon = new Daemon({
+    configPath: ctx.configPath,
+    pid: ctx.hostPid,
+    log: ctx.log,
+    notifier,
+    driftIntervalMs,
+    debounceMs,
+    frrCheckMs,
+    metrics,
+    commandTimeoutMs,
+    ...(watchdogMs !== undefined ? { watchdogMs } : {}),
+    ...(ctx.crash ? { crash: ctx.crash } : {}),
+  });
 
-  const onHup = (): void => void daemon.reload().catch((e: unknown) => ctx.log.error({ err: messageOf(e) }, 'reload failed'));
+  const onHup = (): void =>
+    void daemon.reload().catch((e: unknown) => ctx.log.error({ err: messageOf(e) }, 'reload failed'));
   const onStop = (signal: string) => (): void => void daemon.stop(signal);
   const onTerm = onStop('SIGTERM');
   const onInt = onStop('SIGINT');

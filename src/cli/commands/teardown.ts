@@ -29,11 +29,16 @@ export async function runTeardown(ctx: CliContext, opts: TeardownOptions): Promi
   // taken after the answer, not held while a human thinks.
   const holder = await lockHolder(writerLockPath(rt));
   if (holder && !opts.force) refuse({ kind: 'busy', holder }, rt);
-  if (!opts.yes && !opts.ask) throw new UsageError('teardown removes the node\'s EVPN network (and its primary interface, if it is an EVPN leg); stdin is not a terminal to ask on: pass --yes to confirm');
+  if (!opts.yes && !opts.ask)
+    throw new UsageError(
+      "teardown removes the node's EVPN network (and its primary interface, if it is an EVPN leg); stdin is not a terminal to ask on: pass --yes to confirm",
+    );
   if (!opts.yes && opts.ask) {
     const nics = target.underlayNics;
     const nic = nics.length ? `, and gives ${nics.join(', ')} back to the host` : '';
-    const answer = await opts.ask(`This removes every interface, VRF and route evpn-node created on this node${nic}.\nIf the node's primary interface is an EVPN leg, connections over it (this one too) are cut.\nTear down? [y/N] `);
+    const answer = await opts.ask(
+      `This removes every interface, VRF and route evpn-node created on this node${nic}.\nIf the node's primary interface is an EVPN leg, connections over it (this one too) are cut.\nTear down? [y/N] `,
+    );
     if (!/^y(es)?$/i.test(answer.trim())) {
       ctx.out('Nothing torn down.');
       return EXIT.failure;
@@ -50,11 +55,23 @@ export async function runTeardown(ctx: CliContext, opts: TeardownOptions): Promi
       await markTornDown(rt, `evpn-node teardown --force (pid ${ctx.hostPid})`);
       const aside = await daemonStandsAside(rt, daemon, { state: 'torn-down' });
       if (aside) ctx.log.info(`the daemon (pid ${daemon}) stands aside until \`evpn-node apply\``);
-      else ctx.log.warn(`the daemon (pid ${daemon}) did not acknowledge within 10 s; tearing down anyway (it stands aside at its next pass)`);
+      else
+        ctx.log.warn(
+          `the daemon (pid ${daemon}) did not acknowledge within 10 s; tearing down anyway (it stands aside at its next pass)`,
+        );
     }
     // The daemon owns status.json while it runs (it says torn-down there); otherwise it goes.
-    const r = await teardownNode(target, { log: ctx.log, hostPid: ctx.hostPid, keepStatus: daemon !== undefined, ...(ctx.crash ? { crash: ctx.crash } : {}) });
-    ctx.out(ctx.json ? JSON.stringify(r, null, 2) : `Torn down: ${r.kernelOps} kernel change(s)${r.frrEmptied ? ', FRR config emptied' : ''}.`);
+    const r = await teardownNode(target, {
+      log: ctx.log,
+      hostPid: ctx.hostPid,
+      keepStatus: daemon !== undefined,
+      ...(ctx.crash ? { crash: ctx.crash } : {}),
+    });
+    ctx.out(
+      ctx.json
+        ? JSON.stringify(r, null, 2)
+        : `Torn down: ${r.kernelOps} kernel change(s)${r.frrEmptied ? ', FRR config emptied' : ''}.`,
+    );
     return EXIT.ok;
   } finally {
     if (writer.kind === 'held') await writer.lock.release();
@@ -62,6 +79,7 @@ export async function runTeardown(ctx: CliContext, opts: TeardownOptions): Promi
 }
 
 function refuse(w: Extract<Writer, { kind: 'busy' }>, rt: RuntimeConfig): never {
-  const stop = w.holder.command === 'run' ? 'stop it first (`systemctl stop evpn-node.target`)' : 'wait for it to finish';
+  const stop =
+    w.holder.command === 'run' ? 'stop it first (`systemctl stop evpn-node.target`)' : 'wait for it to finish';
   throw new RuntimeFailure(`teardown refused: ${busyMessage(w, rt)}. ${stop}, or override with \`teardown --force\``);
 }

@@ -39,7 +39,8 @@ export interface UnitsOptions {
 }
 
 export async function runUnits(ctx: CliContext, opts: UnitsOptions): Promise<number> {
-  const podmanVersion = opts.format === 'quadlet' ? (opts.podmanVersion ?? (await installedPodman(ctx))) : opts.podmanVersion;
+  const podmanVersion =
+    opts.format === 'quadlet' ? (opts.podmanVersion ?? (await installedPodman(ctx))) : opts.podmanVersion;
   const prefix = opts.prefix ?? '/etc';
   const kubelet = opts.kubelet === undefined || opts.kubelet === 'auto' ? detectKubelet(ctx) : opts.kubelet;
   const textfileDir = await metricsTextfileDir(ctx);
@@ -76,9 +77,12 @@ export async function runUnits(ctx: CliContext, opts: UnitsOptions): Promise<num
 
 function nextSteps(root: string, format: UnitFormat, prefix: Prefix): string {
   const lines = ['', 'next:'];
-  if (root !== '/') lines.push(`  cp -r --preserve=mode ${root}${prefix}/. ${prefix}/      # or run again with --output /`);
+  if (root !== '/')
+    lines.push(`  cp -r --preserve=mode ${root}${prefix}/. ${prefix}/      # or run again with --output /`);
   if (prefix === '/usr') {
-    lines.push('  (an OS image: the preset enables evpn-node.target at first boot; put the image archives in /usr/share/evpn-node/images)');
+    lines.push(
+      '  (an OS image: the preset enables evpn-node.target at first boot; put the image archives in /usr/share/evpn-node/images)',
+    );
     return lines.join('\n');
   }
   lines.push(
@@ -111,29 +115,43 @@ async function reportInstalled(ctx: CliContext, files: UnitFile[], root: string)
       if (text === undefined) continue;
       const g = generatorOf(text);
       const theirs = g ? `${g.version}${g.revision ? ` (${g.revision})` : ''}` : 'an unknown version';
-      if (g?.version === mine.version && (g.revision === undefined || mine.revision === 'unknown' || g.revision === mine.revision)) continue;
+      if (
+        g?.version === mine.version &&
+        (g.revision === undefined || mine.revision === 'unknown' || g.revision === mine.revision)
+      )
+        continue;
       other.set(theirs, [...(other.get(theirs) ?? []), path]);
     }
   }
   for (const [theirs, paths] of other) {
-    ctx.log.warn(`installed units from evpn-node ${theirs}, this is ${versionText()}: ${paths.join(', ')} (regenerate: evpn-node units --output /, then systemctl daemon-reload)`);
+    ctx.log.warn(
+      `installed units from evpn-node ${theirs}, this is ${versionText()}: ${paths.join(', ')} (regenerate: evpn-node units --output /, then systemctl daemon-reload)`,
+    );
   }
 }
 
 /** The kubelet layout of this machine, from the files each one installs; env when none is found. */
 function detectKubelet(ctx: CliContext): KubeletLayout {
   const has = (...paths: string[]) => paths.some((p) => existsSync(p));
-  const found: KubeletLayout =
-    has('/etc/kubernetes/kubelet-ca.crt', '/etc/machine-config-daemon', '/usr/local/bin/kubenswrapper')
-      ? 'openshift'
-      : has('/etc/systemd/system/kubelet.service.d/10-kubeadm.conf', '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf')
-        ? 'kubeadm'
-        : has('/etc/rancher/rke2', '/usr/local/bin/rke2', '/usr/bin/rke2')
-          ? 'rke2'
-          : has('/etc/rancher/k3s', '/usr/local/bin/k3s', '/usr/bin/k3s')
-            ? 'k3s'
-            : 'env';
-  ctx.log.info(`kubelet layout: ${found}${found === 'env' ? ' (no kubeadm, OpenShift, k3s or RKE2 found here; --kubelet to choose)' : ' (detected; --kubelet to choose)'}`);
+  const found: KubeletLayout = has(
+    '/etc/kubernetes/kubelet-ca.crt',
+    '/etc/machine-config-daemon',
+    '/usr/local/bin/kubenswrapper',
+  )
+    ? 'openshift'
+    : has(
+          '/etc/systemd/system/kubelet.service.d/10-kubeadm.conf',
+          '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf',
+        )
+      ? 'kubeadm'
+      : has('/etc/rancher/rke2', '/usr/local/bin/rke2', '/usr/bin/rke2')
+        ? 'rke2'
+        : has('/etc/rancher/k3s', '/usr/local/bin/k3s', '/usr/bin/k3s')
+          ? 'k3s'
+          : 'env';
+  ctx.log.info(
+    `kubelet layout: ${found}${found === 'env' ? ' (no kubeadm, OpenShift, k3s or RKE2 found here; --kubelet to choose)' : ' (detected; --kubelet to choose)'}`,
+  );
   return found;
 }
 
@@ -142,7 +160,9 @@ async function metricsTextfileDir(ctx: CliContext): Promise<string | undefined> 
   if (!existsSync(ctx.configPath)) return undefined;
   const r = await loadConfig(ctx.configPath, { offline: true });
   if (!r.config) {
-    ctx.log.warn(`${ctx.configPath} does not validate: units written without its metrics.textfileDir mount (evpn-node validate says why)`);
+    ctx.log.warn(
+      `${ctx.configPath} does not validate: units written without its metrics.textfileDir mount (evpn-node validate says why)`,
+    );
     return undefined;
   }
   return r.config.metrics?.textfileDir;
@@ -161,6 +181,8 @@ async function installedPodman(ctx: CliContext): Promise<string> {
   }
   const m = /(\d+\.\d+)(?:\.\d+)?/.exec(r.exitCode === 0 ? r.stdout : '');
   if (m?.[1]) return m[1];
-  ctx.log.warn(`no podman found: writing quadlet files for podman ${MIN_PODMAN.quadlet} (pass --podman-version for newer features)`);
+  ctx.log.warn(
+    `no podman found: writing quadlet files for podman ${MIN_PODMAN.quadlet} (pass --podman-version for newer features)`,
+  );
   return MIN_PODMAN.quadlet;
 }

@@ -31,12 +31,16 @@ export async function runValidate(ctx: CliContext, opts: ValidateOptions): Promi
   });
   const view = opts.showDerived ? derivedView(r.mergedYaml, r.config, r.identity) : undefined;
   if (ctx.json) {
-    ctx.out(JSON.stringify({ ok: r.ok, files: r.files, offline: opts.offline, issues: r.issues, ...(view ?? {}) }, null, 2));
+    ctx.out(
+      JSON.stringify({ ok: r.ok, files: r.files, offline: opts.offline, issues: r.issues, ...(view ?? {}) }, null, 2),
+    );
     return r.ok ? EXIT.ok : EXIT.invalid;
   }
   if (view) {
     ctx.out(`# merged config (${r.files.join(', ')}; passwords redacted)\n${stringify(view.config)}`);
-    const none = r.ok ? 'nothing: the node index comes from node.indexFrom, which only the node resolves (not --offline)' : 'nothing: the config does not validate here';
+    const none = r.ok
+      ? 'nothing: the node index comes from node.indexFrom, which only the node resolves (not --offline)'
+      : 'nothing: the config does not validate here';
     ctx.out(view.derived ? `# derived on this node\n${stringify(view.derived)}` : `# derived on this node: ${none}`);
   }
   process.stderr.write(formatIssues(r.issues, r.sources));

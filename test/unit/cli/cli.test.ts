@@ -25,7 +25,14 @@ const spec = () => describeProgram(buildProgram());
 
 function ctx(): CliContext & { printed: string[] } {
   const printed: string[] = [];
-  return { configPath: '/nonexistent/config.yaml', json: false, log: createLogger({ level: 'silent' }), out: (t) => void printed.push(t), hostPid: process.pid, printed };
+  return {
+    configPath: '/nonexistent/config.yaml',
+    json: false,
+    log: createLogger({ level: 'silent' }),
+    out: (t) => void printed.push(t),
+    hostPid: process.pid,
+    printed,
+  };
 }
 
 describe('--version', () => {
@@ -33,7 +40,10 @@ describe('--version', () => {
     const p = buildProgram();
     let out = '';
     p.configureOutput({ writeOut: (s) => void (out += s) });
-    await expect(p.parseAsync(['node', 'evpn-node', '--version'])).rejects.toMatchObject({ code: 'commander.version', exitCode: 0 });
+    await expect(p.parseAsync(['node', 'evpn-node', '--version'])).rejects.toMatchObject({
+      code: 'commander.version',
+      exitCode: 0,
+    });
     expect(out).toMatch(/^evpn-node \d+\.\d+\.\d+(?: \([0-9A-Za-z._-]+\))?\n$/);
   });
 });
@@ -41,12 +51,26 @@ describe('--version', () => {
 describe('the command tree', () => {
   test('every command, with the options the operations issue names', () => {
     const s = spec();
-    expect(s.commands.map((c) => c.name)).toEqual(['validate', 'render', 'plan', 'apply', 'teardown', 'run', 'status', 'health', 'try', 'units', 'completion']);
+    expect(s.commands.map((c) => c.name)).toEqual([
+      'validate',
+      'render',
+      'plan',
+      'apply',
+      'teardown',
+      'run',
+      'status',
+      'health',
+      'try',
+      'units',
+      'completion',
+    ]);
     const opts = (name: string) => s.commands.find((c) => c.name === name)?.options.map((o) => o.long);
     expect(opts('validate')).toContain('--offline');
     expect(opts('status')).toContain('--diff');
     expect(opts('teardown')).toContain('--yes');
-    expect(s.commands.find((c) => c.name === 'completion')?.arguments).toEqual([{ name: 'shell', description: 'the shell', required: true, choices: ['bash', 'zsh'] }]);
+    expect(s.commands.find((c) => c.name === 'completion')?.arguments).toEqual([
+      { name: 'shell', description: 'the shell', required: true, choices: ['bash', 'zsh'] },
+    ]);
     expect(s.options.map((o) => o.long)).toEqual(['--config', '--log-level', '--json', '--version', '--help']);
   });
 });
@@ -56,7 +80,14 @@ describe('bash completion, run by bash', () => {
   const complete = async (...words: string[]): Promise<string[]> => {
     const script = completionScript(spec(), 'bash');
     const arr = words.map((w) => `'${w}'`).join(' ');
-    const r = await execa('bash', ['-c', `${script}\nCOMP_WORDS=(${arr}); COMP_CWORD=${words.length - 1}; _evpn_node; printf '%s\\n' "\${COMPREPLY[@]}"`], { cwd: tmpdir() });
+    const r = await execa(
+      'bash',
+      [
+        '-c',
+        `${script}\nCOMP_WORDS=(${arr}); COMP_CWORD=${words.length - 1}; _evpn_node; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      ],
+      { cwd: tmpdir() },
+    );
     return r.stdout.split('\n').filter(Boolean);
   };
 
@@ -82,7 +113,15 @@ describe.skipIf(!haveZsh)('zsh completion', () => {
       await writeFile(join(dir, '_evpn-node'), completionScript(spec(), 'zsh'));
       expect((await execa('zsh', ['-n', join(dir, '_evpn-node')], { reject: false })).exitCode).toBe(0);
       // compinit reads the #compdef line; the function body names each command.
-      const r = await execa('zsh', ['-f', '-c', `fpath=(${dir} $fpath); autoload -U compinit; compinit -u -D; print -r -- $_comps[evpn-node]; functions _evpn-node >/dev/null && echo loaded`], { reject: false });
+      const r = await execa(
+        'zsh',
+        [
+          '-f',
+          '-c',
+          `fpath=(${dir} $fpath); autoload -U compinit; compinit -u -D; print -r -- $_comps[evpn-node]; functions _evpn-node >/dev/null && echo loaded`,
+        ],
+        { reject: false },
+      );
       expect(r.stdout).toBe('_evpn-node\nloaded');
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -123,10 +162,16 @@ describe('validate - and --offline', () => {
   test('`validate -` reads stdin; a passwordFile that is not on this machine is an error...', async () => {
     const c = ctx();
     const code = await runValidate({ ...c, json: true }, { file: '-', offline: false, readStdin: async () => VALID });
-    const r = JSON.parse(c.printed[0] ?? '{}') as { ok: boolean; files: string[]; issues: Array<{ file: string; message: string }> };
+    const r = JSON.parse(c.printed[0] ?? '{}') as {
+      ok: boolean;
+      files: string[];
+      issues: Array<{ file: string; message: string }>;
+    };
     expect(code).toBe(2);
     expect(r.files).toEqual(['<stdin>']);
-    expect(r.issues.map((i) => `${i.file}: ${i.message}`)).toEqual(['<stdin>: cannot read /nonexistent/evpn-node-secret (no such file)']);
+    expect(r.issues.map((i) => `${i.file}: ${i.message}`)).toEqual([
+      '<stdin>: cannot read /nonexistent/evpn-node-secret (no such file)',
+    ]);
   });
 
   test('... and --offline leaves it out (CI, GitOps), still checking everything in the file', async () => {
@@ -134,7 +179,12 @@ describe('validate - and --offline', () => {
     expect(await runValidate(c, { file: '-', offline: true, readStdin: async () => VALID })).toBe(0);
     expect(c.printed).toEqual(['<stdin>: valid (offline: passwordFiles, interfaces and node.indexFrom not checked)']);
     const bad = ctx();
-    expect(await runValidate({ ...bad, json: true }, { file: '-', offline: true, readStdin: async () => VALID.replace('64512', '0') })).toBe(2);
+    expect(
+      await runValidate(
+        { ...bad, json: true },
+        { file: '-', offline: true, readStdin: async () => VALID.replace('64512', '0') },
+      ),
+    ).toBe(2);
     expect(bad.printed[0]).toContain('"line": 8');
   });
 
@@ -145,7 +195,9 @@ describe('validate - and --offline', () => {
       await chmod(join(dir, 'secret'), 0o600);
       await writeFile(join(dir, 'config.yaml'), VALID.replace('/nonexistent/evpn-node-secret', join(dir, 'secret')));
       const c = ctx();
-      expect(await runValidate(c, { file: join(dir, 'config.yaml'), offline: false, readStdin: async () => '' })).toBe(0);
+      expect(await runValidate(c, { file: join(dir, 'config.yaml'), offline: false, readStdin: async () => '' })).toBe(
+        0,
+      );
       expect(c.printed).toEqual([`${join(dir, 'config.yaml')}: valid`]);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -156,7 +208,9 @@ describe('validate - and --offline', () => {
 describe('teardown asks first', () => {
   test('no terminal and no --yes: refuses (usage error, exit 2), touching nothing', async () => {
     await expect(runTeardown(ctx(), { yes: false, force: false })).rejects.toThrow(UsageError);
-    await expect(runTeardown(ctx(), { yes: false, force: false })).rejects.toThrow(/stdin is not a terminal to ask on: pass --yes/);
+    await expect(runTeardown(ctx(), { yes: false, force: false })).rejects.toThrow(
+      /stdin is not a terminal to ask on: pass --yes/,
+    );
   });
 
   test('on a terminal, anything but y/yes is no: nothing torn down, exit 1', async () => {

@@ -19,16 +19,34 @@ function capture(): { stream: Writable; lines: () => string[] } {
 describe('journal lines', () => {
   test('priority by level: debug 7, info 6, warn 4, error 3, fatal 2', () => {
     const at = '2026-01-01T00:00:00.000Z';
-    expect([20, 30, 40, 50, 60].map((level) => journalLine(JSON.stringify({ level, time: at, msg: 'm' })))).toEqual(['<7>m', '<6>m', '<4>m', '<3>m', '<2>m']);
+    expect([20, 30, 40, 50, 60].map((level) => journalLine(JSON.stringify({ level, time: at, msg: 'm' })))).toEqual([
+      '<7>m',
+      '<6>m',
+      '<4>m',
+      '<3>m',
+      '<2>m',
+    ]);
   });
 
   test('fields as logfmt after the message: bare tokens, quoted text, JSON for the rest; no timestamp', () => {
-    const line = journalLine(JSON.stringify({ level: 40, time: 'T', msg: 'drift: link vni110 is down', ns: 'router', kernelOps: 3, why: 'two words', detail: { a: 1 } }));
+    const line = journalLine(
+      JSON.stringify({
+        level: 40,
+        time: 'T',
+        msg: 'drift: link vni110 is down',
+        ns: 'router',
+        kernelOps: 3,
+        why: 'two words',
+        detail: { a: 1 },
+      }),
+    );
     expect(line).toBe('<4>drift: link vni110 is down ns=router kernelOps=3 why="two words" detail="{\\"a\\":1}"');
   });
 
   test('newlines in the message and in values stay inside the one entry', () => {
-    const line = journalLine(JSON.stringify({ level: 50, time: 'T', msg: 'FRR refused\n% Unknown command', err: 'line one\nline two' }));
+    const line = journalLine(
+      JSON.stringify({ level: 50, time: 'T', msg: 'FRR refused\n% Unknown command', err: 'line one\nline two' }),
+    );
     expect(line).toBe('<3>FRR refused\\n% Unknown command err="line one\\nline two"');
     expect(line).not.toContain('\n');
     // Other control characters are quoted too: a field is one token or a JSON string.

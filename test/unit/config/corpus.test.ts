@@ -13,7 +13,10 @@ import { formatIssue } from '../../../src/config/errors.js';
 import { loadConfigTexts } from '../../../src/config/load.js';
 
 const root = join(import.meta.dirname, '../../..');
-const dir = (d: string): string[] => readdirSync(join(root, d)).filter((f) => f.endsWith('.yaml')).sort();
+const dir = (d: string): string[] =>
+  readdirSync(join(root, d))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 const read = (p: string): string => readFileSync(join(root, p), 'utf8');
 
 const broken = dir('test/fixtures/broken');

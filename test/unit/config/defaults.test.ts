@@ -49,7 +49,9 @@ test('the exported constants are the documented values', () => {
 });
 
 test('l3vni: table 1000 + vni, port 4789, empty RTs, hostSession.asn = underlay.asn', () => {
-  const r = withDropIn('l3vnis:\n  - vrf: red\n    vni: 100\n    hostSession: {hostASN: 65000, localCIDR: {ipv4: 10.9.0.0/24}}\n');
+  const r = withDropIn(
+    'l3vnis:\n  - vrf: red\n    vni: 100\n    hostSession: {hostASN: 65000, localCIDR: {ipv4: 10.9.0.0/24}}\n',
+  );
   expect(r.config?.l3vnis).toEqual([
     {
       vrf: 'red',
@@ -67,13 +69,24 @@ test('given values win over defaults', () => {
   const r = withDropIn(
     'l3vnis:\n  - {vrf: red, vni: 100, table: 7, vxlanPort: 4790, hostSession: {asn: 1, hostType: internal, localCIDR: {ipv4: 10.9.0.0/24}}}\n',
   );
-  expect(r.config?.l3vnis[0]).toMatchObject({ table: 7, vxlanPort: 4790, hostSession: { asn: 1, hostType: 'internal' } });
+  expect(r.config?.l3vnis[0]).toMatchObject({
+    table: 7,
+    vxlanPort: 4790,
+    hostSession: { asn: 1, hostType: 'internal' },
+  });
 });
 
 test('l2vni: no gateways, port 4789, empty RTs, hostMaster unmanaged unless asked', () => {
   const r = withDropIn('l2vnis:\n  - {vni: 5, hostMaster: {name: br0}}\n  - {vni: 6}\n');
   expect(r.config?.l2vnis).toEqual([
-    { vni: 5, gatewayIPs: [], vxlanPort: 4789, importRTs: [], exportRTs: [], hostMaster: { name: 'br0', managed: false } },
+    {
+      vni: 5,
+      gatewayIPs: [],
+      vxlanPort: 4789,
+      importRTs: [],
+      exportRTs: [],
+      hostMaster: { name: 'br0', managed: false },
+    },
     { vni: 6, gatewayIPs: [], vxlanPort: 4789, importRTs: [], exportRTs: [] },
   ]);
 });

@@ -1,7 +1,14 @@
 // How issues read: file:line:col: path: message, and netplan-style source line with a caret.
 
 import { expect, test } from 'vitest';
-import { ConfigError, formatIssue, formatIssues, formatIssueWithSource, maskSecretLine, type ConfigIssue } from '../../../src/config/errors.js';
+import {
+  ConfigError,
+  formatIssue,
+  formatIssues,
+  formatIssueWithSource,
+  maskSecretLine,
+  type ConfigIssue,
+} from '../../../src/config/errors.js';
 import { loadConfigTexts } from '../../../src/config/load.js';
 import { sourceText } from '../../../src/config/source-text.js';
 
@@ -17,7 +24,9 @@ const issue = (over: Partial<ConfigIssue> = {}): ConfigIssue => ({
 
 test('formatIssue: the SPEC format, warnings marked, file-level issues without a path', () => {
   expect(formatIssue(issue())).toBe('config.yaml:12:5: l3vnis[0].vni: must be 1..16777215');
-  expect(formatIssue(issue({ severity: 'warning' }))).toBe('config.yaml:12:5: warning: l3vnis[0].vni: must be 1..16777215');
+  expect(formatIssue(issue({ severity: 'warning' }))).toBe(
+    'config.yaml:12:5: warning: l3vnis[0].vni: must be 1..16777215',
+  );
   expect(formatIssue(issue({ path: '', message: 'YAML: bad' }))).toBe('config.yaml:12:5: YAML: bad');
   expect(formatIssue(issue({ line: 0, col: 0, path: '', message: 'cannot read' }))).toBe('config.yaml: cannot read');
 });
@@ -31,14 +40,19 @@ test('formatIssueWithSource: the line and a caret under the column', () => {
 
 test('formatIssueWithSource masks password values on the shown line', () => {
   const src = 'underlay:\n  neighbors:\n    - password: "hunter2\n';
-  const out = formatIssueWithSource(issue({ line: 3, col: 17, path: '', message: 'YAML: Missing closing "quote' }), src);
+  const out = formatIssueWithSource(
+    issue({ line: 3, col: 17, path: '', message: 'YAML: Missing closing "quote' }),
+    src,
+  );
   expect(out).not.toContain('hunter2');
   expect(out).toContain('- password: <redacted>');
 });
 
 test('maskSecretLine: block and flow style, not passwordFile', () => {
   expect(maskSecretLine('  password: s3cret')).toBe('  password: <redacted>');
-  expect(maskSecretLine('  - {address: 10.0.0.1, password: "s 3", asn: 1}')).toBe('  - {address: 10.0.0.1, password: <redacted>, asn: 1}');
+  expect(maskSecretLine('  - {address: 10.0.0.1, password: "s 3", asn: 1}')).toBe(
+    '  - {address: 10.0.0.1, password: <redacted>, asn: 1}',
+  );
   expect(maskSecretLine('  passwordFile: /etc/x')).toBe('  passwordFile: /etc/x');
 });
 
@@ -72,17 +86,21 @@ test('source lines never show a password, whatever its YAML form', () => {
   expect(sourceText(forms[2]!).line(3)).toBe('    - password: !!str &pw <redacted>');
   expect(sourceText(forms[3]!).line(1)).toBe('x: &pw <redacted>');
   expect(sourceText(forms[4]!).line(4)).toBe('        <redacted>');
-  expect(sourceText(forms[5]!).line(3)).toBe("    - {address: 10.0.0.1, password: !!str <redacted>, asn: 1, bogus: 1}");
+  expect(sourceText(forms[5]!).line(3)).toBe('    - {address: 10.0.0.1, password: !!str <redacted>, asn: 1, bogus: 1}');
   expect(sourceText('  passwordFile: /etc/x\n').line(1)).toBe('  passwordFile: /etc/x');
   expect(maskSecretLine('    - password: !!str &a s3cret')).toBe('    - password: !!str &a <redacted>');
 });
 
 test('a very long source line is shown around the column, the caret still under it', () => {
   const line = `node: ${'['.repeat(5000)}x${']'.repeat(5000)}`;
-  const out = formatIssueWithSource(issue({ line: 1, col: 5007, path: '', message: 'YAML: bad' }), `${line}\n`).split('\n');
+  const out = formatIssueWithSource(issue({ line: 1, col: 5007, path: '', message: 'YAML: bad' }), `${line}\n`).split(
+    '\n',
+  );
   expect(out[1]!.length).toBeLessThan(200);
   expect(out[1]![out[2]!.indexOf('^')]).toBe('x');
-  const short = formatIssueWithSource(issue({ line: 1, col: 3, path: '', message: 'YAML: bad' }), `${line}\n`).split('\n');
+  const short = formatIssueWithSource(issue({ line: 1, col: 3, path: '', message: 'YAML: bad' }), `${line}\n`).split(
+    '\n',
+  );
   expect(short[1]!.startsWith('  node: [[')).toBe(true);
   expect(short[1]![short[2]!.indexOf('^')]).toBe('d');
 });

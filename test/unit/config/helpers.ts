@@ -19,8 +19,7 @@ export const withDropIn = (dropIn: string): LoadResult =>
 export const single = (text: string): LoadResult => loadConfigTexts([{ path: 'x.yaml', text }]);
 
 export const lines = (r: LoadResult): string[] => r.issues.map(formatIssue);
-export const errorLines = (r: LoadResult): string[] =>
-  r.issues.filter((i) => i.severity === 'error').map(formatIssue);
+export const errorLines = (r: LoadResult): string[] => r.issues.filter((i) => i.severity === 'error').map(formatIssue);
 export const warningLines = (r: LoadResult): string[] =>
   r.issues.filter((i) => i.severity === 'warning').map(formatIssue);
 

@@ -17,19 +17,44 @@ const eno1 = [
 
 describe('deriveIndex from an interface', () => {
   test("its first global IPv4 address: the host part within that address's own prefix", () => {
-    expect(deriveIndex({ interface: 'eno1' }, { addrs: eno1 })).toEqual({ ok: true, index: 23, from: '10.1.0.23/24 on eno1, host part within 10.1.0.0/24' });
+    expect(deriveIndex({ interface: 'eno1' }, { addrs: eno1 })).toEqual({
+      ok: true,
+      index: 23,
+      from: '10.1.0.23/24 on eno1, host part within 10.1.0.0/24',
+    });
   });
   test('with cidr: the first address inside it, host part within the cidr (either family)', () => {
-    expect(deriveIndex({ interface: 'eno1', cidr: '192.168.0.0/16' }, { addrs: eno1 })).toMatchObject({ ok: true, index: 7 * 256 + 140 });
-    expect(deriveIndex({ interface: 'eno1', cidr: '192.168.7.0/24' }, { addrs: eno1 })).toMatchObject({ ok: true, index: 140 });
-    expect(deriveIndex({ interface: 'eno1', cidr: 'fd00:1::/64' }, { addrs: eno1 })).toMatchObject({ ok: true, index: 0x17 });
+    expect(deriveIndex({ interface: 'eno1', cidr: '192.168.0.0/16' }, { addrs: eno1 })).toMatchObject({
+      ok: true,
+      index: 7 * 256 + 140,
+    });
+    expect(deriveIndex({ interface: 'eno1', cidr: '192.168.7.0/24' }, { addrs: eno1 })).toMatchObject({
+      ok: true,
+      index: 140,
+    });
+    expect(deriveIndex({ interface: 'eno1', cidr: 'fd00:1::/64' }, { addrs: eno1 })).toMatchObject({
+      ok: true,
+      index: 0x17,
+    });
   });
   test.each([
     [{ interface: 'eno1' }, {}, 'interface eno1 not found in the host netns'],
     [{ interface: 'eno1' }, { addrs: [] }, 'interface eno1 has no global IPv4 address (it has no global address)'],
-    [{ interface: 'eno1' }, { addrs: [eno1[2]!, eno1[3]!] }, 'interface eno1 has no global IPv4 address (it has fd00:1::17/64)'],
-    [{ interface: 'eno1', cidr: '10.2.0.0/24' }, { addrs: eno1 }, 'interface eno1 has no address in 10.2.0.0/24 (it has 10.1.0.23/24, 192.168.7.140/16, fd00:1::17/64)'],
-    [{ interface: 'eno1', cidr: 'fd00::/8' }, { addrs: [{ local: 'fd00::1:0:0:0', prefixlen: 8, global: true }] }, 'fd00::1:0:0:0/8 on eno1, host part within fd00::/8 gives 281474976710656, above the largest node index 16777215'],
+    [
+      { interface: 'eno1' },
+      { addrs: [eno1[2]!, eno1[3]!] },
+      'interface eno1 has no global IPv4 address (it has fd00:1::17/64)',
+    ],
+    [
+      { interface: 'eno1', cidr: '10.2.0.0/24' },
+      { addrs: eno1 },
+      'interface eno1 has no address in 10.2.0.0/24 (it has 10.1.0.23/24, 192.168.7.140/16, fd00:1::17/64)',
+    ],
+    [
+      { interface: 'eno1', cidr: 'fd00::/8' },
+      { addrs: [{ local: 'fd00::1:0:0:0', prefixlen: 8, global: true }] },
+      'fd00::1:0:0:0/8 on eno1, host part within fd00::/8 gives 281474976710656, above the largest node index 16777215',
+    ],
   ])('%j %j: %s', (from, facts, reason) => {
     expect(deriveIndex(from, facts)).toEqual({ ok: false, reason });
   });
@@ -37,14 +62,29 @@ describe('deriveIndex from an interface', () => {
 
 describe('deriveIndex from the hostname', () => {
   test('the one capture group, as a number', () => {
-    expect(deriveIndex({ hostname: '^node-(\\d+)$' }, { hostname: 'node-12' })).toEqual({ ok: true, index: 12, from: 'hostname "node-12" matching ^node-(\\d+)$' });
-    expect(deriveIndex({ hostname: 'r(\\d+)n\\d+' }, { hostname: 'rack3-r07n2.example' })).toMatchObject({ ok: true, index: 7 });
+    expect(deriveIndex({ hostname: '^node-(\\d+)$' }, { hostname: 'node-12' })).toEqual({
+      ok: true,
+      index: 12,
+      from: 'hostname "node-12" matching ^node-(\\d+)$',
+    });
+    expect(deriveIndex({ hostname: 'r(\\d+)n\\d+' }, { hostname: 'rack3-r07n2.example' })).toMatchObject({
+      ok: true,
+      index: 7,
+    });
   });
   test.each([
     ['^node-(\\d+)$', 'worker-3', 'hostname "worker-3" does not match ^node-(\\d+)$'],
     ['^node-(.+)$', 'node-ab', 'hostname "node-ab": the capture group of ^node-(.+)$ matched "ab", not a number'],
-    ['^node-(\\d+)?x', 'node-x', 'hostname "node-x": the capture group of ^node-(\\d+)?x matched nothing, not a number'],
-    ['^n(\\d+)$', 'n99999999', 'hostname "n99999999" matching ^n(\\d+)$ gives 99999999, above the largest node index 16777215'],
+    [
+      '^node-(\\d+)?x',
+      'node-x',
+      'hostname "node-x": the capture group of ^node-(\\d+)?x matched nothing, not a number',
+    ],
+    [
+      '^n(\\d+)$',
+      'n99999999',
+      'hostname "n99999999" matching ^n(\\d+)$ gives 99999999, above the largest node index 16777215',
+    ],
     ['^n(\\d+)$', '', 'the node has no hostname (yet)'],
   ])('%s against %j: %s', (pattern, hostname, reason) => {
     expect(deriveIndex({ hostname: pattern }, { hostname })).toEqual({ ok: false, reason });
@@ -66,21 +106,59 @@ describe('node.indexFrom validation', () => {
     ['{interface: eno1}', []],
     ['{interface: eno1, cidr: 10.1.0.0/16}', []],
     ["{hostname: '^node-(\\d+)$'}", []],
-    ['{interface: eno1, hostname: x(1)}', ['x.yaml:2:32: node.indexFrom.hostname: "interface" and "hostname" are mutually exclusive: set only one']],
+    [
+      '{interface: eno1, hostname: x(1)}',
+      ['x.yaml:2:32: node.indexFrom.hostname: "interface" and "hostname" are mutually exclusive: set only one'],
+    ],
     ['{}', ['x.yaml:2:3: node.indexFrom: needs one of "interface" or "hostname"']],
-    ["{hostname: '^node-\\d+$'}", ["x.yaml:2:25: node.indexFrom.hostname: must have exactly one capture group, the node number (it has 0), e.g. '^node-(\\d+)$'"]],
-    ["{hostname: '^(node)-(\\d+)$'}", ["x.yaml:2:25: node.indexFrom.hostname: must have exactly one capture group, the node number (it has 2), e.g. '^node-(\\d+)$'"]],
+    [
+      "{hostname: '^node-\\d+$'}",
+      [
+        "x.yaml:2:25: node.indexFrom.hostname: must have exactly one capture group, the node number (it has 0), e.g. '^node-(\\d+)$'",
+      ],
+    ],
+    [
+      "{hostname: '^(node)-(\\d+)$'}",
+      [
+        "x.yaml:2:25: node.indexFrom.hostname: must have exactly one capture group, the node number (it has 2), e.g. '^node-(\\d+)$'",
+      ],
+    ],
     ["{hostname: '^node-(\\d+$'}", ['x.yaml:2:25: node.indexFrom.hostname: is not a valid regular expression']],
-    ["{hostname: 'node (\\d+)'}", ['x.yaml:2:25: node.indexFrom.hostname: must be a single token: no whitespace, "!" or "#" (the value is written into frr.conf and ip commands)']],
-    ['{hostname: x(1), cidr: 10.0.0.0/8}', ['x.yaml:2:31: node.indexFrom.cidr: goes with interface: it selects which address of the interface the index comes from']],
-    ['{interface: eno1, cidr: 10.0.0.1/8}', ['x.yaml:2:38: node.indexFrom.cidr: host bits are set: did you mean 10.0.0.0/8?']],
-    ['{interface: eth2}', ['x.yaml:2:26: node.indexFrom.interface: eth2 is an underlay NIC: it moves into the router netns, so the index could not be derived again after a restart; name a host interface that stays (e.g. the management NIC)']],
-    ['{interface: host-110}', ['x.yaml:2:26: node.indexFrom.interface: host-110 is a name evpn-node creates (and addresses from the node index): name a host interface that exists without evpn-node']],
+    [
+      "{hostname: 'node (\\d+)'}",
+      [
+        'x.yaml:2:25: node.indexFrom.hostname: must be a single token: no whitespace, "!" or "#" (the value is written into frr.conf and ip commands)',
+      ],
+    ],
+    [
+      '{hostname: x(1), cidr: 10.0.0.0/8}',
+      [
+        'x.yaml:2:31: node.indexFrom.cidr: goes with interface: it selects which address of the interface the index comes from',
+      ],
+    ],
+    [
+      '{interface: eno1, cidr: 10.0.0.1/8}',
+      ['x.yaml:2:38: node.indexFrom.cidr: host bits are set: did you mean 10.0.0.0/8?'],
+    ],
+    [
+      '{interface: eth2}',
+      [
+        'x.yaml:2:26: node.indexFrom.interface: eth2 is an underlay NIC: it moves into the router netns, so the index could not be derived again after a restart; name a host interface that stays (e.g. the management NIC)',
+      ],
+    ],
+    [
+      '{interface: host-110}',
+      [
+        'x.yaml:2:26: node.indexFrom.interface: host-110 is a name evpn-node creates (and addresses from the node index): name a host interface that exists without evpn-node',
+      ],
+    ],
   ])('%s', (indexFrom, expected) => {
     expect(errorLines(single(fleet(indexFrom)))).toEqual(expected);
   });
   test('index and indexFrom: exactly one', () => {
-    expect(errorLines(single(fleet('{interface: eno1}').replace('node:\n', 'node:\n  index: 3\n')))).toEqual(['x.yaml:3:3: node.indexFrom: "index" and "indexFrom" are mutually exclusive: set only one']);
+    expect(errorLines(single(fleet('{interface: eno1}').replace('node:\n', 'node:\n  index: 3\n')))).toEqual([
+      'x.yaml:3:3: node.indexFrom: "index" and "indexFrom" are mutually exclusive: set only one',
+    ]);
   });
 });
 
@@ -96,7 +174,9 @@ describe('resolveIdentity (what loadConfig does with the facts it read on the no
     const r = resolveIdentity(load(fleet('{interface: eno1}')), {});
     expect(r.ok).toBe(false);
     expect(r.config).toBeUndefined();
-    expect(r.issues.filter((i) => i.severity === 'error').map(formatIssue)).toEqual(['x.yaml:2:3: node.indexFrom: cannot derive the node index: interface eno1 not found in the host netns']);
+    expect(r.issues.filter((i) => i.severity === 'error').map(formatIssue)).toEqual([
+      'x.yaml:2:3: node.indexFrom: cannot derive the node index: interface eno1 not found in the host netns',
+    ]);
     expect(r.identityProblem).toBe('interface eno1 not found in the host netns');
   });
   test('a derived index that does not fit a CIDR is reported like a written one, saying where it came from', () => {
@@ -114,7 +194,16 @@ describe('resolveIdentity (what loadConfig does with the facts it read on the no
 });
 
 test('ip -j addr show: addresses and their scope', () => {
-  const json = JSON.stringify([{ ifindex: 2, ifname: 'eno1', addr_info: [{ family: 'inet', local: '10.1.0.23', prefixlen: 24, scope: 'global' }, { family: 'inet6', local: 'fe80::1', prefixlen: 64, scope: 'link' }] }]);
+  const json = JSON.stringify([
+    {
+      ifindex: 2,
+      ifname: 'eno1',
+      addr_info: [
+        { family: 'inet', local: '10.1.0.23', prefixlen: 24, scope: 'global' },
+        { family: 'inet6', local: 'fe80::1', prefixlen: 64, scope: 'link' },
+      ],
+    },
+  ]);
   expect(parseAddrs(json)).toEqual([
     { local: '10.1.0.23', prefixlen: 24, global: true },
     { local: 'fe80::1', prefixlen: 64, global: false },
@@ -123,5 +212,8 @@ test('ip -j addr show: addresses and their scope', () => {
 });
 
 test('a node that could not be read is a reason too, never an exception', () => {
-  expect(deriveIndex({ interface: 'eno1' }, { error: 'cannot read the node: ip: could not start' })).toEqual({ ok: false, reason: 'cannot read the node: ip: could not start' });
+  expect(deriveIndex({ interface: 'eno1' }, { error: 'cannot read the node: ip: could not start' })).toEqual({
+    ok: false,
+    reason: 'cannot read the node: ip: could not start',
+  });
 });

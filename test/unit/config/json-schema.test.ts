@@ -42,8 +42,16 @@ describe('the JSON Schema refuses what an editor should flag', () => {
     ['unknown key', { l3vnis: [{ vrf: 'red', vnii: 100 }] }, 'must NOT have additional properties'],
     ['VNI out of range', { l3vnis: [{ vrf: 'red', vni: 16777216 }] }, 'must be <= 16777215'],
     ['missing key inside a list item', { l2vnis: [{ l3vni: 'red' }] }, "must have required property 'vni'"],
-    ['address and interface', { underlay: { neighbors: [{ address: '10.0.0.1', interface: 'eth1', asn: 1 }] } }, 'must match exactly one schema'],
-    ['password and passwordFile', { underlay: { neighbors: [{ address: '10.0.0.1', asn: 1, password: 'a', passwordFile: '/a' }] } }, 'must NOT be valid'],
+    [
+      'address and interface',
+      { underlay: { neighbors: [{ address: '10.0.0.1', interface: 'eth1', asn: 1 }] } },
+      'must match exactly one schema',
+    ],
+    [
+      'password and passwordFile',
+      { underlay: { neighbors: [{ address: '10.0.0.1', asn: 1, password: 'a', passwordFile: '/a' }] } },
+      'must NOT be valid',
+    ],
     ['reserved table', { l3vnis: [{ vrf: 'red', vni: 1, table: 254 }] }, 'must match a schema in anyOf'],
     ['newline in a token', { underlay: { nic: 'eth1\nx' } }, 'must match pattern'],
     ['metrics.listen without a port', { metrics: { listen: '127.0.0.1' } }, 'must match pattern'],

@@ -62,7 +62,9 @@ describe('drop-in merge', () => {
   test('null in a drop-in unsets a section (here: primary)', () => {
     const main = `${BASE}l3vnis:\n  - {vrf: red, vni: 1}\nprimary: {l3vni: red}\n`;
     const before = loadConfigTexts([{ path: 'config.yaml', text: main }]);
-    expect(errorLines(before)).toEqual(['config.yaml:12:18: primary.l3vni: l3vni "red" has no hostSession: the primary interface is its host leg']);
+    expect(errorLines(before)).toEqual([
+      'config.yaml:12:18: primary.l3vni: l3vni "red" has no hostSession: the primary interface is its host leg',
+    ]);
     const after = loadConfigTexts([
       { path: 'config.yaml', text: main },
       { path: 'd.yaml', text: 'primary: null\n' },
@@ -77,11 +79,17 @@ describe('drop-in merge', () => {
       { path: 'a.yaml', text: 'readiness: {timeoutSeconds: 0}\n' },
       { path: 'b.yaml', text: 'l2vnis:\n  - vni: 0\n' },
     ]);
-    expect(errorLines(r).map((l) => l.split(':').slice(0, 3).join(':'))).toEqual(['config.yaml:10:17', 'a.yaml:1:29', 'b.yaml:2:10']);
+    expect(errorLines(r).map((l) => l.split(':').slice(0, 3).join(':'))).toEqual([
+      'config.yaml:10:17',
+      'a.yaml:1:29',
+      'b.yaml:2:10',
+    ]);
   });
 
   test('mergedYaml is the merged document and loads to the same config', () => {
-    const r = withDropIn('node:\n  index: 9\nunderlay:\n  neighbors:\n    - {address: 192.168.12.2, asn: 1, password: pw}\n');
+    const r = withDropIn(
+      'node:\n  index: 9\nunderlay:\n  neighbors:\n    - {address: 192.168.12.2, asn: 1, password: pw}\n',
+    );
     const again = single(r.mergedYaml);
     expect(again.ok).toBe(true);
     expect(again.config).toEqual(r.config);
@@ -114,8 +122,12 @@ describe('YAML problems', () => {
   });
 
   test('duplicate keys are refused', () => {
-    expect(errorLines(single(`${BASE}node: {index: 1}\n`))).toEqual(['x.yaml:10:1: YAML: Map keys must be unique ("node" is also at line 1)']);
-    expect(errorLines(single(`${BASE}l2vnis:\n  - {vni: 1, vni: 2}\n`))).toEqual(['x.yaml:11:14: YAML: Map keys must be unique ("vni" is also at line 11)']);
+    expect(errorLines(single(`${BASE}node: {index: 1}\n`))).toEqual([
+      'x.yaml:10:1: YAML: Map keys must be unique ("node" is also at line 1)',
+    ]);
+    expect(errorLines(single(`${BASE}l2vnis:\n  - {vni: 1, vni: 2}\n`))).toEqual([
+      'x.yaml:11:14: YAML: Map keys must be unique ("vni" is also at line 11)',
+    ]);
   });
 
   // Config values are plain objects: `__proto__` would replace a prototype in the drop-in merge
@@ -124,7 +136,10 @@ describe('YAML problems', () => {
     const cases: Array<[string, string]> = [
       ['__proto__:\n  polluted: true\n', 'd.yaml:1:1: __proto__: key "__proto__" is not allowed'],
       ['underlay:\n  constructor: 1\n', 'd.yaml:2:3: underlay.constructor: key "constructor" is not allowed'],
-      ['l2vnis:\n  - vni: 7\n    hostMaster: {name: br0, toString: x}\n', 'd.yaml:3:29: l2vnis[0].hostMaster.toString: key "toString" is not allowed'],
+      [
+        'l2vnis:\n  - vni: 7\n    hostMaster: {name: br0, toString: x}\n',
+        'd.yaml:3:29: l2vnis[0].hostMaster.toString: key "toString" is not allowed',
+      ],
       ['frr:\n  prototype: {}\n', 'd.yaml:2:3: frr.prototype: key "prototype" is not allowed'],
       ['x:\n  - - {hasOwnProperty: 1}\n', 'd.yaml:2:8: x[0][0].hasOwnProperty: key "hasOwnProperty" is not allowed'],
     ];
@@ -161,7 +176,10 @@ describe('YAML problems', () => {
   });
 
   test('an alias bomb is refused, not expanded', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`),
+    ].join('\n');
     const r = single(`${bomb}\n`);
     expect(r.ok).toBe(false);
     expect(errorLines(r)[0]).toMatch(/^x\.yaml:1:1: YAML: /);
@@ -202,7 +220,9 @@ describe('loadConfig (files on disk)', () => {
     await writeFile(join(d, 'config.d', '99.yaml.bak'), 'node: {index: 99}\n');
     await writeFile(join(d, 'config.d', '.hidden.yaml'), 'node: {index: 98}\n');
     const r = await loadConfig(join(d, 'config.yaml'));
-    expect(r.files).toEqual(['config.yaml', '10-a.yaml', '20-b.yaml', 'Z.yaml'].map((f, i) => (i ? join(d, 'config.d', f) : join(d, f))));
+    expect(r.files).toEqual(
+      ['config.yaml', '10-a.yaml', '20-b.yaml', 'Z.yaml'].map((f, i) => (i ? join(d, 'config.d', f) : join(d, f))),
+    );
     expect(r.config?.node.index).toBe(5);
   });
 
@@ -212,7 +232,9 @@ describe('loadConfig (files on disk)', () => {
     await writeFile(join(d, 'config.yaml'), BASE);
     await writeFile(join(d, 'config.d', 'node.yaml'), 'node:\n  index: x\n');
     const r = await loadConfig(join(d, 'config.yaml'));
-    expect(lines(r)).toEqual([`${join(d, 'config.d', 'node.yaml')}:2:10: node.index: must be an integer (got a string)`]);
+    expect(lines(r)).toEqual([
+      `${join(d, 'config.d', 'node.yaml')}:2:10: node.index: must be an integer (got a string)`,
+    ]);
   });
 
   test('an unreadable drop-in is an error naming it, the others still load', async () => {
@@ -232,6 +254,8 @@ describe('loadConfig (files on disk)', () => {
 
 test('a key with a newline or control characters cannot print a line of its own', () => {
   const errors = dropInErrors('underlay:\n  "x\\n/etc/evpn-node/config.yaml:1:1: forged": 1\n');
-  expect(errors).toEqual(['d.yaml:2:3: underlay["x\\n/etc/evpn-node/config.yaml:1:1: forged"]: unknown key "x\\n/etc/evpn-node/config.yaml:1:1: forged" (expected one of: asn, nic, vlan, nics, vtepCIDR, routerIDCIDR, mtu, neighbors)']);
+  expect(errors).toEqual([
+    'd.yaml:2:3: underlay["x\\n/etc/evpn-node/config.yaml:1:1: forged"]: unknown key "x\\n/etc/evpn-node/config.yaml:1:1: forged" (expected one of: asn, nic, vlan, nics, vtepCIDR, routerIDCIDR, mtu, neighbors)',
+  ]);
   expect(errors[0]).not.toContain('\n');
 });

@@ -12,7 +12,8 @@ test('the first earlier overlapping prefix, as a pairwise search finds it (IPv4 
   const prefixes: Prefix[] = Array.from({ length: 3000 }, () => {
     const family = rand(4) === 0 ? 6 : 4;
     // A small address space so that nesting and equality are common.
-    const value = family === 4 ? BigInt(0x0a000000 + rand(1 << 12) * 16) : (0xfd00n << 112n) + (BigInt(rand(1 << 12)) << 100n);
+    const value =
+      family === 4 ? BigInt(0x0a000000 + rand(1 << 12) * 16) : (0xfd00n << 112n) + (BigInt(rand(1 << 12)) << 100n);
     const length = family === 4 ? 16 + rand(17) : 96 + rand(33);
     return prefixOf({ family, value }, length);
   });

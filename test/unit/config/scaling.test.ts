@@ -70,7 +70,9 @@ const inputFor = (make: (n: number) => string, n: number) => {
 
 describe('validate scales linearly', { timeout: 60_000 }, () => {
   const cases = Object.entries(shapes).flatMap(([name, make], i) =>
-    (['parse', 'validate', 'format'] as const).filter((k) => k !== 'parse' || i === 0).map((k) => [name, k, make] as const),
+    (['parse', 'validate', 'format'] as const)
+      .filter((k) => k !== 'parse' || i === 0)
+      .map((k) => [name, k, make] as const),
   );
   test.each(cases)('%s: %s', (_name, k, make) => {
     const n = SIZES[k];
@@ -85,7 +87,9 @@ describe('validate scales linearly', { timeout: 60_000 }, () => {
     small.run[k]();
     const t1 = bestOf(5, small.run[k]);
     const t10 = bestOf(3, large.run[k]);
-    expect(t10 / t1, `${k}: ${t1.toFixed(1)} ms at n = ${n}, ${t10.toFixed(1)} ms at n = ${10 * n}`).toBeLessThan(LIMIT);
+    expect(t10 / t1, `${k}: ${t1.toFixed(1)} ms at n = ${n}, ${t10.toFixed(1)} ms at n = ${10 * n}`).toBeLessThan(
+      LIMIT,
+    );
   });
 });
 
@@ -99,7 +103,11 @@ test('the host-session overlap check scales linearly', () => {
     const half = Math.ceil(n / 2);
     const l3vnis = Array.from({ length: n }, (_, i) => {
       const k = i % half;
-      return { vrf: `v${i}`, vni: i + 1, hostSession: { localCIDR: { ipv4: `10.${(k >> 6) & 255}.${(k & 63) << 2}.0/30` } } };
+      return {
+        vrf: `v${i}`,
+        vni: i + 1,
+        hostSession: { localCIDR: { ipv4: `10.${(k >> 6) & 255}.${(k & 63) << 2}.0/30` } },
+      };
     });
     return { node: { index: 1 }, underlay: {}, l3vnis, l2vnis: [] } as unknown as Config;
   };

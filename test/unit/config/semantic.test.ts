@@ -15,8 +15,11 @@ describe('overlapping CIDRs', () => {
   });
 
   test('IPv6 host-session CIDRs too', () => {
-    const text = 'l3vnis:\n  - {vrf: red, vni: 1, hostSession: {hostType: external, localCIDR: {ipv6: "fd00:1::/64"}}}\n  - {vrf: blue, vni: 2, hostSession: {hostType: external, localCIDR: {ipv6: "fd00::/16"}}}\n';
-    expect(dropInErrors(text).join('\n')).toContain('d.yaml:3:77: l3vnis[1].hostSession.localCIDR.ipv6: fd00::/16 overlaps l3vnis[0].hostSession.localCIDR.ipv6 (fd00:1::/64)');
+    const text =
+      'l3vnis:\n  - {vrf: red, vni: 1, hostSession: {hostType: external, localCIDR: {ipv6: "fd00:1::/64"}}}\n  - {vrf: blue, vni: 2, hostSession: {hostType: external, localCIDR: {ipv6: "fd00::/16"}}}\n';
+    expect(dropInErrors(text).join('\n')).toContain(
+      'd.yaml:3:77: l3vnis[1].hostSession.localCIDR.ipv6: fd00::/16 overlaps l3vnis[0].hostSession.localCIDR.ipv6 (fd00:1::/64)',
+    );
   });
 
   test('within one VRF, the host session and the gateway subnets of its L2VNIs', () => {
@@ -77,7 +80,8 @@ describe('duplicates', () => {
   });
 
   test('neighbor addresses (compared canonically) and interfaces', () => {
-    const text = 'underlay:\n  neighbors:\n    - {address: 192.168.11.2, asn: 1}\n    - {address: "fd00::1", asn: 1}\n    - {address: "FD00:0::1", asn: 1}\n    - {interface: eth1, type: external}\n    - {interface: eth1, type: external}\n';
+    const text =
+      'underlay:\n  neighbors:\n    - {address: 192.168.11.2, asn: 1}\n    - {address: "fd00::1", asn: 1}\n    - {address: "FD00:0::1", asn: 1}\n    - {interface: eth1, type: external}\n    - {interface: eth1, type: external}\n';
     expect(dropInErrors(text)).toEqual([
       'd.yaml:3:17: underlay.neighbors[1].address: duplicate neighbor address 192.168.11.2 (also underlay.neighbors[0].address)',
       'd.yaml:5:17: underlay.neighbors[3].address: duplicate neighbor address FD00:0::1 (also underlay.neighbors[2].address)',
@@ -95,13 +99,28 @@ describe('duplicates', () => {
 
 describe('names that collide', () => {
   test.each([
-    [`l3vnis:\n${vrf('vni100', 100)}`, 'd.yaml:2:10: l3vnis[0].vrf: VRF "vni100" collides with the interface evpn-node creates for VNI 100'],
+    [
+      `l3vnis:\n${vrf('vni100', 100)}`,
+      'd.yaml:2:10: l3vnis[0].vrf: VRF "vni100" collides with the interface evpn-node creates for VNI 100',
+    ],
     [`l3vnis:\n${vrf('default', 1)}`, 'd.yaml:2:10: l3vnis[0].vrf: "default" is reserved for the default VRF'],
     [`l3vnis:\n${vrf('eth1', 1)}`, 'd.yaml:2:10: l3vnis[0].vrf: "eth1" is the name of an underlay NIC'],
-    ['l2vnis:\n  - {vni: 110, hostMaster: {name: host-110}}\n', 'd.yaml:2:35: l2vnis[0].hostMaster.name: hostMaster "host-110" collides with the interface evpn-node creates for VNI 110'],
-    ['l2vnis:\n  - {vni: 110, hostMaster: {name: eth1}}\n', 'd.yaml:2:35: l2vnis[0].hostMaster.name: "eth1" is an underlay NIC, which moves into the router netns'],
-    [`l3vnis:\n${vrf('red', 1)}l2vnis:\n  - {vni: 110, hostMaster: {name: red}}\n`, 'd.yaml:5:35: l2vnis[0].hostMaster.name: "red" is also a VRF name'],
-    ['underlay:\n  nic: pe-7\nl2vnis:\n  - vni: 7\n', 'd.yaml:2:8: underlay.nic: underlay NIC "pe-7" collides with the interface evpn-node creates for VNI 7'],
+    [
+      'l2vnis:\n  - {vni: 110, hostMaster: {name: host-110}}\n',
+      'd.yaml:2:35: l2vnis[0].hostMaster.name: hostMaster "host-110" collides with the interface evpn-node creates for VNI 110',
+    ],
+    [
+      'l2vnis:\n  - {vni: 110, hostMaster: {name: eth1}}\n',
+      'd.yaml:2:35: l2vnis[0].hostMaster.name: "eth1" is an underlay NIC, which moves into the router netns',
+    ],
+    [
+      `l3vnis:\n${vrf('red', 1)}l2vnis:\n  - {vni: 110, hostMaster: {name: red}}\n`,
+      'd.yaml:5:35: l2vnis[0].hostMaster.name: "red" is also a VRF name',
+    ],
+    [
+      'underlay:\n  nic: pe-7\nl2vnis:\n  - vni: 7\n',
+      'd.yaml:2:8: underlay.nic: underlay NIC "pe-7" collides with the interface evpn-node creates for VNI 7',
+    ],
   ])('%j', (text, expected) => {
     expect(dropInErrors(text)).toContain(expected);
   });
@@ -122,12 +141,18 @@ describe('the node index fits every CIDR it indexes into', () => {
   });
 
   test('the last index that fits is accepted', () => {
-    expect(dropInErrors(`node:\n  index: 4\nunderlay:\n  vtepCIDR: 100.65.0.0/29\nl3vnis:\n${vrf('red', 1, '10.9.0.0/29')}`)).toEqual([]);
+    expect(
+      dropInErrors(`node:\n  index: 4\nunderlay:\n  vtepCIDR: 100.65.0.0/29\nl3vnis:\n${vrf('red', 1, '10.9.0.0/29')}`),
+    ).toEqual([]);
   });
 
   test('a /32 has room for index 0 only; /31 uses both addresses', () => {
-    expect(dropInErrors('node:\n  index: 0\nunderlay:\n  vtepCIDR: 100.65.0.7/32\n  routerIDCIDR: 10.0.0.0/31\n')).toEqual([]);
-    expect(dropInErrors('node:\n  index: 1\nunderlay:\n  vtepCIDR: 100.65.0.7/32\n  routerIDCIDR: 10.0.0.0/31\n')).toEqual([
+    expect(
+      dropInErrors('node:\n  index: 0\nunderlay:\n  vtepCIDR: 100.65.0.7/32\n  routerIDCIDR: 10.0.0.0/31\n'),
+    ).toEqual([]);
+    expect(
+      dropInErrors('node:\n  index: 1\nunderlay:\n  vtepCIDR: 100.65.0.7/32\n  routerIDCIDR: 10.0.0.0/31\n'),
+    ).toEqual([
       'd.yaml:2:10: node.index: 1 does not fit underlay.vtepCIDR 100.65.0.7/32 (VTEP = first usable + index; node.index must be 0..0)',
     ]);
   });
@@ -155,7 +180,9 @@ describe('references', () => {
     expect(errs).toEqual([
       "d.yaml:4:18: l2vnis[0].hostAddress: is only allowed when hostMaster is absent or managed: true; evpn-node only puts addresses on devices it owns, and br0 is the user's",
     ]);
-    expect(dropInErrors('l2vnis:\n  - vni: 2\n    hostMaster: {name: br0, managed: true}\n    hostAddress: 10.8.0.5/24\n')).toEqual([]);
+    expect(
+      dropInErrors('l2vnis:\n  - vni: 2\n    hostMaster: {name: br0, managed: true}\n    hostAddress: 10.8.0.5/24\n'),
+    ).toEqual([]);
     expect(dropInErrors('l2vnis:\n  - vni: 2\n    hostAddress: 10.8.0.5/24\n')).toEqual([]);
   });
 
@@ -168,9 +195,11 @@ describe('references', () => {
 
 describe('primary', () => {
   test('must set exactly one of l3vni and l2vni', () => {
-    expect(dropInErrors(`l3vnis:\n${vrf('red', 1, '10.9.0.0/24')}l2vnis:\n  - {vni: 2, hostAddress: 10.8.0.5/24}\nprimary: {l3vni: red, l2vni: 2, defaultRoute: false}\n`)).toEqual([
-      'd.yaml:7:23: primary.l2vni: "l3vni" and "l2vni" are mutually exclusive: set only one',
-    ]);
+    expect(
+      dropInErrors(
+        `l3vnis:\n${vrf('red', 1, '10.9.0.0/24')}l2vnis:\n  - {vni: 2, hostAddress: 10.8.0.5/24}\nprimary: {l3vni: red, l2vni: 2, defaultRoute: false}\n`,
+      ),
+    ).toEqual(['d.yaml:7:23: primary.l2vni: "l3vni" and "l2vni" are mutually exclusive: set only one']);
   });
 
   test('l3vni must exist and have a hostSession', () => {
@@ -183,7 +212,9 @@ describe('primary', () => {
   });
 
   test('l2vni must exist and have a hostAddress', () => {
-    expect(dropInErrors('primary: {l2vni: 7}\n')).toEqual(['d.yaml:1:18: primary.l2vni: names no L2VNI: no l2vnis[].vni is 7']);
+    expect(dropInErrors('primary: {l2vni: 7}\n')).toEqual([
+      'd.yaml:1:18: primary.l2vni: names no L2VNI: no l2vnis[].vni is 7',
+    ]);
     expect(dropInErrors('l2vnis:\n  - vni: 7\nprimary: {l2vni: 7}\n')).toEqual([
       'd.yaml:3:18: primary.l2vni: l2vni 7 has no hostAddress: the node IP of the primary interface',
     ]);
@@ -199,16 +230,24 @@ describe('primary', () => {
       'd.yaml:5:66: l2vnis[0].hostAddress: 10.8.0.5/24 does not contain the gateway 10.7.0.1: the default route needs it on-link',
     ]);
     expect(dropInErrors(l2('10.8.0.1/24'))).toEqual([]);
-    expect(dropInErrors(l2('"fd00::1/64"').replace('primary: {l2vni: 7}', 'primary: {l2vni: 7, defaultRoute: false}'))).toEqual([]);
+    expect(
+      dropInErrors(l2('"fd00::1/64"').replace('primary: {l2vni: 7}', 'primary: {l2vni: 7, defaultRoute: false}')),
+    ).toEqual([]);
   });
 });
 
 describe('neighbors', () => {
   test('hold time must exceed keepalive', () => {
-    expect(dropInErrors('underlay:\n  neighbors:\n    - {address: 10.1.1.1, asn: 1, holdTimeSeconds: 3, keepaliveTimeSeconds: 3}\n')).toEqual([
-      'd.yaml:3:52: underlay.neighbors[1].holdTimeSeconds: must be greater than keepaliveTimeSeconds (3)',
-    ]);
-    expect(dropInErrors('underlay:\n  neighbors:\n    - {address: 10.1.1.1, asn: 1, holdTimeSeconds: 9, keepaliveTimeSeconds: 3}\n')).toEqual([]);
+    expect(
+      dropInErrors(
+        'underlay:\n  neighbors:\n    - {address: 10.1.1.1, asn: 1, holdTimeSeconds: 3, keepaliveTimeSeconds: 3}\n',
+      ),
+    ).toEqual(['d.yaml:3:52: underlay.neighbors[1].holdTimeSeconds: must be greater than keepaliveTimeSeconds (3)']);
+    expect(
+      dropInErrors(
+        'underlay:\n  neighbors:\n    - {address: 10.1.1.1, asn: 1, holdTimeSeconds: 9, keepaliveTimeSeconds: 3}\n',
+      ),
+    ).toEqual([]);
   });
 
   test('no neighbors at all is a warning, not an error', () => {

@@ -52,7 +52,9 @@ const write = async (text: string): Promise<string> => {
 test('an exception while validating is an error of the config, not a throw', () => {
   const r = loadConfigTexts([{ path: 'x.yaml', text: BASE.replace('asn: 64514', 'asn: 13') }]);
   expect(r.ok).toBe(false);
-  expect(r.issues.map(formatIssue)).toEqual(['x.yaml: this config cannot be used: reading the config failed: Maximum call stack size exceeded (a check should have caught this: please report it)']);
+  expect(r.issues.map(formatIssue)).toEqual([
+    'x.yaml: this config cannot be used: reading the config failed: Maximum call stack size exceeded (a check should have caught this: please report it)',
+  ]);
 });
 
 test('an exception while deriving or rendering: render/plan/apply get a ConfigError naming the file', async () => {

@@ -46,7 +46,8 @@ test('WATCHDOG_USEC and WATCHDOG_PID as sd_watchdog_enabled(3) reads them', () =
   expect(watchdogFromEnv({ WATCHDOG_USEC: '180000000', WATCHDOG_PID: '42' }, 42)).toBe(180_000);
   // Meant for another process (a parent that did not unset it).
   expect(watchdogFromEnv({ WATCHDOG_USEC: '180000000', WATCHDOG_PID: '7' }, 42)).toBeUndefined();
-  for (const bad of ['', '0', '-5', 'soon', '1.5']) expect(watchdogFromEnv({ WATCHDOG_USEC: bad }, 42), bad).toBeUndefined();
+  for (const bad of ['', '0', '-5', 'soon', '1.5'])
+    expect(watchdogFromEnv({ WATCHDOG_USEC: bad }, 42), bad).toBeUndefined();
   expect(watchdogFromEnv({}, 42)).toBeUndefined();
   expect(watchdogFromEnv({ WATCHDOG_USEC: '500' }, 42)).toBe(1);
 });

@@ -103,11 +103,22 @@ describe('Backoff', () => {
 describe('status text', () => {
   test('each state in a few words, the detail after it', () => {
     expect(statusText({ state: 'starting', ready: false })).toBe('starting');
-    expect(statusText({ state: 'waiting-frr', detail: 'FRR pidfile /run/evpn-node/frr.pid does not exist', ready: false })).toBe('waiting for FRR: FRR pidfile /run/evpn-node/frr.pid does not exist');
-    expect(statusText({ state: 'converged', ready: false, waitingUnderlaySeconds: 42 })).toBe('waiting for an underlay BGP session (42 s)');
+    expect(
+      statusText({ state: 'waiting-frr', detail: 'FRR pidfile /run/evpn-node/frr.pid does not exist', ready: false }),
+    ).toBe('waiting for FRR: FRR pidfile /run/evpn-node/frr.pid does not exist');
+    expect(statusText({ state: 'converged', ready: false, waitingUnderlaySeconds: 42 })).toBe(
+      'waiting for an underlay BGP session (42 s)',
+    );
     expect(statusText({ state: 'converged', ready: true })).toBe('converged');
     expect(statusText({ state: 'try-in-progress', ready: true, tryPid: 77 })).toBe('try in progress (pid 77)');
-    expect(statusText({ state: 'converged', ready: true, source: 'last-good', diskProblem: 'config.yaml:3:7: node.index: must be >= 0' })).toBe(
+    expect(
+      statusText({
+        state: 'converged',
+        ready: true,
+        source: 'last-good',
+        diskProblem: 'config.yaml:3:7: node.index: must be >= 0',
+      }),
+    ).toBe(
       'converged; last good config in force; config on disk not applied: config.yaml:3:7: node.index: must be >= 0',
     );
   });
@@ -118,7 +129,10 @@ describe('status text', () => {
     const gone = (n: string) => `underlay NIC ${n} not found in the host or router netns (waiting?)`;
     // Dual-homed: one NIC missing is not a wait (the node runs on the other ToR), both are.
     expect(missingNics([gone('eth1')], 2).verdict).toBe('some');
-    expect(missingNics([gone('eth1'), gone('eth2'), 'vni7 exists but was not created by evpn-node'], 2)).toEqual({ missing: [gone('eth1'), gone('eth2')], verdict: 'all' });
+    expect(missingNics([gone('eth1'), gone('eth2'), 'vni7 exists but was not created by evpn-node'], 2)).toEqual({
+      missing: [gone('eth1'), gone('eth2')],
+      verdict: 'all',
+    });
     expect(missingNics(['something else'], 1).verdict).toBe('none');
     expect(isMissingNic('address 10.0.0.1/24: device br-pe-110 not found in the router netns')).toBe(false);
   });
@@ -128,7 +142,10 @@ describe('try.json', () => {
   const alive = (pids: number[]) => (pid: number) => pids.includes(pid);
   test('none, active, or stale (dead pid, garbage)', () => {
     expect(parseTryFile(undefined, alive([]))).toEqual({ state: 'none' });
-    expect(parseTryFile('{"pid": 1234, "deadline": "2030-01-01T00:00:00Z"}', alive([1234]))).toMatchObject({ state: 'active', file: { pid: 1234 } });
+    expect(parseTryFile('{"pid": 1234, "deadline": "2030-01-01T00:00:00Z"}', alive([1234]))).toMatchObject({
+      state: 'active',
+      file: { pid: 1234 },
+    });
     expect(parseTryFile('{"pid": 1234}', alive([]))).toMatchObject({ state: 'stale', why: 'try process 1234 is gone' });
     expect(parseTryFile('{"pid": "x"}', alive([]))).toMatchObject({ state: 'stale' });
     expect(parseTryFile('not json', alive([]))).toMatchObject({ state: 'stale' });
@@ -137,18 +154,41 @@ describe('try.json', () => {
 
 describe('underlay readiness', () => {
   test('at least one session Established per family (IPv4 unicast and EVPN); VRF sessions do not count', () => {
-    const peers = (states: Record<string, string>, peerState = 'OK') => ({ peers: Object.fromEntries(Object.entries(states).map(([p, state]) => [p, { state, peerState }])) });
-    expect(underlayEstablished({ ipv4: { default: peers({ eth1: 'Active' }) }, evpn: peers({ eth1: 'Active' }) })).toBe(false);
-    expect(underlayEstablished({ ipv4: { default: peers({ eth1: 'Established' }) }, evpn: peers({ eth1: 'Established' }) })).toBe(true);
+    const peers = (states: Record<string, string>, peerState = 'OK') => ({
+      peers: Object.fromEntries(Object.entries(states).map(([p, state]) => [p, { state, peerState }])),
+    });
+    expect(underlayEstablished({ ipv4: { default: peers({ eth1: 'Active' }) }, evpn: peers({ eth1: 'Active' }) })).toBe(
+      false,
+    );
+    expect(
+      underlayEstablished({ ipv4: { default: peers({ eth1: 'Established' }) }, evpn: peers({ eth1: 'Established' }) }),
+    ).toBe(true);
     // Dual ToR: one ToR is enough, also when each family is up on a different one.
-    expect(underlayEstablished({ ipv4: { default: peers({ eth1: 'Established', eth2: 'Connect' }) }, evpn: peers({ eth1: 'Established', eth2: 'Connect' }) })).toBe(true);
-    expect(underlayEstablished({ ipv4: { default: peers({ eth1: 'Established', eth2: 'Active' }) }, evpn: peers({ eth1: 'Active', eth2: 'Established' }) })).toBe(true);
+    expect(
+      underlayEstablished({
+        ipv4: { default: peers({ eth1: 'Established', eth2: 'Connect' }) },
+        evpn: peers({ eth1: 'Established', eth2: 'Connect' }),
+      }),
+    ).toBe(true);
+    expect(
+      underlayEstablished({
+        ipv4: { default: peers({ eth1: 'Established', eth2: 'Active' }) },
+        evpn: peers({ eth1: 'Active', eth2: 'Established' }),
+      }),
+    ).toBe(true);
     // One family missing: not ready (no VTEP reachability, or no overlay).
     expect(underlayEstablished({ ipv4: { default: peers({ eth1: 'Established' }) }, evpn: {} })).toBe(false);
     expect(underlayEstablished({ ipv4: {}, evpn: peers({ eth1: 'Established' }) })).toBe(false);
     // Established, but the ToR did not negotiate EVPN.
-    expect(underlayEstablished({ ipv4: { default: peers({ eth1: 'Established' }) }, evpn: peers({ eth1: 'Established' }, 'NoNeg') })).toBe(false);
-    expect(underlayEstablished({ ipv4: { red: peers({ x: 'Established' }) }, evpn: peers({ x: 'Established' }) })).toBe(false);
+    expect(
+      underlayEstablished({
+        ipv4: { default: peers({ eth1: 'Established' }) },
+        evpn: peers({ eth1: 'Established' }, 'NoNeg'),
+      }),
+    ).toBe(false);
+    expect(underlayEstablished({ ipv4: { red: peers({ x: 'Established' }) }, evpn: peers({ x: 'Established' }) })).toBe(
+      false,
+    );
     expect(underlayEstablished(null)).toBe(false);
   });
 });

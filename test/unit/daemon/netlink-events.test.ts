@@ -6,10 +6,19 @@ import { relevantEvent } from '../../../src/daemon/netlink-monitor.js';
 
 describe('relevantEvent', () => {
   test.each([
-    ['3: d0@d1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default \\    link/ether 96:a4:76:f5:e7:eb brd ff:ff:ff:ff:ff:ff', 'a link'],
-    ['Deleted 3: d0@NONE: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN group default \\    link/ether 96:a4:76:f5:e7:eb brd ff:ff:ff:ff:ff:ff', 'a link deleted'],
+    [
+      '3: d0@d1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default \\    link/ether 96:a4:76:f5:e7:eb brd ff:ff:ff:ff:ff:ff',
+      'a link',
+    ],
+    [
+      'Deleted 3: d0@NONE: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN group default \\    link/ether 96:a4:76:f5:e7:eb brd ff:ff:ff:ff:ff:ff',
+      'a link deleted',
+    ],
     ['3: d0    inet 10.9.9.1/24 scope global d0\\       valid_lft forever preferred_lft forever', 'an address'],
-    ['Deleted 2: d1    inet6 fe80::f0c2:ddff:fe68:b49f/64 scope link tentative \\       valid_lft forever preferred_lft forever', 'a link-local address deleted'],
+    [
+      'Deleted 2: d1    inet6 fe80::f0c2:ddff:fe68:b49f/64 scope link tentative \\       valid_lft forever preferred_lft forever',
+      'a link-local address deleted',
+    ],
     ['100:\tfrom all lookup 5', 'a rule'],
     ['inet all forwarding off ', 'the IPv4 forwarding sysctl (netconf)'],
     ['inet6 all forwarding on ', 'the IPv6 forwarding sysctl (netconf)'],
@@ -24,11 +33,17 @@ describe('relevantEvent', () => {
 
   test.each([
     ['10.7.0.0/16 via 10.9.9.2 dev d0 proto bgp ', "FRR's route"],
-    ['2001:db8:5::/64 nhid 30 via fe80::1 dev eth1 proto bgp metric 20 pref medium', "FRR's IPv6 route (starts with digits and a colon)"],
+    [
+      '2001:db8:5::/64 nhid 30 via fe80::1 dev eth1 proto bgp metric 20 pref medium',
+      "FRR's IPv6 route (starts with digits and a colon)",
+    ],
     ['multicast ff00::/8 dev d1 table local proto kernel metric 256 pref medium', "the kernel's multicast route"],
     ['fe80::/64 dev d0 proto kernel metric 256 pref medium', "the kernel's link-local route"],
     ['local 10.9.9.1 dev d0 table local proto kernel scope host src 10.9.9.1 ', "the kernel's local route"],
-    ['Deleted broadcast 10.9.9.255 dev d0 table local proto kernel scope link src 10.9.9.1 ', "the kernel's broadcast route deleted"],
+    [
+      'Deleted broadcast 10.9.9.255 dev d0 table local proto kernel scope link src 10.9.9.1 ',
+      "the kernel's broadcast route deleted",
+    ],
     ['', 'an empty line'],
   ])('ignores %s (%s)', (line) => {
     expect(relevantEvent(line)).toBe(false);

@@ -67,8 +67,13 @@ describe.skipIf(!have)('SystemdNotify', () => {
   test('no NOTIFY_SOCKET: nothing sent; a socket nobody listens on: logged and survived', async () => {
     await new SystemdNotify({ socket: undefined, log }).ready('x');
     const lines: string[] = [];
-    const warnLog = createLogger({ level: 'warn', errorStream: { write: (s: string) => lines.push(s) } as unknown as NodeJS.WritableStream });
-    await expect(new SystemdNotify({ socket: join(tmpdir(), 'evpn-nobody-here.sock'), log: warnLog }).ready('x')).resolves.toBeUndefined();
+    const warnLog = createLogger({
+      level: 'warn',
+      errorStream: { write: (s: string) => lines.push(s) } as unknown as NodeJS.WritableStream,
+    });
+    await expect(
+      new SystemdNotify({ socket: join(tmpdir(), 'evpn-nobody-here.sock'), log: warnLog }).ready('x'),
+    ).resolves.toBeUndefined();
     expect(lines.join('')).toMatch(/systemd-notify failed; carrying on/);
     await execa('true');
     expect(l.messages).toHaveLength(5);

@@ -1,13 +1,36 @@
 import { describe, expect, test } from 'vitest';
-import { deriveNode, gatewayMac, kubeletEnv, routerMac, sessionAddrs, tableForVni, vtepFor } from '../../../src/config/derive.js';
+import {
+  deriveNode,
+  gatewayMac,
+  kubeletEnv,
+  routerMac,
+  sessionAddrs,
+  tableForVni,
+  vtepFor,
+} from '../../../src/config/derive.js';
 import { desiredKernel } from '../../../src/kernel/desired.js';
-import { parseName, bridgeName, vxlanName, routerLegName, hostLegName, hostBridgeName } from '../../../src/model/names.js';
+import {
+  parseName,
+  bridgeName,
+  vxlanName,
+  routerLegName,
+  hostLegName,
+  hostBridgeName,
+} from '../../../src/model/names.js';
 import type { Config } from '../../../src/config/types.js';
 import { nodeConfig } from '../../helpers/config.js';
 
 const base = (over: Partial<Config> = {}): Config => nodeConfig(over);
 
-const red = { vrf: 'red', vni: 100, table: tableForVni(100), vxlanPort: 4789, importRTs: [], exportRTs: [], hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24', ipv6: 'fd00:10::/64' } } };
+const red = {
+  vrf: 'red',
+  vni: 100,
+  table: tableForVni(100),
+  vxlanPort: 4789,
+  importRTs: [],
+  exportRTs: [],
+  hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24', ipv6: 'fd00:10::/64' } },
+};
 
 describe('per-node values (SPEC examples)', () => {
   test('VTEP and router-id = first usable + index', () => {
@@ -48,12 +71,29 @@ describe('per-node values (SPEC examples)', () => {
 
   test('primary on an L3VNI: node IP = host side, gateway = router side', () => {
     const d = deriveNode(base({ l3vnis: [red], primary: { l3vni: 'red', defaultRoute: true } }));
-    expect(d.primary).toEqual({ dev: 'host-100', nodeIPv4: '192.169.10.5', gatewayV4: '192.169.10.1', nodeIPv6: 'fd00:10::5', gatewayV6: 'fd00:10::1' });
-    expect(kubeletEnv(d)).toBe('NODE_IP=192.169.10.5\nNODE_IPV6=fd00:10::5\nNODE_IPS=192.169.10.5,fd00:10::5\nKUBELET_NODE_IP=192.169.10.5\nKUBELET_NODE_IPS=192.169.10.5,fd00:10::5\n');
+    expect(d.primary).toEqual({
+      dev: 'host-100',
+      nodeIPv4: '192.169.10.5',
+      gatewayV4: '192.169.10.1',
+      nodeIPv6: 'fd00:10::5',
+      gatewayV6: 'fd00:10::1',
+    });
+    expect(kubeletEnv(d)).toBe(
+      'NODE_IP=192.169.10.5\nNODE_IPV6=fd00:10::5\nNODE_IPS=192.169.10.5,fd00:10::5\nKUBELET_NODE_IP=192.169.10.5\nKUBELET_NODE_IPS=192.169.10.5,fd00:10::5\n',
+    );
   });
 
   test('primary on an L2VNI: node IP = hostAddress, gateway = first gatewayIP of that family', () => {
-    const l2 = { vni: 110, l3vni: 'red', gatewayIPs: ['fd00:170::1/64', '192.170.10.1/24'], hostMaster: { name: 'br-hs-110', managed: true }, hostAddress: '192.170.10.20/24', vxlanPort: 4789, importRTs: [], exportRTs: [] };
+    const l2 = {
+      vni: 110,
+      l3vni: 'red',
+      gatewayIPs: ['fd00:170::1/64', '192.170.10.1/24'],
+      hostMaster: { name: 'br-hs-110', managed: true },
+      hostAddress: '192.170.10.20/24',
+      vxlanPort: 4789,
+      importRTs: [],
+      exportRTs: [],
+    };
     const d = deriveNode(base({ l3vnis: [red], l2vnis: [l2], primary: { l2vni: 110, defaultRoute: true } }));
     expect(d.primary).toEqual({ dev: 'br-hs-110', nodeIPv4: '192.170.10.20', gatewayV4: '192.170.10.1' });
   });
@@ -61,13 +101,20 @@ describe('per-node values (SPEC examples)', () => {
 
 describe('names', () => {
   test('both ways', () => {
-    for (const [fn, role] of [[bridgeName, 'bridge'], [vxlanName, 'vxlan'], [routerLegName, 'router-leg'], [hostLegName, 'host-leg'], [hostBridgeName, 'host-bridge']] as const) {
+    for (const [fn, role] of [
+      [bridgeName, 'bridge'],
+      [vxlanName, 'vxlan'],
+      [routerLegName, 'router-leg'],
+      [hostLegName, 'host-leg'],
+      [hostBridgeName, 'host-bridge'],
+    ] as const) {
       expect(parseName(fn(16777215))).toEqual({ role, vni: 16777215 });
       expect(fn(16777215).length).toBeLessThanOrEqual(15);
     }
   });
   test('names we never generate parse to nothing', () => {
-    for (const n of ['eth0', 'br-pe-', 'vni', 'vni007', 'br-pe-12a', 'host-x', 'lo']) expect(parseName(n)).toBeUndefined();
+    for (const n of ['eth0', 'br-pe-', 'vni', 'vni007', 'br-pe-12a', 'host-x', 'lo'])
+      expect(parseName(n)).toBeUndefined();
   });
 });
 
@@ -78,21 +125,57 @@ describe('desired kernel objects', () => {
     expect(k.links).toEqual([
       { ns: 'router', name: 'red', kind: 'vrf', vrf: { table: 1100 } },
       { ns: 'router', name: 'br-pe-100', kind: 'bridge', master: 'red', mac: '06:64:41:00:04:01' },
-      { ns: 'router', name: 'vni100', kind: 'vxlan', master: 'br-pe-100', vxlan: { vni: 100, local: '100.65.0.4', port: 4789 }, bridgePort: { neighSuppress: true, learning: false }, ipv6LinkLocal: false, mtu: 8950 },
+      {
+        ns: 'router',
+        name: 'vni100',
+        kind: 'vxlan',
+        master: 'br-pe-100',
+        vxlan: { vni: 100, local: '100.65.0.4', port: 4789 },
+        bridgePort: { neighSuppress: true, learning: false },
+        ipv6LinkLocal: false,
+        mtu: 8950,
+      },
       { ns: 'host', name: 'host-100', kind: 'veth', veth: { peer: 'pe-100', peerNs: 'router' }, mtu: 8950 },
-      { ns: 'router', name: 'pe-100', kind: 'veth', veth: { peer: 'host-100', peerNs: 'host' }, mtu: 8950, master: 'red' },
+      {
+        ns: 'router',
+        name: 'pe-100',
+        kind: 'veth',
+        veth: { peer: 'host-100', peerNs: 'host' },
+        mtu: 8950,
+        master: 'red',
+      },
     ]);
     expect(k.addrs).toContainEqual({ ns: 'router', dev: 'pe-100', cidr: '192.169.10.1/24' });
     expect(k.addrs).toContainEqual({ ns: 'host', dev: 'host-100', cidr: '192.169.10.5/24' });
     expect(k.addrs).toContainEqual({ ns: 'router', dev: 'lo', cidr: '100.65.0.4/32', label: 'lo:evpn' });
-    expect(k.rules).toEqual([{ family: 4, pref: 32765, table: 'local' }, { family: 6, pref: 32765, table: 'local' }]);
+    expect(k.rules).toEqual([
+      { family: 4, pref: 32765, table: 'local' },
+      { family: 6, pref: 32765, table: 'local' },
+    ]);
   });
 
   test('L2VNI with a managed host bridge and a host address; no VRF means no rule change', () => {
-    const c = base({ l2vnis: [{ vni: 110, gatewayIPs: [], hostMaster: { name: 'br-hs-110', managed: true }, hostAddress: '192.170.10.20/24', vxlanPort: 4789, importRTs: [], exportRTs: [] }], primary: { l2vni: 110, defaultRoute: false } });
+    const c = base({
+      l2vnis: [
+        {
+          vni: 110,
+          gatewayIPs: [],
+          hostMaster: { name: 'br-hs-110', managed: true },
+          hostAddress: '192.170.10.20/24',
+          vxlanPort: 4789,
+          importRTs: [],
+          exportRTs: [],
+        },
+      ],
+      primary: { l2vni: 110, defaultRoute: false },
+    });
     const k = desiredKernel(c, deriveNode(c));
     expect(k.links.map((l) => `${l.ns}/${l.name}/${l.kind}/${l.master ?? '-'}`)).toEqual([
-      'router/br-pe-110/bridge/-', 'router/vni110/vxlan/br-pe-110', 'host/br-hs-110/bridge/-', 'host/host-110/veth/br-hs-110', 'router/pe-110/veth/br-pe-110',
+      'router/br-pe-110/bridge/-',
+      'router/vni110/vxlan/br-pe-110',
+      'host/br-hs-110/bridge/-',
+      'host/host-110/veth/br-hs-110',
+      'router/pe-110/veth/br-pe-110',
     ]);
     expect(k.addrs).toContainEqual({ ns: 'host', dev: 'br-hs-110', cidr: '192.170.10.20/24' });
     expect(k.routes).toEqual([]);

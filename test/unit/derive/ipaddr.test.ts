@@ -1,5 +1,14 @@
 import { describe, expect, test } from 'vitest';
-import { canonicalIp, formatIp, nthUsable, parseIfaceCidr, parseIp, parsePrefix, prefixesOverlap, prefixContains } from '../../../src/config/ipaddr.js';
+import {
+  canonicalIp,
+  formatIp,
+  nthUsable,
+  parseIfaceCidr,
+  parseIp,
+  parsePrefix,
+  prefixesOverlap,
+  prefixContains,
+} from '../../../src/config/ipaddr.js';
 
 describe('parseIp', () => {
   test.each([
@@ -14,7 +23,20 @@ describe('parseIp', () => {
     expect(parseIp(text)?.family).toBe(family);
   });
 
-  test.each(['256.1.1.1', '01.2.3.4', '1.2.3', '1.2.3.4.5', 'a.b.c.d', '1:2:3:4:5:6:7:8:9', '1::2::3', 'fe80::1%eth0', '12345::', '', ' 1.2.3.4', '1.2.3.4\n'])('%j is refused', (text) => {
+  test.each([
+    '256.1.1.1',
+    '01.2.3.4',
+    '1.2.3',
+    '1.2.3.4.5',
+    'a.b.c.d',
+    '1:2:3:4:5:6:7:8:9',
+    '1::2::3',
+    'fe80::1%eth0',
+    '12345::',
+    '',
+    ' 1.2.3.4',
+    '1.2.3.4\n',
+  ])('%j is refused', (text) => {
     expect(parseIp(text)).toBeUndefined();
   });
 

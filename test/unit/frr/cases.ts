@@ -40,16 +40,43 @@ const redSession = { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.
 
 export const CASES: FrrCase[] = [
   plain('minimal', nodeConfig()),
-  plain('unnumbered', nodeConfig({ neighbors: [{ interface: 'eth1', type: 'external' }, { interface: 'eth2', asn: 64512 }] })),
-  { name: 'password', config: passwordConfig, secrets: new Map([[0, 's3cr$t%"pa55'], [1, 'from-file-Secret_2']]) },
-  { name: 'password-redacted', config: passwordConfig, secrets: new Map([[0, 's3cr$t%"pa55'], [1, 'from-file-Secret_2']]), redact: true },
+  plain(
+    'unnumbered',
+    nodeConfig({
+      neighbors: [
+        { interface: 'eth1', type: 'external' },
+        { interface: 'eth2', asn: 64512 },
+      ],
+    }),
+  ),
+  {
+    name: 'password',
+    config: passwordConfig,
+    secrets: new Map([
+      [0, 's3cr$t%"pa55'],
+      [1, 'from-file-Secret_2'],
+    ]),
+  },
+  {
+    name: 'password-redacted',
+    config: passwordConfig,
+    secrets: new Map([
+      [0, 's3cr$t%"pa55'],
+      [1, 'from-file-Secret_2'],
+    ]),
+    redact: true,
+  },
   plain(
     'bfd-profile',
     nodeConfig({
       neighbors: [
         { address: TOR, asn: 64512, bfd: { receiveInterval: 100, transmitInterval: 150, detectMultiplier: 5 } },
         // Only FRR's defaults: plain `bfd`, no profile.
-        { address: '192.168.12.2', asn: 64512, bfd: { receiveInterval: 300, transmitInterval: 300, detectMultiplier: 3 } },
+        {
+          address: '192.168.12.2',
+          asn: 64512,
+          bfd: { receiveInterval: 300, transmitInterval: 300, detectMultiplier: 3 },
+        },
         { interface: 'eth2', type: 'external', bfd: {} },
         { interface: 'eth3', type: 'external', bfd: { detectMultiplier: 4 } },
       ],
@@ -59,7 +86,15 @@ export const CASES: FrrCase[] = [
     'timers-multihop-port',
     nodeConfig({
       neighbors: [
-        { address: TOR, asn: 64512, ebgpMultiHop: 2, keepaliveTimeSeconds: 3, holdTimeSeconds: 9, connectTimeSeconds: 5, port: 1179 },
+        {
+          address: TOR,
+          asn: 64512,
+          ebgpMultiHop: 2,
+          keepaliveTimeSeconds: 3,
+          holdTimeSeconds: 9,
+          connectTimeSeconds: 5,
+          port: 1179,
+        },
         // Defaults FRR hides (port 179, multihop 1) are left out; hold alone implies keepalive.
         { address: '192.168.12.2', asn: 64512, ebgpMultiHop: 1, holdTimeSeconds: 30, port: 179 },
       ],
@@ -102,7 +137,11 @@ export const CASES: FrrCase[] = [
   plain(
     'l2vni-rts',
     nodeConfig({
-      l2vnis: [l2vni(110, { importRTs: ['64512:110', '64513:110'], exportRTs: ['64512:110'] }), l2vni(111, { importRTs: ['64512:111'] }), l2vni(112)],
+      l2vnis: [
+        l2vni(110, { importRTs: ['64512:110', '64513:110'], exportRTs: ['64512:110'] }),
+        l2vni(111, { importRTs: ['64512:111'] }),
+        l2vni(112),
+      ],
     }),
   ),
   plain(
@@ -118,7 +157,11 @@ export const CASES: FrrCase[] = [
     nodeConfig({
       l3vnis: [
         l3vni('red', 100, {
-          hostSession: { asn: 64600, hostType: 'external', localCIDR: { ipv4: '192.169.10.0/24', ipv6: 'fd00:10::/64' } },
+          hostSession: {
+            asn: 64600,
+            hostType: 'external',
+            localCIDR: { ipv4: '192.169.10.0/24', ipv6: 'fd00:10::/64' },
+          },
         }),
       ],
     }),
@@ -126,7 +169,14 @@ export const CASES: FrrCase[] = [
   plain(
     'l3vni-rts-table',
     nodeConfig({
-      l3vnis: [l3vni('red', 100, { table: 4242, importRTs: ['64512:100', '64513:100'], exportRTs: ['64512:100'], hostSession: redSession })],
+      l3vnis: [
+        l3vni('red', 100, {
+          table: 4242,
+          importRTs: ['64512:100', '64513:100'],
+          exportRTs: ['64512:100'],
+          hostSession: redSession,
+        }),
+      ],
     }),
   ),
   plain(
@@ -140,7 +190,13 @@ export const CASES: FrrCase[] = [
   ),
   plain(
     'raw-config',
-    nodeConfig({ frr: { logLevel: 'debugging', rawConfig: 'ip prefix-list extra seq 5 permit 10.99.0.0/16\nroute-map extra permit 10\n match ip address prefix-list extra\nexit\n' } }),
+    nodeConfig({
+      frr: {
+        logLevel: 'debugging',
+        rawConfig:
+          'ip prefix-list extra seq 5 permit 10.99.0.0/16\nroute-map extra permit 10\n match ip address prefix-list extra\nexit\n',
+      },
+    }),
   ),
   {
     name: 'everything',
@@ -148,25 +204,47 @@ export const CASES: FrrCase[] = [
       node: { index: 7, routerID: '10.1.0.7' },
       underlay: { asn: 65001, mtu: 9000 },
       neighbors: [
-        { address: TOR, asn: 64512, password: 'tor-1-secret', bfd: { receiveInterval: 200 }, ebgpMultiHop: 2, keepaliveTimeSeconds: 10, holdTimeSeconds: 30, connectTimeSeconds: 10, port: 1790 },
+        {
+          address: TOR,
+          asn: 64512,
+          password: 'tor-1-secret',
+          bfd: { receiveInterval: 200 },
+          ebgpMultiHop: 2,
+          keepaliveTimeSeconds: 10,
+          holdTimeSeconds: 30,
+          connectTimeSeconds: 10,
+          port: 1790,
+        },
         { interface: 'eth1', type: 'external', bfd: {} },
         // Written non-canonically: FRR prints IPv6 compressed, so build canonicalises it.
         { address: 'FD00:0:0:11::2', type: 'internal', passwordFile: '/etc/evpn-node/secrets/rr' },
       ],
       l3vnis: [
-        l3vni('red', 100, { importRTs: ['65001:100'], exportRTs: ['65001:100'], hostSession: { asn: 65001, hostASN: 65002, localCIDR: { ipv4: '192.169.10.0/24', ipv6: 'fd00:10::/64' } } }),
+        l3vni('red', 100, {
+          importRTs: ['65001:100'],
+          exportRTs: ['65001:100'],
+          hostSession: { asn: 65001, hostASN: 65002, localCIDR: { ipv4: '192.169.10.0/24', ipv6: 'fd00:10::/64' } },
+        }),
         l3vni('blue', 200, { vxlanPort: 4790 }),
       ],
       l2vnis: [
         // 65001:110 is FRR's automatic RT here: alone it is left out, among others it goes last.
-        l2vni(110, { l3vni: 'red', gatewayIPs: ['192.170.10.1/24', 'fd00:170:10::1/64'], importRTs: ['65001:110', '64512:110'], exportRTs: ['65001:110'] }),
+        l2vni(110, {
+          l3vni: 'red',
+          gatewayIPs: ['192.170.10.1/24', 'fd00:170:10::1/64'],
+          importRTs: ['65001:110', '64512:110'],
+          exportRTs: ['65001:110'],
+        }),
         l2vni(210, { l3vni: 'blue', gatewayIPs: ['fd00:210::1/64'] }),
         l2vni(300),
       ],
       primary: { l3vni: 'red', defaultRoute: true },
       frr: { logLevel: 'warnings', rawConfig: 'bgp as-path access-list evpn-node-extra seq 5 permit ^65002$' },
     }),
-    secrets: new Map([[0, 'tor-1-secret'], [2, 'rr-secret']]),
+    secrets: new Map([
+      [0, 'tor-1-secret'],
+      [2, 'rr-secret'],
+    ]),
   },
 ];
 

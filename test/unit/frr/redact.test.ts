@@ -23,7 +23,9 @@ m = importlib.util.module_from_spec(spec)
 loader.exec_module(m)
 print(json.dumps([m.redact(c['text'], m.secrets_in(c['config'])) for c in json.load(sys.stdin)]))
 `;
-  return JSON.parse(execFileSync('python3', ['-c', py, RELOADER], { input: JSON.stringify(cases) }).toString()) as string[];
+  return JSON.parse(
+    execFileSync('python3', ['-c', py, RELOADER], { input: JSON.stringify(cases) }).toString(),
+  ) as string[];
 }
 
 const KEYWORD_LIKE = ['7', '0', '8', 'md5', 'clear', 'password', 'md5 clear'];
@@ -49,7 +51,7 @@ function outputsWith(secret: string): { config: string; texts: string[] } {
 
 test('keyword-like and ordinary passwords: no secret survives either redactor, and both agree', () => {
   const cases: Array<{ text: string; config: string; secret: string }> = [];
-  for (const secret of [...KEYWORD_LIKE, 'Hunter2x', "it's\"odd"]) {
+  for (const secret of [...KEYWORD_LIKE, 'Hunter2x', 'it\'s"odd']) {
     const { config, texts } = outputsWith(secret);
     for (const text of texts) cases.push({ text, config, secret });
   }
@@ -65,12 +67,18 @@ test('keyword-like and ordinary passwords: no secret survives either redactor, a
     if (c.secret.length >= 4) expect(ours).not.toContain(c.secret);
   });
   // What stays readable: the command and the peer.
-  expect(redactFrrText(' neighbor 192.0.2.1 password 7\n neighbor 192.0.2.1 remote-as 1\n')).toBe(' neighbor 192.0.2.1 password <redacted>\n neighbor 192.0.2.1 remote-as 1\n');
+  expect(redactFrrText(' neighbor 192.0.2.1 password 7\n neighbor 192.0.2.1 remote-as 1\n')).toBe(
+    ' neighbor 192.0.2.1 password <redacted>\n neighbor 192.0.2.1 remote-as 1\n',
+  );
 });
 
 test('render redacts passwords inside frr.rawConfig too, and --show-secrets keeps them', () => {
-  const raw = 'router bgp 64514\n neighbor 192.0.2.9 remote-as 65099\n neighbor 192.0.2.9 password 7\n neighbor 192.0.2.8 password rawS3cretX\n';
-  const config = nodeConfig({ frr: { logLevel: 'informational', rawConfig: raw }, neighbors: [{ address: '192.168.11.2', asn: 64512, password: 'md5' }] });
+  const raw =
+    'router bgp 64514\n neighbor 192.0.2.9 remote-as 65099\n neighbor 192.0.2.9 password 7\n neighbor 192.0.2.8 password rawS3cretX\n';
+  const config = nodeConfig({
+    frr: { logLevel: 'informational', rawConfig: raw },
+    neighbors: [{ address: '192.168.11.2', asn: 64512, password: 'md5' }],
+  });
   const model = buildFrrModel(config, deriveNode(config), new Map([[0, 'md5']]));
   const shown = renderFrrConf(model, { redactSecrets: true });
   expect(shown).not.toContain('rawS3cretX');

@@ -25,7 +25,10 @@ const json =
     res.end(JSON.stringify(body));
   };
 
-async function serve(name: string, routes: Record<string, Route>): Promise<{ socket: string; server: Server; seen: string[] }> {
+async function serve(
+  name: string,
+  routes: Record<string, Route>,
+): Promise<{ socket: string; server: Server; seen: string[] }> {
   const socket = join(dir, `${name}.sock`);
   const seen: string[] = [];
   const server = createServer((req, res) => {
@@ -70,7 +73,9 @@ describe('ReloaderClient', () => {
   });
 
   test('POST /reload answering something else is a ReloaderError with the status', async () => {
-    const { socket, server } = await serve('reload-bad', { 'POST /reload': json(500, { ok: false, reason: 'reloader error: KeyError' }) });
+    const { socket, server } = await serve('reload-bad', {
+      'POST /reload': json(500, { ok: false, reason: 'reloader error: KeyError' }),
+    });
     const notJson = await serve('reload-text', { 'POST /reload': (res) => res.end('<html>') });
     try {
       const err = await new ReloaderClient(socket).reload().catch((e: unknown) => e);
@@ -87,10 +92,16 @@ describe('ReloaderClient', () => {
 
   test('healthz: 200 is ok with daemons, 503 is ok:false with the reason', async () => {
     const up = await serve('up', { 'GET /healthz': json(200, { ok: true, daemons: ['zebra', 'bgpd'] }) });
-    const down = await serve('down', { 'GET /healthz': json(503, { ok: false, reason: 'not running: bgpd', daemons: ['zebra'] }) });
+    const down = await serve('down', {
+      'GET /healthz': json(503, { ok: false, reason: 'not running: bgpd', daemons: ['zebra'] }),
+    });
     try {
       expect(await new ReloaderClient(up.socket).healthz()).toEqual({ ok: true, daemons: ['zebra', 'bgpd'] });
-      expect(await new ReloaderClient(down.socket).healthz()).toEqual({ ok: false, daemons: ['zebra'], reason: 'not running: bgpd' });
+      expect(await new ReloaderClient(down.socket).healthz()).toEqual({
+        ok: false,
+        daemons: ['zebra'],
+        reason: 'not running: bgpd',
+      });
     } finally {
       await close(up.server);
       await close(down.server);

@@ -20,7 +20,10 @@ afterAll(async () => {
 });
 
 const failure = async (p: Promise<unknown>): Promise<FileReadError> => {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(FileReadError);
   return e as FileReadError;
 };
@@ -34,7 +37,9 @@ test('a FIFO is refused at once, without waiting for a writer', async () => {
 });
 
 test('/dev/zero, a directory and a file over the limit are refused; /proc files and regular files are read', async () => {
-  expect((await failure(readBoundedText('/dev/zero', { maxBytes: 4096 }))).reason).toBe('a character device, not a regular file');
+  expect((await failure(readBoundedText('/dev/zero', { maxBytes: 4096 }))).reason).toBe(
+    'a character device, not a regular file',
+  );
   expect((await failure(readBoundedText(dir, { maxBytes: 4096 }))).reason).toBe('a directory, not a regular file');
   await writeFile(join(dir, 'big'), 'x'.repeat(5000));
   expect((await failure(readBoundedText(join(dir, 'big'), { maxBytes: 4096 }))).reason).toBe('larger than 4 KiB');
@@ -47,7 +52,8 @@ test('/dev/zero, a directory and a file over the limit are refused; /proc files 
 
 test('validate with a passwordFile at a FIFO or /dev/zero: one error each, at once', async () => {
   const main = join(dir, 'config.yaml');
-  const neighbor = (file: string, ip: string) => `    - address: ${ip}\n      asn: 64512\n      passwordFile: ${file}\n`;
+  const neighbor = (file: string, ip: string) =>
+    `    - address: ${ip}\n      asn: 64512\n      passwordFile: ${file}\n`;
   await writeFile(main, `${BASE}${neighbor(join(dir, 'fifo'), '192.0.2.1')}${neighbor('/dev/zero', '192.0.2.2')}`);
   const t = performance.now();
   const r = await loadConfig(main);
@@ -60,5 +66,7 @@ test('validate with a passwordFile at a FIFO or /dev/zero: one error each, at on
 
 test('a config file at a FIFO is refused too', async () => {
   const r = await loadConfig(join(dir, 'fifo'));
-  expect(r.issues.map(formatIssue)).toEqual([`${join(dir, 'fifo')}: cannot read the config file (a FIFO, not a regular file)`]);
+  expect(r.issues.map(formatIssue)).toEqual([
+    `${join(dir, 'fifo')}: cannot read the config file (a FIFO, not a regular file)`,
+  ]);
 });

@@ -19,10 +19,14 @@ test('a hung command is killed with its children, and the error names it and its
   // A distinct sleep length marks this test's processes.
   const secs = `31${randomBytes(2).readUInt16BE() % 1000}`;
   const t = performance.now();
-  const e = await runCaptured('sh', ['-c', `sleep ${secs} & sleep ${secs}; wait`], undefined, { timeoutMs: 300 }).catch((x: unknown) => x);
+  const e = await runCaptured('sh', ['-c', `sleep ${secs} & sleep ${secs}; wait`], undefined, { timeoutMs: 300 }).catch(
+    (x: unknown) => x,
+  );
   expect(performance.now() - t).toBeLessThan(5000);
   expect(e).toBeInstanceOf(CommandTimeoutError);
-  expect((e as Error).message).toBe(`sh -c sleep ${secs} & sleep ${secs}; wait did not finish within 0.3 s: killed it and its process group`);
+  expect((e as Error).message).toBe(
+    `sh -c sleep ${secs} & sleep ${secs}; wait did not finish within 0.3 s: killed it and its process group`,
+  );
   await new Promise((r) => setTimeout(r, 200));
   expect(alive(`sleep ${secs}`)).toEqual([]);
 });
@@ -31,7 +35,9 @@ test('a child that left the group and holds stderr open does not hold the caller
   const secs = `32${randomBytes(2).readUInt16BE() % 1000}`;
   const t = performance.now();
   // setsid: a new session, out of reach of the group kill, with our stderr pipe.
-  const e = await runCaptured('sh', ['-c', `setsid sleep ${secs} & sleep ${secs}`], undefined, { timeoutMs: 300 }).catch((x: unknown) => x);
+  const e = await runCaptured('sh', ['-c', `setsid sleep ${secs} & sleep ${secs}`], undefined, {
+    timeoutMs: 300,
+  }).catch((x: unknown) => x);
   expect(performance.now() - t).toBeLessThan(5000);
   expect(e).toBeInstanceOf(CommandTimeoutError);
   execFileSync('pkill', ['-f', `sleep ${secs}`]);

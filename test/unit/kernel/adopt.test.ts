@@ -10,7 +10,13 @@ import { fixture, FORWARDING } from './fixtures.js';
 
 const OPTS = { routerNetns: 'kp-router', hostNetns: 'kp-host' };
 const argsOf = (o: Op): string => `${o.ns} ${o.phase} ${o.kind === 'ip' ? o.args.join(' ') : o.key}`;
-const desired = () => desiredFor(nodeConfig({ l2vnis: [l2vni(110, { hostAddress: '192.170.10.20/24' }), l2vni(120)], underlay: { nics: [{ name: 'kp-eth1' }], mtu: 9000 } }));
+const desired = () =>
+  desiredFor(
+    nodeConfig({
+      l2vnis: [l2vni(110, { hostAddress: '192.170.10.20/24' }), l2vni(120)],
+      underlay: { nics: [{ name: 'kp-eth1' }], mtu: 9000 },
+    }),
+  );
 
 /** The applied state, but br-hs-110 as a kill right after its `link add` leaves it: unmarked. */
 function killedBeforeMark() {
@@ -31,14 +37,22 @@ describe('links a killed run created but did not mark', () => {
     expect(plan.conflicts).toEqual([]);
     expect(plan.ops.map(argsOf)).toEqual(['host pre link set dev br-hs-110 alias evpn-node']);
     // A journalled name that is marked already, or absent, costs nothing.
-    expect(planKernel(desired(), { host: fixture('host-l2'), router: fixture('router-l2', FORWARDING) }, { ...OPTS, adopt: new Set(['host:br-hs-110', 'router:nope']) }).ops).toEqual([]);
+    expect(
+      planKernel(
+        desired(),
+        { host: fixture('host-l2'), router: fixture('router-l2', FORWARDING) },
+        { ...OPTS, adopt: new Set(['host:br-hs-110', 'router:nope']) },
+      ).ops,
+    ).toEqual([]);
   });
 
   test('a plan that creates links says which (converge journals them before the batch)', () => {
     const fresh = { host: fixture('host-l2'), router: fixture('router-l2', FORWARDING) };
     fresh.host.links = fresh.host.links.filter((l) => l.name !== 'br-hs-110');
     expect(planKernel(desired(), fresh, OPTS).created).toEqual(['host:br-hs-110']);
-    expect(planKernel(desired(), { host: fixture('host-l2'), router: fixture('router-l2', FORWARDING) }, OPTS).created).toBeUndefined();
+    expect(
+      planKernel(desired(), { host: fixture('host-l2'), router: fixture('router-l2', FORWARDING) }, OPTS).created,
+    ).toBeUndefined();
   });
 
   test('teardown deletes a journalled unmarked link like any of ours', () => {

@@ -7,11 +7,19 @@ import { fixture } from './fixtures.js';
 describe('renderBatch', () => {
   test('one line per op, args joined by a space', () => {
     const ops = linkAdd({ ns: 'router', name: 'br-pe-5', kind: 'bridge', mac: '02:65:76:00:00:05' }, false, 'create');
-    expect(renderBatch(ops)).toBe('link add name br-pe-5 address 02:65:76:00:00:05 type bridge\nlink set dev br-pe-5 alias evpn-node\n');
+    expect(renderBatch(ops)).toBe(
+      'link add name br-pe-5 address 02:65:76:00:00:05 type bridge\nlink set dev br-pe-5 alias evpn-node\n',
+    );
   });
 
   test('an argument that could smuggle batch syntax is refused, naming it and the op', () => {
-    const bad: IpOp = { kind: 'ip', ns: 'host', phase: 'pre', args: ['link', 'del', 'x\nlink del eth0'], why: 'delete x' };
+    const bad: IpOp = {
+      kind: 'ip',
+      ns: 'host',
+      phase: 'pre',
+      args: ['link', 'del', 'x\nlink del eth0'],
+      why: 'delete x',
+    };
     expect(() => renderBatch([bad])).toThrow(/refusing ip argument "x\\nlink del eth0" \(in "delete x"\)/);
     for (const a of ['a b', '', 'a"b', "a'b", 'a;b', '#x', 'a\\b']) {
       expect(() => renderBatch([{ ...bad, args: ['link', 'del', a] }])).toThrow(/refusing ip argument/);
@@ -19,7 +27,11 @@ describe('renderBatch', () => {
   });
 
   test('IPv6 rule ops go to their own `ip -6 -batch` process after the main one; sysctls are not batch lines', () => {
-    const ops = [ruleAdd('router', 'pre', 6, 32765, 'v6'), ruleAdd('router', 'pre', 4, 32765, 'v4'), sysctlOp('router', 'pre', 'net.ipv4.ip_forward', '1', 's')];
+    const ops = [
+      ruleAdd('router', 'pre', 6, 32765, 'v6'),
+      ruleAdd('router', 'pre', 4, 32765, 'v4'),
+      sysctlOp('router', 'pre', 'net.ipv4.ip_forward', '1', 's'),
+    ];
     const b = batchesFor(ops, 'pre', 'router');
     expect(b.map((x) => [x.flags, renderBatch(x.ops)])).toEqual([
       [[], 'rule add pref 32765 table local\n'],
@@ -37,7 +49,10 @@ describe('renderBatch', () => {
 describe('planTeardown', () => {
   const G = TEARDOWN_GROUP;
   test('recorded L2 state: our links go by device group (pairs from the host end), VTEP removed, NIC back with address and route', () => {
-    const plan = planTeardown({ host: fixture('host-l2'), router: fixture('router-l2') }, { underlayNics: ['kp-eth1'], routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
+    const plan = planTeardown(
+      { host: fixture('host-l2'), router: fixture('router-l2') },
+      { underlayNics: ['kp-eth1'], routerNetns: 'kp-router', hostTarget: { pid: 4242 } },
+    );
     expect(plan.conflicts).toEqual([]);
     expect(plan.ops.map((o) => `${o.ns} ${o.phase} ${o.kind === 'ip' ? o.args.join(' ') : ''}`)).toEqual([
       `host pre link set dev host-110 group ${G}`,
@@ -63,31 +78,65 @@ describe('planTeardown', () => {
     const foreign = host.links.find((l) => l.name === 'lo');
     if (!foreign) throw new Error('fixture has no lo');
     foreign.group = G;
-    const plan = planTeardown({ host, router: fixture('router-l2') }, { underlayNics: ['kp-eth1'], routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
-    const hostLines = plan.ops.filter((o) => o.ns === 'host' && o.phase === 'pre').map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''));
-    expect(hostLines).toEqual(['link del dev host-110', 'link del dev host-120', 'link del dev br-hs-110', 'link del dev br-hs-120']);
+    const plan = planTeardown(
+      { host, router: fixture('router-l2') },
+      { underlayNics: ['kp-eth1'], routerNetns: 'kp-router', hostTarget: { pid: 4242 } },
+    );
+    const hostLines = plan.ops
+      .filter((o) => o.ns === 'host' && o.phase === 'pre')
+      .map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''));
+    expect(hostLines).toEqual([
+      'link del dev host-110',
+      'link del dev host-120',
+      'link del dev br-hs-110',
+      'link del dev br-hs-120',
+    ]);
     expect(plan.conflicts).toEqual([expect.stringMatching(/group .* not evpn-node's .* one by one/)]);
     // The router netns has no foreign member: it still deletes by group.
-    expect(plan.ops.some((o) => o.ns === 'router' && o.kind === 'ip' && o.args.join(' ') === `link del group ${G}`)).toBe(true);
+    expect(
+      plan.ops.some((o) => o.ns === 'router' && o.kind === 'ip' && o.args.join(' ') === `link del group ${G}`),
+    ).toBe(true);
   });
 
   test('links of ours already in the group (an interrupted teardown) are not set again; our underlay VLAN in the group blocks the group delete', () => {
     const host = fixture('host-l2');
     for (const l of host.links) if (l.alias === 'evpn-node') l.group = G;
-    const plan = planTeardown({ host, router: fixture('router-l2') }, { underlayNics: ['kp-eth1'], routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
-    expect(plan.ops.filter((o) => o.ns === 'host' && o.phase === 'pre').map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual([`link del group ${G}`]);
+    const plan = planTeardown(
+      { host, router: fixture('router-l2') },
+      { underlayNics: ['kp-eth1'], routerNetns: 'kp-router', hostTarget: { pid: 4242 } },
+    );
+    expect(
+      plan.ops
+        .filter((o) => o.ns === 'host' && o.phase === 'pre')
+        .map((o) => (o.kind === 'ip' ? o.args.join(' ') : '')),
+    ).toEqual([`link del group ${G}`]);
     const router = fixture('router-l2');
     const nic = router.links.find((l) => l.name === 'kp-eth1');
     if (!nic) throw new Error('fixture has no kp-eth1');
     Object.assign(nic, { alias: 'evpn-node', group: G });
-    const vlanPlan = planTeardown({ host: fixture('host-l2'), router }, { underlayNics: ['kp-eth1'], routerNetns: 'kp-router', hostTarget: { pid: 4242 } });
+    const vlanPlan = planTeardown(
+      { host: fixture('host-l2'), router },
+      { underlayNics: ['kp-eth1'], routerNetns: 'kp-router', hostTarget: { pid: 4242 } },
+    );
     expect(vlanPlan.ops.some((o) => o.ns === 'router' && o.kind === 'ip' && o.args.includes('group'))).toBe(false);
   });
 
-  test('routes of ours removed, the local rule order restored, FRR\'s routes never copied back, our VLAN NIC deleted', () => {
+  test("routes of ours removed, the local rule order restored, FRR's routes never copied back, our VLAN NIC deleted", () => {
     const router = fixture('router-misc');
-    router.links.push({ name: 'eth1.100', ifindex: 60, kind: 'vlan', vlan: { id: 100 }, alias: 'evpn-node', mtu: 1500, up: true, addrs: [] });
-    const plan = planTeardown({ host: fixture('host-before'), router }, { underlayNics: ['eth9'], routerNetns: 'r', hostTarget: { name: 'h' } });
+    router.links.push({
+      name: 'eth1.100',
+      ifindex: 60,
+      kind: 'vlan',
+      vlan: { id: 100 },
+      alias: 'evpn-node',
+      mtu: 1500,
+      up: true,
+      addrs: [],
+    });
+    const plan = planTeardown(
+      { host: fixture('host-before'), router },
+      { underlayNics: ['eth9'], routerNetns: 'r', hostTarget: { name: 'h' } },
+    );
     const lines = plan.ops.map((o) => `${o.ns} ${o.phase} ${o.kind === 'ip' ? o.args.join(' ') : ''}`);
     expect(lines).toEqual([
       'router pre route del default via 192.168.60.1 dev eth9 proto 240',
@@ -105,7 +154,14 @@ describe('planTeardown', () => {
       'host post link set dev eth9 up',
       'host post route add 10.98.0.0/16 via 192.168.60.1 dev eth9 proto 4 metric 20',
     ]);
-    const vlan = planTeardown({ host: fixture('host-before'), router }, { underlayNics: ['eth1.100'], routerNetns: 'r', hostTarget: { name: 'h' } });
-    expect(vlan.ops.filter((o) => o.kind === 'ip' && o.args.includes('eth1.100')).map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual(['link del dev eth1.100']);
+    const vlan = planTeardown(
+      { host: fixture('host-before'), router },
+      { underlayNics: ['eth1.100'], routerNetns: 'r', hostTarget: { name: 'h' } },
+    );
+    expect(
+      vlan.ops
+        .filter((o) => o.kind === 'ip' && o.args.includes('eth1.100'))
+        .map((o) => (o.kind === 'ip' ? o.args.join(' ') : '')),
+    ).toEqual(['link del dev eth1.100']);
   });
 });

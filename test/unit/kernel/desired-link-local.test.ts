@@ -10,12 +10,22 @@ describe('desiredKernel: ipv6LinkLocal', () => {
       .map((l) => `${l.ns}/${l.name}`);
 
   test('pure L2VNI with a host bridge holding an IPv4 address: the ports and both bridges go without (nothing routes there over IPv6)', () => {
-    const c = nodeConfig({ l2vnis: [l2vni(110, { hostMaster: { name: 'br-hs-110', managed: true }, hostAddress: '192.170.10.20/24' })] });
-    expect(noLinkLocal(c).sort()).toEqual(['host/br-hs-110', 'host/host-110', 'router/br-pe-110', 'router/pe-110', 'router/vni110']);
+    const c = nodeConfig({
+      l2vnis: [l2vni(110, { hostMaster: { name: 'br-hs-110', managed: true }, hostAddress: '192.170.10.20/24' })],
+    });
+    expect(noLinkLocal(c).sort()).toEqual([
+      'host/br-hs-110',
+      'host/host-110',
+      'router/br-pe-110',
+      'router/pe-110',
+      'router/vni110',
+    ]);
   });
 
   test('a host bridge with an IPv6 host address keeps its link-local (NDP and RAs need one)', () => {
-    const c = nodeConfig({ l2vnis: [l2vni(110, { hostMaster: { name: 'br-hs-110', managed: true }, hostAddress: 'fd00:110::20/64' })] });
+    const c = nodeConfig({
+      l2vnis: [l2vni(110, { hostMaster: { name: 'br-hs-110', managed: true }, hostAddress: 'fd00:110::20/64' })],
+    });
     expect(noLinkLocal(c)).not.toContain('host/br-hs-110');
   });
 
@@ -27,7 +37,9 @@ describe('desiredKernel: ipv6LinkLocal', () => {
   });
 
   test('a host master evpn-node does not manage is not ours to change', () => {
-    const c = nodeConfig({ l2vnis: [l2vni(110, { hostMaster: { name: 'br0', managed: false }, hostAddress: '192.170.10.20/24' })] });
+    const c = nodeConfig({
+      l2vnis: [l2vni(110, { hostMaster: { name: 'br0', managed: false }, hostAddress: '192.170.10.20/24' })],
+    });
     expect(desiredFor(c).links.map((l) => l.name)).not.toContain('br0');
   });
 
@@ -37,7 +49,13 @@ describe('desiredKernel: ipv6LinkLocal', () => {
   });
 
   test('L3VNI: the VXLAN is a bridge port; the session legs in the VRF keep theirs (IPv6 BGP may use them)', () => {
-    const c = nodeConfig({ l3vnis: [l3vni('red', 100, { hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24', ipv6: 'fd00:10::/64' } } })] });
+    const c = nodeConfig({
+      l3vnis: [
+        l3vni('red', 100, {
+          hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24', ipv6: 'fd00:10::/64' } },
+        }),
+      ],
+    });
     expect(noLinkLocal(c)).toEqual(['router/vni100']);
   });
 });

@@ -6,7 +6,14 @@ import { describe, expect, test } from 'vitest';
 import { planKernel } from '../../../src/kernel/plan.js';
 import { planTeardown } from '../../../src/kernel/teardown.js';
 import { snapshotsToWrite } from '../../../src/kernel/plan-underlay.js';
-import { carried, mergeSnapshots, missingFrom, parseSnapshot, snapshotOf, type NicSnapshot } from '../../../src/kernel/nic-snapshot.js';
+import {
+  carried,
+  mergeSnapshots,
+  missingFrom,
+  parseSnapshot,
+  snapshotOf,
+  type NicSnapshot,
+} from '../../../src/kernel/nic-snapshot.js';
 import { emptyNs, type ObservedAddr, type ObservedNs } from '../../../src/kernel/observed.js';
 import type { Op } from '../../../src/kernel/ops.js';
 import { desiredFor, l2vni, nodeConfig } from '../../helpers/config.js';
@@ -14,15 +21,46 @@ import { fixture, FORWARDING } from './fixtures.js';
 
 const OPTS = { routerNetns: 'kp-router', hostNetns: 'kp-host' };
 const argsOf = (o: Op): string => `${o.ns} ${o.phase} ${o.kind === 'ip' ? o.args.join(' ') : o.key}`;
-const desired = () => desiredFor(nodeConfig({ l2vnis: [l2vni(110, { hostAddress: '192.170.10.20/24' }), l2vni(120)], underlay: { nics: [{ name: 'kp-eth1' }], mtu: 9000 } }));
-const addr = (local: string, prefixlen: number, o: Partial<ObservedAddr> = {}): ObservedAddr => ({ family: local.includes(':') ? 6 : 4, local, prefixlen, scope: 0, dynamic: false, noprefixroute: false, ...o });
+const desired = () =>
+  desiredFor(
+    nodeConfig({
+      l2vnis: [l2vni(110, { hostAddress: '192.170.10.20/24' }), l2vni(120)],
+      underlay: { nics: [{ name: 'kp-eth1' }], mtu: 9000 },
+    }),
+  );
+const addr = (local: string, prefixlen: number, o: Partial<ObservedAddr> = {}): ObservedAddr => ({
+  family: local.includes(':') ? 6 : 4,
+  local,
+  prefixlen,
+  scope: 0,
+  dynamic: false,
+  noprefixroute: false,
+  ...o,
+});
 const nic = (ns: ObservedNs) => ns.links.find((l) => l.name === 'kp-eth1')!;
 
 /** The recorded host before any apply, with a DHCP-learned address and a dhcp route added to the NIC. */
 function hostWithDhcp(): ObservedNs {
   const h = fixture('host-before');
-  nic(h).addrs.push(addr('192.168.50.7', 24, { dynamic: true }), addr('fe80::1', 64), addr('2001:db8::5', 64, { dynamic: true }), addr('2001:db8::9', 128, { dynamic: true }));
-  h.routes.push({ family: 4, dst: '198.51.100.0/24', gateway: '192.168.50.1', dev: 'kp-eth1', table: 254, protocol: 16, type: 1, metric: 100, scope: 0, onlink: false, multipath: false });
+  nic(h).addrs.push(
+    addr('192.168.50.7', 24, { dynamic: true }),
+    addr('fe80::1', 64),
+    addr('2001:db8::5', 64, { dynamic: true }),
+    addr('2001:db8::9', 128, { dynamic: true }),
+  );
+  h.routes.push({
+    family: 4,
+    dst: '198.51.100.0/24',
+    gateway: '192.168.50.1',
+    dev: 'kp-eth1',
+    table: 254,
+    protocol: 16,
+    type: 1,
+    metric: 100,
+    scope: 0,
+    onlink: false,
+    multipath: false,
+  });
   return h;
 }
 
@@ -35,7 +73,15 @@ const SNAP: NicSnapshot = {
   ],
   routes: [
     { dst: '10.99.0.0/16', gateway: '192.168.50.1', dev: 'kp-eth1', table: 254, protocol: 3, metric: 50, family: 4 },
-    { dst: '198.51.100.0/24', gateway: '192.168.50.1', dev: 'kp-eth1', table: 254, protocol: 16, metric: 100, family: 4 },
+    {
+      dst: '198.51.100.0/24',
+      gateway: '192.168.50.1',
+      dev: 'kp-eth1',
+      table: 254,
+      protocol: 16,
+      metric: 100,
+      family: 4,
+    },
   ],
 };
 
@@ -51,11 +97,39 @@ describe('what a NIC carries', () => {
   });
 
   test('merge keeps every address and route once; missingFrom ignores a route another protocol holds at the same identity', () => {
-    const more = { ...SNAP, addrs: [{ cidr: '192.168.50.2/24', family: 4 as const }, { cidr: '10.1.1.1/32', family: 4 as const }] };
-    expect(mergeSnapshots(SNAP, more).addrs.map((a) => a.cidr)).toEqual(['192.168.50.2/24', '192.168.50.7/24', '2001:db8::9/128', '10.1.1.1/32']);
+    const more = {
+      ...SNAP,
+      addrs: [
+        { cidr: '192.168.50.2/24', family: 4 as const },
+        { cidr: '10.1.1.1/32', family: 4 as const },
+      ],
+    };
+    expect(mergeSnapshots(SNAP, more).addrs.map((a) => a.cidr)).toEqual([
+      '192.168.50.2/24',
+      '192.168.50.7/24',
+      '2001:db8::9/128',
+      '10.1.1.1/32',
+    ]);
     expect(mergeSnapshots(undefined, SNAP)).toBe(SNAP);
-    const routes = [{ family: 4 as const, dst: '10.99.0.0/16', gateway: '192.168.50.9', dev: 'kp-eth1', table: 254, protocol: 186, type: 1, metric: 50, scope: 0, onlink: false, multipath: false }];
-    expect(missingFrom(SNAP, [addr('192.168.50.2', 24)], routes)).toEqual({ addrs: SNAP.addrs.slice(1), routes: SNAP.routes.slice(1) });
+    const routes = [
+      {
+        family: 4 as const,
+        dst: '10.99.0.0/16',
+        gateway: '192.168.50.9',
+        dev: 'kp-eth1',
+        table: 254,
+        protocol: 186,
+        type: 1,
+        metric: 50,
+        scope: 0,
+        onlink: false,
+        multipath: false,
+      },
+    ];
+    expect(missingFrom(SNAP, [addr('192.168.50.2', 24)], routes)).toEqual({
+      addrs: SNAP.addrs.slice(1),
+      routes: SNAP.routes.slice(1),
+    });
   });
 
   test('parse: ours back; another NIC, garbage or a wrong shape is no snapshot', () => {
@@ -130,7 +204,10 @@ describe('teardown gives the NIC back from the snapshot', () => {
     const router = fixture('router-l2');
     nic(router).addrs = [];
     router.routes = router.routes.filter((r) => r.dev !== 'kp-eth1');
-    const ops = planTeardown({ host: fixture('host-l2'), router }, { ...opts, nicSnapshots: new Map([['kp-eth1', SNAP]]) }).ops.map(argsOf);
+    const ops = planTeardown(
+      { host: fixture('host-l2'), router },
+      { ...opts, nicSnapshots: new Map([['kp-eth1', SNAP]]) },
+    ).ops.map(argsOf);
     expect(ops.filter((o) => /kp-eth1/.test(o))).toEqual([
       'router pre link set dev kp-eth1 netns 4242',
       'host post addr add 192.168.50.2/24 dev kp-eth1',
@@ -145,7 +222,9 @@ describe('teardown gives the NIC back from the snapshot', () => {
   test('already in the host (a teardown cut short after the move): what it lacks, nothing it has', () => {
     const host = fixture('host-before');
     const router = emptyNs();
-    expect(planTeardown({ host, router }, { ...opts, nicSnapshots: new Map([['kp-eth1', SNAP]]) }).ops.map(argsOf)).toEqual([
+    expect(
+      planTeardown({ host, router }, { ...opts, nicSnapshots: new Map([['kp-eth1', SNAP]]) }).ops.map(argsOf),
+    ).toEqual([
       'host post addr add 192.168.50.7/24 dev kp-eth1',
       'host post addr add 2001:db8::9/128 dev kp-eth1',
       'host post route add 198.51.100.0/24 via 192.168.50.1 dev kp-eth1 proto 16 metric 100',

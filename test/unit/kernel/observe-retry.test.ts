@@ -9,7 +9,11 @@ const INTERRUPTED = 'Dump was interrupted and may be inconsistent.\n';
 function scriptedIp(stderrs: string[]): Runner & { calls: number } {
   const r = {
     calls: 0,
-    ip: async (): Promise<RunResult> => ({ stdout: fixtureText('host-l2'), stderr: stderrs[r.calls++] ?? '', exitCode: 0 }),
+    ip: async (): Promise<RunResult> => ({
+      stdout: fixtureText('host-l2'),
+      stderr: stderrs[r.calls++] ?? '',
+      exitCode: 0,
+    }),
     exec: async (): Promise<RunResult> => ({ stdout: '', stderr: '', exitCode: 0 }),
   };
   return r;

@@ -49,16 +49,38 @@ describe('parse recorded ip -N -j -d output', () => {
 
   test('addresses: family, prefix, label, scope; IPv6 link-local seen as such; bridge ports and non-routing bridges have none', () => {
     const lo = link(router, 'lo');
-    expect(lo?.addrs).toContainEqual({ family: 4, local: '100.65.0.4', prefixlen: 32, scope: 0, label: 'lo:evpn', dynamic: false, noprefixroute: false });
+    expect(lo?.addrs).toContainEqual({
+      family: 4,
+      local: '100.65.0.4',
+      prefixlen: 32,
+      scope: 0,
+      label: 'lo:evpn',
+      dynamic: false,
+      noprefixroute: false,
+    });
     expect(link(host, 'br-hs-110')?.addrs.map((a) => `${a.local}/${a.prefixlen}`)).toContain('192.170.10.20/24');
     expect(link(router, 'kp-eth1')?.addrs.find((a) => a.family === 6)).toMatchObject({ scope: 253 });
-    for (const [ns, name] of [[router, 'pe-110'], [router, 'vni110'], [host, 'host-110'], [router, 'br-pe-110']] as const) expect(link(ns, name)?.addrs).toEqual([]);
+    for (const [ns, name] of [
+      [router, 'pe-110'],
+      [router, 'vni110'],
+      [host, 'host-110'],
+      [router, 'br-pe-110'],
+    ] as const)
+      expect(link(ns, name)?.addrs).toEqual([]);
     expect(link(host, 'br-hs-110')?.addrs.filter((a) => a.family === 6)).toEqual([]);
   });
 
   test('routes: numeric table/type (-N), protocol put back from the proto-filtered dump, metric; kernel routes never dumped', () => {
     const r = router.routes.find((x) => x.dst === '10.99.0.0/16');
-    expect(r).toMatchObject({ family: 4, gateway: '192.168.50.1', dev: 'kp-eth1', table: 254, protocol: 3, type: 1, metric: 50 });
+    expect(r).toMatchObject({
+      family: 4,
+      gateway: '192.168.50.1',
+      dev: 'kp-eth1',
+      table: 254,
+      protocol: 3,
+      type: 1,
+      metric: 50,
+    });
     expect(router.routes).toEqual([r]);
     expect(host.routes).toEqual([]);
   });
@@ -99,11 +121,18 @@ describe('parse recorded ip -N -j -d output', () => {
     ]);
     expect(m.rules.find((r) => r.pref === 1000)).toEqual({ family: 6, pref: 1000, plain: false });
     expect(m.rules6Observed).toBe(true);
-    expect(m.links.find((l) => l.name === 'vni7')?.vxlan).toEqual({ id: 7, local: '100.65.0.9', port: 4790, learning: true });
+    expect(m.links.find((l) => l.name === 'vni7')?.vxlan).toEqual({
+      id: 7,
+      local: '100.65.0.9',
+      port: 4790,
+      learning: true,
+    });
   });
 
   test('a default route without gateway is IPv6 when ip printed pref (RTA_PREF is IPv6-only)', () => {
-    expect(parseRoute({ dst: 'default', dev: 'x', table: '254', protocol: '240', type: '1', pref: 'medium' }).family).toBe(6);
+    expect(
+      parseRoute({ dst: 'default', dev: 'x', table: '254', protocol: '240', type: '1', pref: 'medium' }).family,
+    ).toBe(6);
     expect(parseRoute({ dst: 'default', dev: 'x', table: '254', protocol: '240', type: '1' }).family).toBe(4);
   });
 

@@ -17,7 +17,12 @@ const lines = (ops: Op[]) => ops.map((o) => `${o.phase} ${describeOp(o, nsName)}
 function hostTwoNics(): ObservedNs {
   const host = fixture('host-before');
   const eth1 = host.links.find((l) => l.name === 'kp-eth1') as ObservedLink;
-  const eth2: ObservedLink = { ...clone(eth1), name: 'kp-eth2', ifindex: 3, addrs: [{ ...clone(eth1.addrs[0]!), local: '192.168.60.2', label: 'kp-eth2' }] };
+  const eth2: ObservedLink = {
+    ...clone(eth1),
+    name: 'kp-eth2',
+    ifindex: 3,
+    addrs: [{ ...clone(eth1.addrs[0]!), local: '192.168.60.2', label: 'kp-eth2' }],
+  };
   host.links.push(eth2);
   const r1 = host.routes.find((r) => r.dev === 'kp-eth1' && r.gateway)!;
   host.routes.push({ ...clone(r1), dst: '10.98.0.0/16', gateway: '192.168.60.1', dev: 'kp-eth2' });
@@ -50,7 +55,10 @@ describe('two underlay NICs', () => {
     ]);
     // The host batch ends with the moves: nothing after them can strand a NIC.
     const host = plan.ops.filter((o) => o.ns === 'host' && o.phase === 'pre');
-    expect(host.slice(-2).map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual(['link set dev kp-eth1 netns kp-router', 'link set dev kp-eth2 netns kp-router']);
+    expect(host.slice(-2).map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''))).toEqual([
+      'link set dev kp-eth1 netns kp-router',
+      'link set dev kp-eth2 netns kp-router',
+    ]);
   });
 
   test('one NIC missing: a conflict for that one only, the other still moved', () => {
@@ -65,9 +73,24 @@ describe('two underlay NICs', () => {
     const router = routerWithLo();
     const host = hostTwoNics();
     for (const l of host.links.filter((x) => x.name.startsWith('kp-eth'))) router.links.push({ ...l });
-    router.links.push({ name: 'eth2.100', ifindex: 40, kind: 'vlan', vlan: { id: 100 }, alias: 'evpn-node', mtu: 1500, up: true, addrs: [] });
+    router.links.push({
+      name: 'eth2.100',
+      ifindex: 40,
+      kind: 'vlan',
+      vlan: { id: 100 },
+      alias: 'evpn-node',
+      mtu: 1500,
+      up: true,
+      addrs: [],
+    });
     host.links = host.links.filter((l) => !l.name.startsWith('kp-eth'));
-    const d = desiredFor(nodeConfig({ underlay: { nics: [{ name: 'kp-eth1' }, { name: 'kp-eth2' }, { name: 'eth2.100', vlan: { parent: 'kp-eth2', id: 100 } }] } }));
+    const d = desiredFor(
+      nodeConfig({
+        underlay: {
+          nics: [{ name: 'kp-eth1' }, { name: 'kp-eth2' }, { name: 'eth2.100', vlan: { parent: 'kp-eth2', id: 100 } }],
+        },
+      }),
+    );
     const plan = planKernel(d, { host, router }, OPTS);
     // Only the VTEP (this router netns never had one): no move, no up, no delete of any NIC.
     expect(lines(plan.ops)).toEqual(['pre ip -n kp-router addr add 100.65.0.4/32 dev lo label lo:evpn']);
@@ -78,10 +101,22 @@ describe('two underlay NICs', () => {
     const host = hostTwoNics();
     for (const l of host.links.filter((x) => x.name.startsWith('kp-eth'))) router.links.push(clone(l));
     router.routes = host.routes.filter((r) => r.dev?.startsWith('kp-eth')).map(clone);
-    router.links.push({ name: 'eth2.100', ifindex: 40, kind: 'vlan', vlan: { id: 100 }, alias: 'evpn-node', mtu: 1500, up: true, addrs: [] });
+    router.links.push({
+      name: 'eth2.100',
+      ifindex: 40,
+      kind: 'vlan',
+      vlan: { id: 100 },
+      alias: 'evpn-node',
+      mtu: 1500,
+      up: true,
+      addrs: [],
+    });
     host.links = host.links.filter((l) => !l.name.startsWith('kp-eth'));
     host.routes = [];
-    const plan = planTeardown({ host, router }, { underlayNics: ['kp-eth1', 'kp-eth2', 'eth2.100'], routerNetns: 'kp-router', hostTarget: { name: 'kp-host' } });
+    const plan = planTeardown(
+      { host, router },
+      { underlayNics: ['kp-eth1', 'kp-eth2', 'eth2.100'], routerNetns: 'kp-router', hostTarget: { name: 'kp-host' } },
+    );
     expect(lines(plan.ops)).toEqual([
       'pre ip -n kp-router link set dev kp-eth1 netns kp-host',
       'pre ip -n kp-router link set dev kp-eth2 netns kp-host',
@@ -98,7 +133,15 @@ describe('two underlay NICs', () => {
 
 describe('ECMP across ToRs', () => {
   test('more than one underlay neighbor: the router netns hashes multipath routes on L4 (VXLAN source ports)', () => {
-    const two = desiredFor(nodeConfig({ underlay: { nics: [{ name: 'kp-eth1' }, { name: 'kp-eth2' }] }, neighbors: [{ interface: 'kp-eth1', type: 'external' }, { interface: 'kp-eth2', type: 'external' }] }));
+    const two = desiredFor(
+      nodeConfig({
+        underlay: { nics: [{ name: 'kp-eth1' }, { name: 'kp-eth2' }] },
+        neighbors: [
+          { interface: 'kp-eth1', type: 'external' },
+          { interface: 'kp-eth2', type: 'external' },
+        ],
+      }),
+    );
     expect(two.sysctls).toContainEqual({ ns: 'router', key: 'net.ipv4.fib_multipath_hash_policy', value: '1' });
     const plan = planKernel(two, { host: hostTwoNics(), router: routerWithLo() }, OPTS);
     expect(lines(plan.ops)).toContain('pre ip netns exec kp-router sysctl -w net.ipv4.fib_multipath_hash_policy=1');

@@ -18,14 +18,22 @@ const argsOf = (o: Op) => (o.kind === 'ip' ? o.args.join(' ') : `sysctl ${o.key}
  */
 async function expectGolden(ops: readonly Op[]): Promise<void> {
   const name = (expect.getState().currentTestName ?? '').split(' > ').at(-1) ?? '';
-  const file = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const file = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
   const text = ops.map((o) => `${describeOp(o, nsName).padEnd(110)} # ${o.phase}: ${o.why}`).join('\n');
   await expect(`${text}\n`).toMatchFileSnapshot(`golden/${file}.plan.txt`);
 }
 
 /** The state the integration test recorded after applying L2VNIs 110 and 120. */
 const l2Desired = (vnis = [110, 120]) =>
-  desiredFor(nodeConfig({ l2vnis: vnis.map((v) => l2vni(v, v === 110 ? { hostAddress: '192.170.10.20/24' } : {})), underlay: { nics: [{ name: 'kp-eth1' }], mtu: 9000 } }));
+  desiredFor(
+    nodeConfig({
+      l2vnis: vnis.map((v) => l2vni(v, v === 110 ? { hostAddress: '192.170.10.20/24' } : {})),
+      underlay: { nics: [{ name: 'kp-eth1' }], mtu: 9000 },
+    }),
+  );
 const applied = () => ({ host: fixture('host-l2'), router: fixture('router-l2', FORWARDING) });
 const fresh = () => ({ host: fixture('host-before'), router: routerWithLo() });
 
@@ -34,7 +42,12 @@ function routerWithLo(): ObservedNs {
   ns.links.push({ name: 'lo', ifindex: 1, mtu: 65536, up: true, addrs: [] });
   // A new netns's rules: local, main (and default for IPv4).
   ns.rules = [
-    ...[0, 32766, 32767].map((pref) => ({ family: 4 as const, pref, table: [255, 254, 253][[0, 32766, 32767].indexOf(pref)], plain: true })),
+    ...[0, 32766, 32767].map((pref) => ({
+      family: 4 as const,
+      pref,
+      table: [255, 254, 253][[0, 32766, 32767].indexOf(pref)],
+      plain: true,
+    })),
     ...[0, 32766].map((pref) => ({ family: 6 as const, pref, table: pref === 0 ? 255 : 254, plain: true })),
   ];
   return ns;
@@ -58,7 +71,11 @@ describe('planKernel: from nothing', () => {
 
   test('L3VNI with host session, primary default route, mtu: golden plan', async () => {
     const c = nodeConfig({
-      l3vnis: [l3vni('red', 100, { hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24', ipv6: 'fd00:10::/64' } } })],
+      l3vnis: [
+        l3vni('red', 100, {
+          hostSession: { asn: 64514, hostASN: 64515, localCIDR: { ipv4: '192.169.10.0/24', ipv6: 'fd00:10::/64' } },
+        }),
+      ],
       l2vnis: [l2vni(110, { l3vni: 'red', gatewayIPs: ['192.170.10.1/24'] })],
       primary: { l3vni: 'red', defaultRoute: true },
       underlay: { mtu: 9000 },
@@ -94,7 +111,9 @@ describe('planKernel: idempotency and drift', () => {
     expect(planKernel(l2Desired(), obs, OPTS).ops.map(argsOf)).toEqual(['link set dev vni110 mtu 8950']);
     const obs2 = applied();
     linkIn(obs2.router, 'br-pe-120').mac = '02:00:00:00:00:01';
-    expect(planKernel(l2Desired(), obs2, OPTS).ops.map(argsOf)).toEqual(['link set dev br-pe-120 address 02:65:76:00:00:78']);
+    expect(planKernel(l2Desired(), obs2, OPTS).ops.map(argsOf)).toEqual([
+      'link set dev br-pe-120 address 02:65:76:00:00:78',
+    ]);
   });
 
   test('bridge-port flags differ: one bridge_slave line', () => {
@@ -122,7 +141,14 @@ describe('planKernel: idempotency and drift', () => {
 
   test('a bridge port or non-routing bridge with an IPv6 link-local address (older evpn-node, or a mode set by hand): mode set, address deleted, no recreate', async () => {
     const obs = applied();
-    const ll = { family: 6 as const, local: 'fe80::1:2ff:fe03:405', prefixlen: 64, scope: 253, dynamic: false, noprefixroute: false };
+    const ll = {
+      family: 6 as const,
+      local: 'fe80::1:2ff:fe03:405',
+      prefixlen: 64,
+      scope: 253,
+      dynamic: false,
+      noprefixroute: false,
+    };
     const bridgeLl = { ...ll, local: 'fe80::9' };
     linkIn(obs.router, 'pe-120').addrs.push(ll);
     linkIn(obs.router, 'br-pe-120').addrs.push(bridgeLl);
@@ -137,7 +163,14 @@ describe('planKernel: idempotency and drift', () => {
 
   test('a bridge desired with its link-local (desiredKernel: one that routes) keeps it: nothing planned for it', () => {
     const obs = applied();
-    linkIn(obs.router, 'br-pe-120').addrs.push({ family: 6, local: 'fe80::9', prefixlen: 64, scope: 253, dynamic: false, noprefixroute: false });
+    linkIn(obs.router, 'br-pe-120').addrs.push({
+      family: 6,
+      local: 'fe80::9',
+      prefixlen: 64,
+      scope: 253,
+      dynamic: false,
+      noprefixroute: false,
+    });
     const desired = l2Desired();
     const br = desired.links.find((l) => l.name === 'br-pe-120');
     delete br?.ipv6LinkLocal;
@@ -157,7 +190,9 @@ describe('planKernel: idempotency and drift', () => {
     delete linkIn(obs.router, 'pe-120').alias;
     const plan = planKernel(l2Desired(), obs, OPTS);
     expect(plan.conflicts).toEqual([]);
-    expect(plan.ops.map((o) => `${o.ns} ${o.phase} ${argsOf(o)}`)).toEqual(['router pre link set dev pe-120 alias evpn-node']);
+    expect(plan.ops.map((o) => `${o.ns} ${o.phase} ${argsOf(o)}`)).toEqual([
+      'router pre link set dev pe-120 alias evpn-node',
+    ]);
   });
 
   test('an unmarked router leg NOT paired with our host leg stays foreign: conflict', () => {
@@ -191,14 +226,23 @@ describe('planKernel: idempotency and drift', () => {
   test('VXLAN deleted by hand: only it is recreated', () => {
     const obs = applied();
     obs.router.links = obs.router.links.filter((l) => l.name !== 'vni120');
-    expect(planKernel(l2Desired(), obs, OPTS).ops.every((o) => o.kind === 'ip' && o.args.includes('vni120'))).toBe(true);
+    expect(planKernel(l2Desired(), obs, OPTS).ops.every((o) => o.kind === 'ip' && o.args.includes('vni120'))).toBe(
+      true,
+    );
   });
 
   test('sysctl differs: one sysctl op', () => {
     const obs = applied();
     obs.router.sysctls['net.ipv4.ip_forward'] = '0';
     expect(planKernel(l2Desired(), obs, OPTS).ops).toEqual([
-      { kind: 'sysctl', ns: 'router', phase: 'pre', key: 'net.ipv4.ip_forward', value: '1', why: 'net.ipv4.ip_forward is 0, want 1' },
+      {
+        kind: 'sysctl',
+        ns: 'router',
+        phase: 'pre',
+        key: 'net.ipv4.ip_forward',
+        value: '1',
+        why: 'net.ipv4.ip_forward is 0, want 1',
+      },
     ]);
   });
 });
@@ -209,7 +253,9 @@ describe('planKernel: ownership', () => {
     delete linkIn(obs.router, 'br-pe-120').alias;
     linkIn(obs.router, 'br-pe-120').mtu = 1234;
     const plan = planKernel(l2Desired(), obs, OPTS);
-    expect(plan.conflicts[0]).toMatch(/^br-pe-120 in the router netns exists but was not created by evpn-node \(alias is unset/);
+    expect(plan.conflicts[0]).toMatch(
+      /^br-pe-120 in the router netns exists but was not created by evpn-node \(alias is unset/,
+    );
     expect(plan.ops).toEqual([]);
   });
 
@@ -220,9 +266,35 @@ describe('planKernel: ownership', () => {
 
   test('foreign links, addresses and routes are never touched', () => {
     const obs = applied();
-    obs.router.links.push({ name: 'br-pe-7', ifindex: 50, kind: 'bridge', mtu: 1500, up: false, addrs: [{ family: 4, local: '10.7.0.1', prefixlen: 24, scope: 0, dynamic: false, noprefixroute: false }] });
-    linkIn(obs.router, 'kp-eth1').addrs.push({ family: 4, local: '192.168.51.2', prefixlen: 24, scope: 0, dynamic: false, noprefixroute: false });
-    obs.host.routes.push({ family: 4, dst: '10.5.0.0/16', gateway: '192.170.10.1', dev: 'br-hs-110', table: 254, protocol: 4, type: 1, metric: 0, scope: 0, onlink: false, multipath: false });
+    obs.router.links.push({
+      name: 'br-pe-7',
+      ifindex: 50,
+      kind: 'bridge',
+      mtu: 1500,
+      up: false,
+      addrs: [{ family: 4, local: '10.7.0.1', prefixlen: 24, scope: 0, dynamic: false, noprefixroute: false }],
+    });
+    linkIn(obs.router, 'kp-eth1').addrs.push({
+      family: 4,
+      local: '192.168.51.2',
+      prefixlen: 24,
+      scope: 0,
+      dynamic: false,
+      noprefixroute: false,
+    });
+    obs.host.routes.push({
+      family: 4,
+      dst: '10.5.0.0/16',
+      gateway: '192.170.10.1',
+      dev: 'br-hs-110',
+      table: 254,
+      protocol: 4,
+      type: 1,
+      metric: 0,
+      scope: 0,
+      onlink: false,
+      multipath: false,
+    });
     expect(planKernel(l2Desired(), obs, OPTS)).toEqual({ ops: [], conflicts: [] });
   });
 
@@ -232,14 +304,20 @@ describe('planKernel: ownership', () => {
     br.addrs = br.addrs.filter((a) => a.family === 6);
     br.addrs.push({ family: 4, local: '192.170.99.9', prefixlen: 24, scope: 0, dynamic: false, noprefixroute: false });
     br.addrs.push({ family: 6, local: '2001:db8::1', prefixlen: 64, scope: 0, dynamic: true, noprefixroute: false });
-    expect(planKernel(l2Desired(), obs, OPTS).ops.map(argsOf)).toEqual(['addr del 192.170.99.9/24 dev br-hs-110', 'addr add 192.170.10.20/24 dev br-hs-110']);
+    expect(planKernel(l2Desired(), obs, OPTS).ops.map(argsOf)).toEqual([
+      'addr del 192.170.99.9/24 dev br-hs-110',
+      'addr add 192.170.10.20/24 dev br-hs-110',
+    ]);
   });
 
   test('VTEP: an old lo:evpn address is removed, the new one added with the label', () => {
     const obs = applied();
     const lo = linkIn(obs.router, 'lo');
     for (const a of lo.addrs) if (a.label === 'lo:evpn') a.local = '100.65.0.9';
-    expect(planKernel(l2Desired(), obs, OPTS).ops.map(argsOf)).toEqual(['addr del 100.65.0.9/32 dev lo', 'addr add 100.65.0.4/32 dev lo label lo:evpn']);
+    expect(planKernel(l2Desired(), obs, OPTS).ops.map(argsOf)).toEqual([
+      'addr del 100.65.0.9/32 dev lo',
+      'addr add 100.65.0.4/32 dev lo label lo:evpn',
+    ]);
   });
 });
 
@@ -252,21 +330,51 @@ describe('planKernel: routes and rules', () => {
 
   test('default route: added with proto 240 in post; already there: nothing; gateway changed: replace', () => {
     const plan = planKernel(primaryDesired(), applied(), OPTS);
-    expect(plan.ops.map((o) => `${o.ns} ${o.phase} ${argsOf(o)}`)).toEqual(['host post route add default via 192.170.10.1 dev br-hs-110 proto 240']);
+    expect(plan.ops.map((o) => `${o.ns} ${o.phase} ${argsOf(o)}`)).toEqual([
+      'host post route add default via 192.170.10.1 dev br-hs-110 proto 240',
+    ]);
     const obs = applied();
-    obs.host.routes.push({ family: 4, dst: 'default', gateway: '192.170.10.1', dev: 'br-hs-110', table: 254, protocol: 240, type: 1, metric: 0, scope: 0, onlink: false, multipath: false });
+    obs.host.routes.push({
+      family: 4,
+      dst: 'default',
+      gateway: '192.170.10.1',
+      dev: 'br-hs-110',
+      table: 254,
+      protocol: 240,
+      type: 1,
+      metric: 0,
+      scope: 0,
+      onlink: false,
+      multipath: false,
+    });
     expect(planKernel(primaryDesired(), obs, OPTS).ops).toEqual([]);
     const route = obs.host.routes.at(-1);
     if (route) route.gateway = '192.170.10.254';
-    expect(planKernel(primaryDesired(), obs, OPTS).ops.map(argsOf)).toEqual(['route replace default via 192.170.10.1 dev br-hs-110 proto 240']);
+    expect(planKernel(primaryDesired(), obs, OPTS).ops.map(argsOf)).toEqual([
+      'route replace default via 192.170.10.1 dev br-hs-110 proto 240',
+    ]);
   });
 
   test('a foreign default route with the same metric is a conflict, and ours is not added', () => {
     const obs = applied();
-    obs.host.routes.push({ family: 4, dst: 'default', gateway: '10.0.0.1', dev: 'br-hs-110', table: 254, protocol: 16, type: 1, metric: 0, scope: 0, onlink: false, multipath: false });
+    obs.host.routes.push({
+      family: 4,
+      dst: 'default',
+      gateway: '10.0.0.1',
+      dev: 'br-hs-110',
+      table: 254,
+      protocol: 16,
+      type: 1,
+      metric: 0,
+      scope: 0,
+      onlink: false,
+      multipath: false,
+    });
     const plan = planKernel(primaryDesired(), obs, OPTS);
     expect(plan.ops).toEqual([]);
-    expect(plan.conflicts).toEqual([expect.stringMatching(/host netns already has a default route via 10.0.0.1 .* not created by evpn-node/)]);
+    expect(plan.conflicts).toEqual([
+      expect.stringMatching(/host netns already has a default route via 10.0.0.1 .* not created by evpn-node/),
+    ]);
   });
 
   test('our routes no longer desired are deleted (both families), others are not', async () => {
@@ -315,13 +423,27 @@ describe('planKernel: underlay', () => {
   });
 
   test('VLAN underlay: created with our alias in the host, then moved', async () => {
-    const d = desiredFor(nodeConfig({ underlay: { nics: [{ name: 'eth1.100', vlan: { parent: 'kp-eth1', id: 100 } }] } }));
+    const d = desiredFor(
+      nodeConfig({ underlay: { nics: [{ name: 'eth1.100', vlan: { parent: 'kp-eth1', id: 100 } }] } }),
+    );
     const plan = planKernel(d, fresh(), OPTS);
     await expectGolden(plan.ops.filter((o) => o.ns === 'host'));
     // Ours and in the router netns: not a stale link.
     const obs = applied();
-    obs.router.links.push({ name: 'eth1.100', ifindex: 40, kind: 'vlan', vlan: { id: 100 }, alias: 'evpn-node', mtu: 1500, up: true, addrs: [] });
-    expect(planKernel({ ...l2Desired(), underlays: [{ name: 'eth1.100', vlan: { parent: 'kp-eth1', id: 100 } }] }, obs, OPTS).ops).toEqual([]);
+    obs.router.links.push({
+      name: 'eth1.100',
+      ifindex: 40,
+      kind: 'vlan',
+      vlan: { id: 100 },
+      alias: 'evpn-node',
+      mtu: 1500,
+      up: true,
+      addrs: [],
+    });
+    expect(
+      planKernel({ ...l2Desired(), underlays: [{ name: 'eth1.100', vlan: { parent: 'kp-eth1', id: 100 } }] }, obs, OPTS)
+        .ops,
+    ).toEqual([]);
   });
 });
 

@@ -47,11 +47,17 @@ describe('process liveness', () => {
     // alive). Its parent here is a `sleep` (sh exec'd into it), which never reaps.
     const parent = spawn('sh', ['-c', 'sleep 300 & echo $!; exec sleep 301'], { stdio: ['ignore', 'pipe', 'ignore'] });
     kids.push(parent);
-    const pid = Number(await new Promise<string>((r) => parent.stdout.once('data', (d: Buffer) => r(d.toString().trim()))));
+    const pid = Number(
+      await new Promise<string>((r) => parent.stdout.once('data', (d: Buffer) => r(d.toString().trim()))),
+    );
     // Kill only once sh has exec'd into `sleep 301`: sh itself would reap a child that died
     // before (seen under load: no zombie left to look at).
     // (sh's own command line holds "sleep 301" too: compare the whole argv.)
-    const execd = () => readFile(`/proc/${parent.pid}/cmdline`, 'utf8').then((c) => c === 'sleep\x00301\x00', () => false);
+    const execd = () =>
+      readFile(`/proc/${parent.pid}/cmdline`, 'utf8').then(
+        (c) => c === 'sleep\x00301\x00',
+        () => false,
+      );
     for (let i = 0; i < 100 && !(await execd()); i++) await new Promise((r) => setTimeout(r, 50));
     expect(await execd()).toBe(true);
     expect(processAlive(pid)).toBe(true);
@@ -71,7 +77,10 @@ describe('lock file', () => {
     expect(held).toMatchObject({ pid: process.pid, command: 'apply', startTime: procInfo(process.pid)?.startTime });
     const b = await tryLock(path, { pid: process.pid, command: 'teardown' });
     expect(b).toMatchObject({ ok: false, holder: { pid: process.pid, command: 'apply' } });
-    if (!b.ok) expect(describeHolder(b.holder)).toMatch(new RegExp(`^\`evpn-node apply\` \\(pid ${process.pid}\\) since \\d{4}-\\d\\d-\\d\\dT`));
+    if (!b.ok)
+      expect(describeHolder(b.holder)).toMatch(
+        new RegExp(`^\`evpn-node apply\` \\(pid ${process.pid}\\) since \\d{4}-\\d\\d-\\d\\dT`),
+      );
     if (a.ok) await a.lock.release();
     expect(existsSync(path)).toBe(false);
     expect(await readdir(rt.runDir)).toEqual([]);
@@ -99,17 +108,28 @@ describe('lock file', () => {
 describe('writer lock policy', () => {
   test('busy: the message names the holder; for a try, its deadline', async () => {
     const s = sleeper();
-    await writeFile(writerLockPath(rt), JSON.stringify({ pid: s.pid, command: 'run', since: '2026-12-01T00:00:00.000Z' }));
+    await writeFile(
+      writerLockPath(rt),
+      JSON.stringify({ pid: s.pid, command: 'run', since: '2026-12-01T00:00:00.000Z' }),
+    );
     const w = await takeWriterLock(rt, { pid: process.pid, command: 'apply', log });
     expect(w.kind).toBe('busy');
-    if (w.kind === 'busy') expect(busyMessage(w, rt)).toBe(`the daemon holds the writer lock ${rt.runDir}/lock: \`evpn-node run\` (pid ${s.pid}) since 2026-12-01T00:00:00.000Z`);
+    if (w.kind === 'busy')
+      expect(busyMessage(w, rt)).toBe(
+        `the daemon holds the writer lock ${rt.runDir}/lock: \`evpn-node run\` (pid ${s.pid}) since 2026-12-01T00:00:00.000Z`,
+      );
 
-    await writeFile(writerLockPath(rt), JSON.stringify({ pid: s.pid, command: 'try', since: '2026-12-01T00:00:00.000Z' }));
+    await writeFile(
+      writerLockPath(rt),
+      JSON.stringify({ pid: s.pid, command: 'try', since: '2026-12-01T00:00:00.000Z' }),
+    );
     const deadline = new Date(Date.now() + 60_000).toISOString();
     await writeFile(tryFilePath(rt), JSON.stringify({ pid: s.pid, startedAt: 'x', deadline, phase: 'waiting' }));
     const t = await takeWriterLock(rt, { pid: process.pid, command: 'apply', log });
     if (t.kind !== 'busy') throw new Error('expected busy');
-    expect(busyMessage(t, rt)).toBe(`a try is in progress: \`evpn-node try\` (pid ${s.pid}) since 2026-12-01T00:00:00.000Z, rolls back at ${deadline} unless confirmed`);
+    expect(busyMessage(t, rt)).toBe(
+      `a try is in progress: \`evpn-node try\` (pid ${s.pid}) since 2026-12-01T00:00:00.000Z, rolls back at ${deadline} unless confirmed`,
+    );
     expect(s.exitCode).toBeNull();
   });
 
@@ -118,12 +138,23 @@ describe('writer lock policy', () => {
     const exited = new Promise((r) => s.on('exit', (_c, sig) => r(sig)));
     process.kill(s.pid as number, 'SIGSTOP');
     await writeFile(writerLockPath(rt), JSON.stringify({ pid: s.pid, command: 'try', since: 'x' }));
-    await writeFile(tryFilePath(rt), JSON.stringify({ pid: s.pid, startedAt: 'x', deadline: new Date(Date.now() - 60_000).toISOString(), phase: 'waiting' }));
+    await writeFile(
+      tryFilePath(rt),
+      JSON.stringify({
+        pid: s.pid,
+        startedAt: 'x',
+        deadline: new Date(Date.now() - 60_000).toISOString(),
+        phase: 'waiting',
+      }),
+    );
     const w = await takeWriterLock(rt, { pid: process.pid, command: 'apply', log });
     expect(w.kind).toBe('held');
     expect(await exited).toBe('SIGKILL');
     expect(existsSync(tryFilePath(rt))).toBe(false);
-    expect(parseHolder(await readFile(writerLockPath(rt), 'utf8'))).toMatchObject({ pid: process.pid, command: 'apply' });
+    expect(parseHolder(await readFile(writerLockPath(rt), 'utf8'))).toMatchObject({
+      pid: process.pid,
+      command: 'apply',
+    });
   });
 
   test('a try.json left by a dead try is removed by the next writer', async () => {

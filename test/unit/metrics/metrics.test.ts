@@ -19,7 +19,8 @@ import { bgpSessions } from '../../../src/status/bgp-sessions.js';
 
 const PROMTOOL = '/usr/bin/promtool';
 const havePromtool = existsSync(PROMTOOL);
-if (!havePromtool) console.warn('metrics: promtool checks skipped — install Debian\'s prometheus package (scripts/setup does)');
+if (!havePromtool)
+  console.warn("metrics: promtool checks skipped — install Debian's prometheus package (scripts/setup does)");
 
 const silent = createLogger({ level: 'silent' });
 const BUILD = { version: '1.2.3', revision: 'abcdef123456' };
@@ -32,7 +33,10 @@ const bgp = (state: string) => ({
   },
   evpn: { vrfName: 'default', peers: { '192.168.11.2': { remoteAs: 64512, state, pfxRcd: 7 } } },
 });
-const VNI_JSON = { '100': { vni: 100, type: 'L3', tenantVrf: 'red' }, '110': { vni: 110, type: 'L2', tenantVrf: 'red' } };
+const VNI_JSON = {
+  '100': { vni: 100, type: 'L3', tenantVrf: 'red' },
+  '110': { vni: 110, type: 'L2', tenantVrf: 'red' },
+};
 const BFD_JSON = [
   { multihop: false, peer: '192.168.11.2', local: '192.168.11.3', vrf: 'default', interface: 'eth1', status: 'up' },
   { multihop: false, peer: 'fe80::1', vrf: 'default', interface: 'eth2', status: 'down' },
@@ -46,7 +50,10 @@ function facts(over: Partial<MetricsFacts> = {}): MetricsFacts {
     readySent: true,
     underlayRequired: true,
     configApplied: true,
-    vnis: [{ vni: 100, type: 'l3', vrf: 'red' }, { vni: 110, type: 'l2', vrf: 'red' }],
+    vnis: [
+      { vni: 100, type: 'l3', vrf: 'red' },
+      { vni: 110, type: 'l2', vrf: 'red' },
+    ],
     bfd: true,
     ...over,
   };
@@ -117,36 +124,52 @@ describe('names and exposition', () => {
     const m = new EvpnMetrics(BUILD);
     m.setBgp(bgpSessionsOf('Established'));
     m.setBfd(bfdPeers(BFD_JSON));
-    m.setVnis(vniStates(expectedVnis({ l3vnis: [{ vrf: 'red', vni: 100 }], l2vnis: [{ vni: 110 }] } as never), VNI_JSON));
+    m.setVnis(
+      vniStates(expectedVnis({ l3vnis: [{ vrf: 'red', vni: 100 }], l2vnis: [{ vni: 110 }] } as never), VNI_JSON),
+    );
     m.reconcileDuration.observe(1.5);
     const r = await promtool(await m.text());
     expect(r.output.trim()).toBe('');
     expect(r.exitCode).toBe(0);
   });
 
-  test.skipIf(!havePromtool)('promtool itself is strict: it flags a counter without _total (the check is real)', async () => {
-    const r = await promtool('# HELP evpn_node_bad A counter.\n# TYPE evpn_node_bad counter\nevpn_node_bad 1\n');
-    expect(r.output).toMatch(/counter metrics should have "_total" suffix/);
-  });
+  test.skipIf(!havePromtool)(
+    'promtool itself is strict: it flags a counter without _total (the check is real)',
+    async () => {
+      const r = await promtool('# HELP evpn_node_bad A counter.\n# TYPE evpn_node_bad counter\nevpn_node_bad 1\n');
+      expect(r.output).toMatch(/counter metrics should have "_total" suffix/);
+    },
+  );
 });
 
 const bgpSessionsOf = (state: string) => bgpSessions(bgp(state));
 
 describe('FRR JSON to metric values (pure)', () => {
   test('BFD peers: status "up" is up; a link-local peer is named by its interface, as BGP unnumbered is', () => {
-    expect(bfdPeers(BFD_JSON)).toEqual([{ peer: '192.168.11.2', up: true }, { peer: 'eth2', up: false }]);
+    expect(bfdPeers(BFD_JSON)).toEqual([
+      { peer: '192.168.11.2', up: true },
+      { peer: 'eth2', up: false },
+    ]);
     expect(bfdPeers({ error: 'bfdd not running' })).toEqual([]);
   });
 
   test('VNIs: up when FRR runs each as configured; an L3VNI held as L2, or one FRR lacks, is down', () => {
-    const expected = [{ vni: 100, type: 'l3' as const, vrf: 'red' }, { vni: 110, type: 'l2' as const, vrf: '' }, { vni: 120, type: 'l2' as const, vrf: '' }];
+    const expected = [
+      { vni: 100, type: 'l3' as const, vrf: 'red' },
+      { vni: 110, type: 'l2' as const, vrf: '' },
+      { vni: 120, type: 'l2' as const, vrf: '' },
+    ];
     expect(vniStates(expected, VNI_JSON).map((v) => v.up)).toEqual([true, true, false]);
     expect(vniStates(expected, { '100': { vni: 100, type: 'L2', tenantVrf: 'default' } })[0]?.up).toBe(false);
     expect(vniStates(expected, 'garbage').every((v) => !v.up)).toBe(true);
   });
 
   test('drift kinds: one per operation, by the object it puts back, and frr-conf', () => {
-    const ops = [linkUp('router', 'post', 'vni110', 'x'), addrDel('host', 'post', 'br-hs-110', '10.0.0.1/24', 'x'), sysctlOp('router', 'pre', 'net.ipv4.ip_forward', '1', 'x')];
+    const ops = [
+      linkUp('router', 'post', 'vni110', 'x'),
+      addrDel('host', 'post', 'br-hs-110', '10.0.0.1/24', 'x'),
+      sysctlOp('router', 'pre', 'net.ipv4.ip_forward', '1', 'x'),
+    ];
     expect(driftKinds(ops, true)).toEqual(['link', 'address', 'sysctl', 'frr-conf']);
     expect(driftKinds([], false)).toEqual([]);
   });
@@ -154,7 +177,15 @@ describe('FRR JSON to metric values (pure)', () => {
   test('metrics.listen: an IP address and a port; IPv6 only in brackets', () => {
     expect(parseListenAddress('127.0.0.1:9479')).toEqual({ host: '127.0.0.1', port: 9479 });
     expect(parseListenAddress('[::1]:9479')).toEqual({ host: '::1', port: 9479 });
-    for (const bad of ['127.0.0.1', ':9479', 'localhost:9479', '::1:9479', '[127.0.0.1]:1', '127.0.0.1:0', '127.0.0.1:65536']) {
+    for (const bad of [
+      '127.0.0.1',
+      ':9479',
+      'localhost:9479',
+      '::1:9479',
+      '[127.0.0.1]:1',
+      '127.0.0.1:0',
+      '127.0.0.1:65536',
+    ]) {
       expect(parseListenAddress(bad), bad).toBeUndefined();
     }
   });

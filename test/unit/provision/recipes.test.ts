@@ -15,11 +15,17 @@ const dir = join(import.meta.dirname, '../../../etc/provision');
 const read = (f: string): string => readFileSync(join(dir, f), 'utf8');
 // Butane (go-yaml) and cloud-init (PyYAML) read YAML 1.1: `mode: 0644` is octal there.
 const parse11 = (text: string): unknown => parse(text, { version: '1.1' });
-const configIssues = (yaml: string): string[] => loadConfigTexts([{ path: 'config.yaml', text: yaml }]).issues.map((i) => `${i.line}:${i.col} ${i.path}: ${i.message}`);
+const configIssues = (yaml: string): string[] =>
+  loadConfigTexts([{ path: 'config.yaml', text: yaml }]).issues.map(
+    (i) => `${i.line}:${i.col} ${i.path}: ${i.message}`,
+  );
 
 describe('cloud-init (etc/provision/cloud-init.yaml)', () => {
   const text = read('cloud-init.yaml');
-  const doc = parse11(text) as { write_files: Array<{ path: string; content: string; permissions: string }>; runcmd: string[][] };
+  const doc = parse11(text) as {
+    write_files: Array<{ path: string; content: string; permissions: string }>;
+    runcmd: string[][];
+  };
 
   test('a #cloud-config document whose config.yaml validates', () => {
     expect(text.split('\n')[0]).toBe('#cloud-config');
@@ -32,7 +38,9 @@ describe('cloud-init (etc/provision/cloud-init.yaml)', () => {
     const [cmd, flag, script = ''] = doc.runcmd[0] ?? [];
     expect([cmd, flag]).toEqual(['sh', '-ec']);
     expect((await execa('sh', ['-n'], { input: script, reject: false })).exitCode).toBe(0);
-    expect(script).toMatch(/^podman image exists "\$FRR_IMAGE" \|\| curl -fsSL -o "\$images\/frr\.tar" "\$IMAGES_URL\/frr\.tar"$/m);
+    expect(script).toMatch(
+      /^podman image exists "\$FRR_IMAGE" \|\| curl -fsSL -o "\$images\/frr\.tar" "\$IMAGES_URL\/frr\.tar"$/m,
+    );
     expect(script).toMatch(/units --output \/host --kubelet "\$KUBELET"/);
     expect(script.trim().split('\n').at(-1)).toBe('systemctl enable --now evpn-node.target');
   });
@@ -55,14 +63,19 @@ function unknownKeys(v: unknown, at = ''): string[] {
   if (typeof v !== 'object' || v === null) return [];
   const allowed = BUTANE_KEYS[at];
   if (!allowed) return [];
-  return Object.entries(v).flatMap(([k, x]) => (allowed.includes(k) ? unknownKeys(x, at ? `${at}.${k}` : k) : [`${at || '(top)'}: ${k}`]));
+  return Object.entries(v).flatMap(([k, x]) =>
+    allowed.includes(k) ? unknownKeys(x, at ? `${at}.${k}` : k) : [`${at || '(top)'}: ${k}`],
+  );
 }
 
 describe('Butane (etc/provision/evpn-node.bu)', () => {
   const doc = parse11(read('evpn-node.bu')) as {
     variant: string;
     version: string;
-    storage: { files: Array<{ path: string; mode: number; contents: { inline?: string; source?: string } }>; trees: Array<{ local: string; path: string }> };
+    storage: {
+      files: Array<{ path: string; mode: number; contents: { inline?: string; source?: string } }>;
+      trees: Array<{ local: string; path: string }>;
+    };
     systemd: { units: Array<{ name: string; enabled: boolean }> };
   };
 
@@ -82,7 +95,13 @@ describe('Butane (etc/provision/evpn-node.bu)', () => {
   test('the tree it embeds is what `units --output` writes (all under etc/), and the target is enabled', () => {
     expect(doc.storage.trees).toEqual([{ local: 'etc', path: '/etc' }]);
     for (const format of ['systemd', 'quadlet'] as const) {
-      const paths = renderUnits({ format, controllerImage: 'localhost/evpn-node:latest', frrImage: 'quay.io/frrouting/frr:10.3.1', podmanVersion: '5.4', kubelet: 'openshift' }).map((f) => f.path);
+      const paths = renderUnits({
+        format,
+        controllerImage: 'localhost/evpn-node:latest',
+        frrImage: 'quay.io/frrouting/frr:10.3.1',
+        podmanVersion: '5.4',
+        kubelet: 'openshift',
+      }).map((f) => f.path);
       expect(paths.every((p) => p.startsWith('/etc/'))).toBe(true);
       expect(paths).toContain('/etc/systemd/system/evpn-node.target');
     }

@@ -12,7 +12,19 @@ import { parseStatusFile } from '../../../src/status/reconcile-status.js';
 const bgp = JSON.parse(readFileSync(new URL('./fixtures/bgp-established.json', import.meta.url), 'utf8'));
 const sessions = bgpSessions(bgp);
 const converged = (over: Record<string, unknown> = {}) =>
-  parseStatusFile('/s', JSON.stringify({ at: '2026-01-01T00:00:00.000Z', ok: true, durationMs: 5, kernelOps: 0, frrReloaded: false, conflicts: [], configFiles: [], ...over }));
+  parseStatusFile(
+    '/s',
+    JSON.stringify({
+      at: '2026-01-01T00:00:00.000Z',
+      ok: true,
+      durationMs: 5,
+      kernelOps: 0,
+      frrReloaded: false,
+      conflicts: [],
+      configFiles: [],
+      ...over,
+    }),
+  );
 
 const report = (over: Partial<StatusReport> = {}): StatusReport => ({
   at: '2026-01-01T00:01:00.000Z',
@@ -23,7 +35,11 @@ const report = (over: Partial<StatusReport> = {}): StatusReport => ({
   interfaces: { ok: true, routerObserved: true, links: [] },
   bgp: { ok: true, sessions, underlay: underlayVerdict(sessions) },
   reconcile: converged({ state: 'converged' }),
-  config: { onDisk: { files: ['/etc/evpn-node/config.yaml'], valid: true, sha256: 'a' }, inForce: { sha256: 'a', source: 'last-good.yaml' }, same: true },
+  config: {
+    onDisk: { files: ['/etc/evpn-node/config.yaml'], valid: true, sha256: 'a' },
+    inForce: { sha256: 'a', source: 'last-good.yaml' },
+    same: true,
+  },
   try: { state: 'none' },
   underlayRequired: true,
   ...over,
@@ -35,9 +51,17 @@ describe('statusVerdict', () => {
   });
 
   test('status.json says converged but the router is gone: not healthy (the live state decides)', () => {
-    const v = statusVerdict(report({ router: { ok: false, error: 'FRR pidfile missing' }, bgp: { ok: false, error: 'reloader not available' } }));
+    const v = statusVerdict(
+      report({
+        router: { ok: false, error: 'FRR pidfile missing' },
+        bgp: { ok: false, error: 'reloader not available' },
+      }),
+    );
     expect(v.healthy).toBe(false);
-    expect(v.problems).toEqual(['router unavailable: FRR pidfile missing', 'BGP state unavailable: reloader not available']);
+    expect(v.problems).toEqual([
+      'router unavailable: FRR pidfile missing',
+      'BGP state unavailable: reloader not available',
+    ]);
   });
 
   test('underlay not Established: not healthy when readiness asks for it, healthy when it does not', () => {
@@ -48,18 +72,40 @@ describe('statusVerdict', () => {
   });
 
   test('never reconciled, a failed reconcile, a degraded daemon, an edit not in force, a try, a unit down', () => {
-    expect(statusVerdict(report({ reconcile: { found: false, path: '/s', reason: 'no reconcile yet' } })).problems).toEqual(['never reconciled: no reconcile yet']);
-    expect(statusVerdict(report({ reconcile: converged({ ok: false, error: 'FRR refused\n% Unknown command' }) })).problems).toEqual(['last reconcile failed: FRR refused']);
-    expect(statusVerdict(report({ reconcile: converged({ state: 'waiting-frr' }) })).problems).toEqual(['daemon waiting-frr']);
-    const pending = report({ config: { onDisk: { files: [], valid: true, sha256: 'b' }, inForce: { sha256: 'a', source: 'x' }, same: false } });
+    expect(
+      statusVerdict(report({ reconcile: { found: false, path: '/s', reason: 'no reconcile yet' } })).problems,
+    ).toEqual(['never reconciled: no reconcile yet']);
+    expect(
+      statusVerdict(report({ reconcile: converged({ ok: false, error: 'FRR refused\n% Unknown command' }) })).problems,
+    ).toEqual(['last reconcile failed: FRR refused']);
+    expect(statusVerdict(report({ reconcile: converged({ state: 'waiting-frr' }) })).problems).toEqual([
+      'daemon waiting-frr',
+    ]);
+    const pending = report({
+      config: { onDisk: { files: [], valid: true, sha256: 'b' }, inForce: { sha256: 'a', source: 'x' }, same: false },
+    });
     expect(statusVerdict(pending).problems).toEqual(['the config on disk is not in force yet']);
-    expect(statusVerdict(report({ try: { state: 'active', file: { pid: 7, startedAt: 'S', deadline: 'D' } } })).problems).toEqual(['try in progress (pid 7)']);
+    expect(
+      statusVerdict(report({ try: { state: 'active', file: { pid: 7, startedAt: 'S', deadline: 'D' } } })).problems,
+    ).toEqual(['try in progress (pid 7)']);
     const units = report({
       units: {
         available: true,
         units: [
-          { name: 'evpn-node-controller.service', loadState: 'loaded', activeState: 'failed', subState: 'failed', description: '' },
-          { name: 'evpn-node-frr.service', loadState: 'not-found', activeState: 'inactive', subState: 'dead', description: '' },
+          {
+            name: 'evpn-node-controller.service',
+            loadState: 'loaded',
+            activeState: 'failed',
+            subState: 'failed',
+            description: '',
+          },
+          {
+            name: 'evpn-node-frr.service',
+            loadState: 'not-found',
+            activeState: 'inactive',
+            subState: 'dead',
+            description: '',
+          },
           { name: 'kubelet.service', loadState: 'loaded', activeState: 'inactive', subState: 'dead', description: '' },
         ],
       },
@@ -70,20 +116,30 @@ describe('statusVerdict', () => {
 
 describe('status --diff', () => {
   test('the same config, written differently: no diff', () => {
-    expect(diffTexts('node: {index: 3}\n', 'node:\n  index: 3\n', '/var/lib/evpn-node/last-good.yaml', ['/etc/evpn-node/config.yaml'])).toMatchObject({ same: true, diff: '' });
+    expect(
+      diffTexts('node: {index: 3}\n', 'node:\n  index: 3\n', '/var/lib/evpn-node/last-good.yaml', [
+        '/etc/evpn-node/config.yaml',
+      ]),
+    ).toMatchObject({ same: true, diff: '' });
   });
 
   test('a changed value: a unified diff naming both sides; passwords redacted on both', () => {
     const a = 'node:\n  index: 3\nunderlay:\n  neighbors:\n    - address: 192.168.11.2\n      password: old-s3cret\n';
     const b = 'node:\n  index: 4\nunderlay:\n  neighbors:\n    - address: 192.168.11.2\n      password: new-s3cret\n';
-    const d = diffTexts(a, b, '/var/lib/evpn-node/last-good.yaml', ['/etc/evpn-node/config.yaml', '/etc/evpn-node/config.d/node.yaml']);
+    const d = diffTexts(a, b, '/var/lib/evpn-node/last-good.yaml', [
+      '/etc/evpn-node/config.yaml',
+      '/etc/evpn-node/config.d/node.yaml',
+    ]);
     expect(d.same).toBe(false);
     expect(d.diff).toContain('--- /var/lib/evpn-node/last-good.yaml (in force)');
     expect(d.diff).toContain('+++ /etc/evpn-node/config.yaml + 1 drop-in(s) (on disk)');
     expect(d.diff).toContain('-  index: 3\n+  index: 4');
     expect(d.diff).not.toMatch(/s3cret/);
     // Only the password changed: they differ, and the diff says so without showing it.
-    expect(diffTexts(a, a.replace('old', 'new'), 'x', ['y'])).toMatchObject({ same: false, diff: 'only secret values (passwords) differ; they are not shown\n' });
+    expect(diffTexts(a, a.replace('old', 'new'), 'x', ['y'])).toMatchObject({
+      same: false,
+      diff: 'only secret values (passwords) differ; they are not shown\n',
+    });
   });
 
   test('a config on disk that is not YAML: shown as written, passwords still hidden', () => {

@@ -27,16 +27,27 @@ describe('try wait', () => {
     expect(r.said).toEqual([40, 30, 25, 20, 15, 10, 5].map((s) => `rolling back in ${s} s unless confirmed`));
   });
   test('a confirmation before the deadline confirms', () => {
-    const r = run(startWait(T0, 10, false), (now) => (now === T0 + 3000 ? { kind: 'confirm', via: 'SIGUSR1' } : undefined));
+    const r = run(startWait(T0, 10, false), (now) =>
+      now === T0 + 3000 ? { kind: 'confirm', via: 'SIGUSR1' } : undefined,
+    );
     expect(r).toMatchObject({ outcome: { decision: 'confirm', via: 'SIGUSR1' }, at: 3000 });
   });
   test('readiness confirms only with --auto-confirm-when-ready', () => {
-    const ready = (now: number): TryEvent | undefined => (now >= T0 + 2000 ? { kind: 'ready', detail: 'underlay up' } : undefined);
-    expect(run(startWait(T0, 10, true), ready)).toMatchObject({ outcome: { decision: 'confirm', via: 'readiness checks passed (underlay up)' }, at: 2000 });
-    expect(run(startWait(T0, 10, false), ready).outcome).toEqual({ decision: 'rollback', why: 'not confirmed within 10 s' });
+    const ready = (now: number): TryEvent | undefined =>
+      now >= T0 + 2000 ? { kind: 'ready', detail: 'underlay up' } : undefined;
+    expect(run(startWait(T0, 10, true), ready)).toMatchObject({
+      outcome: { decision: 'confirm', via: 'readiness checks passed (underlay up)' },
+      at: 2000,
+    });
+    expect(run(startWait(T0, 10, false), ready).outcome).toEqual({
+      decision: 'rollback',
+      why: 'not confirmed within 10 s',
+    });
   });
   test('SIGINT rolls back at once', () => {
-    const r = run(startWait(T0, 120, true), (now) => (now === T0 + 500 ? { kind: 'abort', why: 'SIGINT received' } : undefined));
+    const r = run(startWait(T0, 120, true), (now) =>
+      now === T0 + 500 ? { kind: 'abort', why: 'SIGINT received' } : undefined,
+    );
     expect(r).toMatchObject({ outcome: { decision: 'rollback', why: 'SIGINT received' }, at: 500 });
   });
   test('the first event wins: confirm queued before a late tick', () => {
@@ -45,6 +56,16 @@ describe('try wait', () => {
     expect(step(s, { kind: 'tick', now: T0 + 5000 }).outcome?.decision).toBe('rollback');
   });
   test('announcement marks', () => {
-    expect([120, 115, 110, 35, 30, 25, 7, 5, 1].map(announceMark)).toEqual([120, undefined, 110, undefined, 30, 25, undefined, 5, undefined]);
+    expect([120, 115, 110, 35, 30, 25, 7, 5, 1].map(announceMark)).toEqual([
+      120,
+      undefined,
+      110,
+      undefined,
+      30,
+      25,
+      undefined,
+      5,
+      undefined,
+    ]);
   });
 });
