@@ -190,6 +190,7 @@ end_trains() { # label
     "(50 ms each); the leaf deleted $(grep -cE "$FORWARDING_DELETED" "/tmp/train-$l-leaf.txt") routes/FDB entries," \
     "the router netns $(grep -cE "$FORWARDING_DELETED" "/tmp/train-$l-router.txt")"
   grep -E "$FORWARDING_DELETED" "/tmp/train-$l-router.txt" | sed 's/^/#   router netns: /'
+  grep -E "$FORWARDING_DELETED" "/tmp/train-$l-leaf.txt" | head -20 | sed 's/^/#   leaf: /'
   if [[ -n $LEAF_EVPN_GR ]]; then
     check "$l: at most 100 ms lost over the L3VNI ($MAX_LOST of $TRAIN 50 ms pings)" at_most_lost "/tmp/train-$l-l3.txt"
     check "$l: at most 100 ms lost over the L2VNI ($MAX_LOST of $TRAIN 50 ms pings)" at_most_lost "/tmp/train-$l-l2.txt"
