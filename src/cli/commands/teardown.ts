@@ -80,6 +80,8 @@ export async function runTeardown(ctx: CliContext, opts: TeardownOptions): Promi
 
 function refuse(w: Extract<Writer, { kind: 'busy' }>, rt: RuntimeConfig): never {
   const stop =
-    w.holder.command === 'run' ? 'stop it first (`systemctl stop evpn-node.target`)' : 'wait for it to finish';
+    w.holder.command === 'run'
+      ? 'stop it first (`systemctl stop evpn-node-controller`: the network stays up)'
+      : 'wait for it to finish';
   throw new RuntimeFailure(`teardown refused: ${busyMessage(w, rt)}. ${stop}, or override with \`teardown --force\``);
 }
