@@ -56,17 +56,7 @@ function planNic(ctx: PlanContext, u: UnderlayNic): void {
   }
   if (inHost) {
     // Our VLAN, created by a run that stopped before moving it.
-    ctx.emit(
-      STEP.underlayMove,
-      linkMove(
-        'host',
-        'pre',
-        u.name,
-        { name: ctx.opts.routerNetns },
-        `move underlay VLAN ${u.name} into the router netns`,
-      ),
-    );
-    ctx.emit(STEP.underlayCopy, linkUp('router', 'pre', u.name, `bring up underlay ${u.name}`));
+    moveOurVlan(ctx, u.name);
     return;
   }
   if (u.vlan) {
@@ -84,20 +74,19 @@ function planNic(ctx: PlanContext, u: UnderlayNic): void {
       ),
     );
     ctx.created.add(key('host', u.name));
-    ctx.emit(
-      STEP.underlayMove,
-      linkMove(
-        'host',
-        'pre',
-        u.name,
-        { name: ctx.opts.routerNetns },
-        `move underlay VLAN ${u.name} into the router netns`,
-      ),
-    );
-    ctx.emit(STEP.underlayCopy, linkUp('router', 'pre', u.name, `bring up underlay ${u.name}`));
+    moveOurVlan(ctx, u.name);
     return;
   }
   ctx.conflict(`underlay NIC ${u.name} not found in the host or router netns (waiting?)`);
+}
+
+/** A VLAN we created (it holds no addresses of its own): into the router netns, then up. */
+function moveOurVlan(ctx: PlanContext, name: string): void {
+  ctx.emit(
+    STEP.underlayMove,
+    linkMove('host', 'pre', name, { name: ctx.opts.routerNetns }, `move underlay VLAN ${name} into the router netns`),
+  );
+  ctx.emit(STEP.underlayCopy, linkUp('router', 'pre', name, `bring up underlay ${name}`));
 }
 
 /**
