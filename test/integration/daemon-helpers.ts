@@ -146,3 +146,19 @@ export const reconcileLines = (d: DaemonProc, reason?: string): LogLine[] =>
   );
 
 export const statusOf = (m: Datagram): string | undefined => m.lines.find((l) => l.startsWith('STATUS='))?.slice(7);
+
+/**
+ * An afterEach hook: when a test failed, print the daemon's last log lines (the fastest way to
+ * see why). `daemon` is read at hook time: the tests start and replace their daemon as they go.
+ */
+export const logDaemonOnFailure =
+  (daemon: () => DaemonProc | undefined, lines = 40, extra = () => '') =>
+  (ctx: { task: { result?: { state?: string } } }): void => {
+    const d = daemon();
+    if (ctx.task.result?.state !== 'fail' || !d) return;
+    const tail = d.logs
+      .slice(-lines)
+      .map((l) => JSON.stringify(l))
+      .join('\n');
+    console.warn(`daemon log (last ${lines} lines):\n${tail}${extra()}`);
+  };

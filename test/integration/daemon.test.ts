@@ -25,6 +25,7 @@ import {
   statusOf,
   type DaemonProc,
   type NotifyListener,
+  logDaemonOnFailure,
 } from './daemon-helpers.js';
 
 const ready = process.getuid?.() === 0 && haveFrr();
@@ -119,15 +120,7 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
     f = await fabricUp('dm');
   });
   // On a failure, show what the daemon said: the fastest way to see why.
-  afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail' && d)
-      console.warn(
-        `daemon log (last 40 lines):\n${d.logs
-          .slice(-40)
-          .map((l) => JSON.stringify(l))
-          .join('\n')}`,
-      );
-  });
+  afterEach(logDaemonOnFailure(() => d, 40));
   afterAll(async () => {
     d?.proc.kill('SIGKILL');
     await d?.exited;

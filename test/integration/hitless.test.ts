@@ -22,7 +22,13 @@ import { readFile, rm } from 'node:fs/promises';
 import { buildCli, fabricUp, nodeConfigYaml, ROOT, L2VNI_120, type Fabric } from '../helpers/fabric.js';
 import { FRR_BIN, haveFrr, waitFor } from '../helpers/frr.js';
 import { describeLoss, startPings, type Loss } from '../helpers/traffic.js';
-import { listenNotify, startDaemon, type DaemonProc, type NotifyListener } from './daemon-helpers.js';
+import {
+  listenNotify,
+  startDaemon,
+  type DaemonProc,
+  type NotifyListener,
+  logDaemonOnFailure,
+} from './daemon-helpers.js';
 
 const FRR_SID = `${ROOT}scripts/frr-sid`;
 const FABRIC = `${ROOT}scripts/fabric`;
@@ -183,15 +189,7 @@ describe.skipIf(!ready)(
         'the remote host reachable',
       );
     });
-    afterEach((ctx) => {
-      if (ctx.task.result?.state === 'fail' && d)
-        console.warn(
-          `daemon log (last 30 lines):\n${d.logs
-            .slice(-30)
-            .map((l) => JSON.stringify(l))
-            .join('\n')}`,
-        );
-    });
+    afterEach(logDaemonOnFailure(() => d, 30));
     afterAll(async () => {
       d?.proc.kill('SIGKILL');
       await d?.exited;

@@ -9,7 +9,13 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { buildCli, fabricUp, nodeConfigYaml, type Fabric } from '../helpers/fabric.js';
 import { haveFrr, waitFor } from '../helpers/frr.js';
-import { listenNotify, startDaemon, type DaemonProc, type NotifyListener } from './daemon-helpers.js';
+import {
+  listenNotify,
+  startDaemon,
+  type DaemonProc,
+  type NotifyListener,
+  logDaemonOnFailure,
+} from './daemon-helpers.js';
 
 const PROMTOOL = '/usr/bin/promtool';
 const ready = process.getuid?.() === 0 && haveFrr();
@@ -77,15 +83,13 @@ describe.skipIf(!ready)('metrics of the daemon on the fabric', { timeout: 180_00
     n = await listenNotify(`${f.runDir}/notify.sock`);
     d = startDaemon(f, n.socket, '--drift-interval', String(DRIFT_S));
   });
-  afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail' && d)
-      console.warn(
-        `daemon log (last 30 lines):\n${d.logs
-          .slice(-30)
-          .map((l) => JSON.stringify(l))
-          .join('\n')}\n--- textfile:\n${existsSync(textfile()) ? '(see below)' : '(none)'}`,
-      );
-  });
+  afterEach(
+    logDaemonOnFailure(
+      () => d,
+      30,
+      () => `\n--- textfile:\n${existsSync(textfile()) ? '(see below)' : '(none)'}`,
+    ),
+  );
   afterAll(async () => {
     d?.proc.kill('SIGTERM');
     await d?.exited;

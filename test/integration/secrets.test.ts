@@ -17,7 +17,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCli, fabricUp, ROOT, type Fabric } from '../helpers/fabric.js';
 import { haveFrr, waitFor } from '../helpers/frr.js';
-import { listenNotify, startDaemonWith, type DaemonProc, type NotifyListener } from './daemon-helpers.js';
+import {
+  listenNotify,
+  startDaemonWith,
+  type DaemonProc,
+  type NotifyListener,
+  logDaemonOnFailure,
+} from './daemon-helpers.js';
 import { ReloaderClient } from '../../src/frr/reload-client.js';
 
 const ready = process.getuid?.() === 0 && haveFrr();
@@ -127,15 +133,7 @@ ${f.runtimeYaml}`;
     }
     await writeFile(`${f.configDir}/secret`, 'S3cretFromFile\n', { mode: 0o600 });
   });
-  afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail' && d)
-      console.warn(
-        `daemon log (last 30 lines):\n${d.logs
-          .slice(-30)
-          .map((l) => JSON.stringify(l))
-          .join('\n')}`,
-      );
-  });
+  afterEach(logDaemonOnFailure(() => d, 30));
   afterAll(async () => {
     d?.proc.kill('SIGKILL');
     await d?.exited;

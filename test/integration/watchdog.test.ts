@@ -19,7 +19,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCli, fabricUp, ipJson, nodeConfigYaml, type Fabric } from '../helpers/fabric.js';
 import { haveFrr, waitFor } from '../helpers/frr.js';
-import { listenNotify, startDaemonWith, type DaemonProc, type NotifyListener } from './daemon-helpers.js';
+import {
+  listenNotify,
+  startDaemonWith,
+  type DaemonProc,
+  type NotifyListener,
+  logDaemonOnFailure,
+} from './daemon-helpers.js';
 
 const ready = process.getuid?.() === 0 && haveFrr();
 if (!ready) console.warn('watchdog: skipped — needs root and Debian frr/frr-pythontools (scripts/setup installs them)');
@@ -74,15 +80,7 @@ exec ${realIp} "$@"
       nodeConfigYaml(f, { primary: false, tail: 'readiness:\n  underlayEstablished: true\n  timeoutSeconds: 300\n' }),
     );
   });
-  afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail' && d)
-      console.warn(
-        `daemon log (last 40 lines):\n${d.logs
-          .slice(-40)
-          .map((l) => JSON.stringify(l))
-          .join('\n')}`,
-      );
-  });
+  afterEach(logDaemonOnFailure(() => d, 40));
   afterAll(async () => {
     await rm(join(bin ?? '/nonexistent', 'hang'), { force: true });
     d?.proc.kill('SIGKILL');
