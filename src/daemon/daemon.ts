@@ -495,7 +495,7 @@ export class Daemon {
     const message = messageOf(e);
     this.opts.metrics?.reconciled('failure', seconds);
     this.noteError(message);
-    this.last = failedStatusOf(message, 0, target.inputs.files);
+    this.last = failedStatusOf(message, Math.round(seconds * 1000), target.inputs.files);
     const kind = failureKind(e);
     if (kind === 'frr-refused') this.opts.metrics?.frrReload('failure');
     const next = settleFailure(
