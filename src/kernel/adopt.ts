@@ -7,7 +7,8 @@
 // taken as ours and marked, first thing in the batch of their netns.
 
 import type { NsId } from '../model/desired.js';
-import type { ObservedNs } from './observed.js';
+import type { ObservedLink, ObservedNs } from './observed.js';
+import { key } from './plan-context.js';
 import { OWNER_ALIAS } from '../model/names.js';
 import { markOurs, type IpOp } from './ops.js';
 
@@ -26,11 +27,12 @@ export function adoptUnmarked(
   const ops: IpOp[] = [];
   const adoptIn = (ns: NsId): ObservedNs => {
     const o = observed[ns];
-    if (!o.links.some((l) => keys.has(`${ns}:${l.name}`) && l.alias !== OWNER_ALIAS)) return o;
+    const unmarked = (l: ObservedLink): boolean => keys.has(key(ns, l.name)) && l.alias !== OWNER_ALIAS;
+    if (!o.links.some(unmarked)) return o;
     return {
       ...o,
       links: o.links.map((l) => {
-        if (!keys.has(`${ns}:${l.name}`) || l.alias === OWNER_ALIAS) return l;
+        if (!unmarked(l)) return l;
         ops.push(
           markOurs(
             ns,
