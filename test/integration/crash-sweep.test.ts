@@ -46,6 +46,8 @@ describe.skipIf(!ready)(
       );
       return { killed: r.signal === 'SIGKILL', exitCode: r.exitCode, stderr: String(r.stderr) };
     };
+    const linkIn = async (ns: string, dev: string): Promise<boolean> =>
+      (await execa('ip', ['-n', ns, 'link', 'show', 'dev', dev], { reject: false })).exitCode === 0;
     const nicIn = async (ns: string): Promise<{ up: boolean; addrs: string[]; routes: string[] }> => {
       const a = await ipJson<Array<{ flags: string[]; addr_info: AddrInfo[] }>>(
         ns,
@@ -239,6 +241,9 @@ describe.skipIf(!ready)(
       await expectTornDown('before the daemon');
       const first = await daemon('pre:router:0');
       expect(first.signal, String(first.stderr).slice(-2000)).toBe('SIGKILL');
+      // nicIn reads a missing NIC as bare: check that eth1 is really there, and not in the node.
+      expect(await linkIn(f.netns, 'eth1')).toBe(true);
+      expect(await linkIn(f.node, 'eth1')).toBe(false);
       expect(await nicIn(f.netns)).toEqual({ up: false, addrs: [], routes: [] });
       const second = daemon();
       try {
