@@ -110,7 +110,6 @@ exec ${realIp} "$@"
   });
 
   test('a pass stuck in a hung ip: no WATCHDOG=1 for longer than the interval; the ip is killed with its child after --command-timeout; the node is repaired', async () => {
-    const before = pings().at(-1)!;
     await writeFile(join(bin, 'hang'), '');
     // A link deleted by hand: the next drift tick observes the kernel, and its ip hangs.
     await execa('ip', ['-n', f.netns, 'link', 'del', 'vni110']);
@@ -121,7 +120,6 @@ exec ${realIp} "$@"
     // systemd's rule: WatchdogSec without WATCHDOG=1 and the unit is restarted. Here the pass
     // stays stuck until the command timeout, so the silence lasts well past the interval.
     const silentSince = pings().at(-1)!;
-    expect(silentSince).toBeGreaterThanOrEqual(before);
     await new Promise((r) => setTimeout(r, WATCHDOG_MS + 1000));
     expect(pings().at(-1)).toBe(silentSince);
     await rm(join(bin, 'hang'));
