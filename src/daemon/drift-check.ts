@@ -8,6 +8,7 @@ import { planNode, type ConvergeReport } from '../reconcile/converge.js';
 import { readFrrConf } from '../reconcile/frr-files.js';
 import { reloadPending } from '../reconcile/state-files.js';
 import { ReloaderClient } from '../frr/reload-client.js';
+import { secretsIn } from '../frr/redact.js';
 import type { Runner } from '../kernel/runner.js';
 import type { MetricsExporter } from '../metrics/exporter.js';
 import { driftKinds } from '../metrics/drift-kinds.js';
@@ -119,8 +120,8 @@ export class DriftCheck {
     if (Date.now() - this.frrCheckedAt < (this.deps.frrCheckMs ?? 600_000) || this.frrStuck === target.inputs.frrConf)
       return undefined;
     this.frrCheckedAt = Date.now();
-    const d = await new ReloaderClient(rt.reloaderSocket)
-      .diff()
+    const d = await new ReloaderClient(rt.reloaderSocket, { secrets: secretsIn(target.inputs.frrConf) })
+      .diffLines()
       .catch((e: unknown) => ({ ok: false as const, output: messageOf(e) }));
     if (!d.ok) {
       this.deps.log.warn(
@@ -129,8 +130,8 @@ export class DriftCheck {
       );
       return undefined;
     }
-    if (d.inSync) return undefined;
-    const lines = [...d.delete.map((l) => `- ${l}`), ...d.add.map((l) => `+ ${l}`)];
+    const { lines } = d;
+    if (!lines.length) return undefined;
     return {
       why: `FRR runs something other than frr.conf (${lines.length} line(s) apart, first: ${lines[0] ?? '?'})`,
       push: true,

@@ -30,6 +30,11 @@ export interface ReloaderClientOptions {
   timeoutMs?: number;
   /** Budget for the GET queries (default 30 000 ms). */
   queryTimeoutMs?: number;
+  /**
+   * Secrets to mask wherever they appear in what the reloader relays (e.g. secretsIn(frr.conf)),
+   * beyond the secret-bearing lines redactFrrText always cuts.
+   */
+  secrets?: Iterable<string>;
 }
 
 /** Nobody listens on the socket (ENOENT / ECONNREFUSED): the reloader is not running. */
@@ -62,6 +67,7 @@ export class ReloaderError extends OperationalError {
 export class ReloaderClient {
   private readonly timeoutMs: number;
   private readonly queryTimeoutMs: number;
+  private readonly secrets: string[];
 
   constructor(
     readonly socketPath: string,
@@ -69,6 +75,7 @@ export class ReloaderClient {
   ) {
     this.timeoutMs = opts.timeoutMs ?? 300_000;
     this.queryTimeoutMs = opts.queryTimeoutMs ?? 30_000;
+    this.secrets = [...(opts.secrets ?? [])];
   }
 
   /** Ask for frr-reload.py --test then --reload of the reloader's config file. */
@@ -77,14 +84,16 @@ export class ReloaderClient {
     if ((status === 200 || status === 500) && isReloadResult(body)) {
       // The reloader redacts its output; redacted here again, because whatever a client keeps
       // of it ends up in logs and the world-readable status.json.
-      return { ok: body.ok, phase: body.phase, output: redactFrrText(body.output), durationMs: body.durationMs };
+      return { ok: body.ok, phase: body.phase, output: this.redact(body.output), durationMs: body.durationMs };
     }
     throw new ReloaderError(`POST /reload on ${this.socketPath}: unexpected HTTP ${status}: ${brief(body)}`, status);
   }
 
   /**
    * `frr-reload.py --test` alone (GET /diff): whether FRR's running config is the file's. Its
-   * budget is the reload's: it waits behind a reload in progress.
+   * budget is the reload's: it waits behind a reload in progress. Its lines are running-config
+   * lines, neighbor passwords included: redacted here like reload()'s output, so that no caller
+   * can log one.
    */
   async diff(): Promise<FrrDiff> {
     const { status, body } = await this.call('GET', '/diff', this.timeoutMs);
@@ -92,14 +101,24 @@ export class ReloaderClient {
       return {
         ok: true,
         inSync: body.inSync,
-        delete: strings(body.delete),
-        add: strings(body.add),
+        delete: strings(body.delete).map((l) => this.redact(l)),
+        add: strings(body.add).map((l) => this.redact(l)),
         durationMs: typeof body.durationMs === 'number' ? body.durationMs : 0,
       };
     }
     if (status === 500 && isObject(body) && body.ok === false)
-      return { ok: false, output: typeof body.output === 'string' ? body.output : brief(body) };
+      return { ok: false, output: this.redact(typeof body.output === 'string' ? body.output : brief(body)) };
     throw new ReloaderError(`GET /diff on ${this.socketPath}: unexpected HTTP ${status}: ${brief(body)}`, status);
+  }
+
+  /**
+   * diff() as an operator reads it: `- line` for each line a reload would remove, then `+ line`
+   * for each it would add; no lines when FRR runs the file.
+   */
+  async diffLines(): Promise<{ ok: true; lines: string[] } | { ok: false; output: string }> {
+    const d = await this.diff();
+    if (!d.ok) return d;
+    return { ok: true, lines: [...d.delete.map((l) => `- ${l}`), ...d.add.map((l) => `+ ${l}`)] };
   }
 
   /** 503 (FRR not answering, zebra or bgpd missing) is a result with ok: false and a reason. */
@@ -137,6 +156,10 @@ export class ReloaderClient {
   /** `{ lastReload: ReloadResult & { run, at } | null }`: the last reload, for operators. */
   status(): Promise<unknown> {
     return this.query('/status');
+  }
+
+  private redact(text: string): string {
+    return redactFrrText(text, this.secrets);
   }
 
   private async query(path: string): Promise<unknown> {

@@ -16,7 +16,7 @@ import { planKernel, type KernelPlan } from '../kernel/plan.js';
 import { applyPhase } from '../kernel/apply.js';
 import { processRunner, type Runner } from '../kernel/runner.js';
 import { ReloaderClient, ReloaderUnavailableError } from '../frr/reload-client.js';
-import { redactFrrText, secretsIn } from '../frr/redact.js';
+import { secretsIn } from '../frr/redact.js';
 import { ensureFrrRunsL3Vnis } from './frr-l3vni.js';
 import { rm } from 'node:fs/promises';
 import { ensureFrrSupportFiles, frrConfPath, readFrrConf, writeFrrConf } from './frr-files.js';
@@ -246,7 +246,9 @@ async function pushFrrConf(
   const current = await readFrrConf(rt.frrConfigDir);
   const changed = current !== inputs.frrConf;
   const wasPending = await reloadPending(rt);
-  const client = new ReloaderClient(rt.reloaderSocket);
+  // Its own secrets (neighbor passwords, rawConfig's) are masked wherever they appear in what
+  // the reloader relays (a refusal's output, diff lines).
+  const client = new ReloaderClient(rt.reloaderSocket, { secrets: secretsIn(inputs.frrConf) });
   let apart = false;
   if (!changed && !o.force && !wasPending) {
     if (!o.check) return { changed: false, reloaded: false };
@@ -293,14 +295,13 @@ async function pushFrrConf(
     if (!apart) return { changed, reloaded: true };
     // Pushed because FRR ran something else: is it the file now? If not, reloading again
     // would not help (a line frr-reload.py cannot apply): say so once, with the lines.
-    const still = await client.diff().catch(() => undefined);
-    if (still?.ok && !still.inSync) {
-      const lines = [...still.delete.map((l) => `- ${l}`), ...still.add.map((l) => `+ ${l}`)];
+    const still = await client.diffLines().catch(() => undefined);
+    if (still?.ok && still.lines.length) {
       log.warn(
-        { lines: lines.slice(0, 20) },
+        { lines: still.lines.slice(0, 20) },
         'FRR still runs something other than frr.conf after a reload: restart FRR to load the file',
       );
-      return { changed, reloaded: true, apart: lines };
+      return { changed, reloaded: true, apart: still.lines };
     }
     return { changed, reloaded: true };
   }
@@ -313,8 +314,7 @@ async function pushFrrConf(
     if (back.ok) await clearReloadPending(rt);
     log.warn({ ok: back.ok }, 'FRR reload failed half-way; re-applied the previous frr.conf');
   }
-  // Its own secrets (neighbor passwords, rawConfig's) are masked wherever they still appear.
-  const output = redactFrrText(result.output, secretsIn(inputs.frrConf)).trim();
+  const output = result.output.trim();
   throw new FrrRefusedError(
     `FRR refused the new configuration (${result.phase} phase); the previous frr.conf stays in force:\n${output}`,
   );
@@ -322,13 +322,13 @@ async function pushFrrConf(
 
 /** frr-reload.py --test: does FRR run something other than frr.conf? (A failed test answers no, with a warning.) */
 async function frrRunsOtherThanFile(client: ReloaderClient, log: Logger): Promise<boolean> {
-  const d = await client.diff();
+  const d = await client.diffLines();
   if (!d.ok) {
     log.warn({ output: d.output.slice(-2000) }, 'cannot tell whether FRR runs frr.conf: frr-reload.py --test failed');
     return false;
   }
-  if (d.inSync) return false;
-  const lines = [...d.delete.map((l) => `- ${l}`), ...d.add.map((l) => `+ ${l}`)];
+  if (!d.lines.length) return false;
+  const { lines } = d;
   log.warn(
     { lines: lines.slice(0, 20), count: lines.length },
     'FRR runs something other than frr.conf: pushing the file again',

@@ -130,6 +130,60 @@ describe('ReloaderClient', () => {
     }
   });
 
+  test('GET /diff: lines and a failed test come back redacted; diffLines formats - / +', async () => {
+    const { socket, server } = await serve('diff', {
+      'GET /diff': json(200, {
+        ok: true,
+        inSync: false,
+        delete: ['router bgp 65001', ' neighbor 10.0.0.1 password s3cr3t-old'],
+        add: [' neighbor 10.0.0.1 password 7 s3cr3t-new'],
+        durationMs: 40,
+      }),
+    });
+    const failed = await serve('diff-failed', {
+      'GET /diff': json(500, {
+        ok: false,
+        output: "Line ' neighbor 10.0.0.1 password s3cr3t-new' unknown; ('s3cr3t-new',)",
+      }),
+    });
+    try {
+      const c = new ReloaderClient(socket);
+      expect(await c.diff()).toEqual({
+        ok: true,
+        inSync: false,
+        delete: ['router bgp 65001', ' neighbor 10.0.0.1 password <redacted>'],
+        add: [' neighbor 10.0.0.1 password <redacted>'],
+        durationMs: 40,
+      });
+      expect(await c.diffLines()).toEqual({
+        ok: true,
+        lines: [
+          '- router bgp 65001',
+          '-  neighbor 10.0.0.1 password <redacted>',
+          '+  neighbor 10.0.0.1 password <redacted>',
+        ],
+      });
+      // Known secrets are masked also where no keyword precedes them (a Python repr).
+      const out = await new ReloaderClient(failed.socket, { secrets: ['s3cr3t-new'] }).diffLines();
+      expect(out.ok).toBe(false);
+      expect(JSON.stringify(out)).not.toContain('s3cr3t');
+    } finally {
+      await close(server);
+      await close(failed.server);
+    }
+  });
+
+  test('GET /diff in sync: no lines', async () => {
+    const { socket, server } = await serve('diff-same', {
+      'GET /diff': json(200, { ok: true, inSync: true, delete: [], add: [], durationMs: 5 }),
+    });
+    try {
+      expect(await new ReloaderClient(socket).diffLines()).toEqual({ ok: true, lines: [] });
+    } finally {
+      await close(server);
+    }
+  });
+
   test('no answer within the budget: ReloaderError, not a hang', async () => {
     const { socket, server } = await serve('slow', { 'POST /reload': () => undefined });
     try {
