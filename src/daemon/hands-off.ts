@@ -11,13 +11,10 @@ import type { Logger } from '../log.js';
 import type { RuntimeConfig } from '../config/types.js';
 import type { HeldLock } from '../io/lock-file.js';
 import { readTryFile, removeTryFile } from '../reconcile/try-file.js';
-import { busyMessage, takeWriterLock } from '../reconcile/writer-lock.js';
+import { busyMessage, killOverdueTry, takeWriterLock } from '../reconcile/writer-lock.js';
 import { clearTornDown, readTornDown } from '../reconcile/state-files.js';
 import type { DaemonState } from './state.js';
 import { messageOf } from '../errors.js';
-
-/** How long the daemon may keep an overdue try's kill waiting (it is killed with SIGKILL). */
-const KILL_WAIT_MS = 5000;
 
 /** go: nobody else owns the node. Else the daemon's state, and whether to look again soon. */
 export type HandsOffVerdict =
@@ -95,14 +92,7 @@ export class HandsOff {
         { tryPid: t.file.pid, deadline: t.file.deadline },
         `${t.why}: killing it and rolling back (applying the files on disk)`,
       );
-      try {
-        process.kill(t.file.pid, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-      for (let waited = 0; waited < KILL_WAIT_MS && (await readTryFile(rt)).state === 'expired'; waited += 100)
-        await this.deps.sleep(100);
-      await removeTryFile(rt);
+      await killOverdueTry(rt, t.file.pid, { sleep: this.deps.sleep });
       return GO;
     }
     // A try.json whose process is gone means `try` died before deciding: the files on disk are

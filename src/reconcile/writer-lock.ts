@@ -15,6 +15,9 @@ import { processAlive } from '../io/process-alive.js';
 import { readTryFile, removeTryFile, type TryFile } from './try-file.js';
 import { writerLockPath } from './state-files.js';
 
+/** How long an overdue try's kill is waited for (it is killed with SIGKILL). */
+const KILL_WAIT_MS = 5000;
+
 export type WriterCommand = 'run' | 'apply' | 'teardown' | 'try';
 
 export type Writer =
@@ -45,8 +48,7 @@ export async function takeWriterLock(rt: RuntimeConfig, o: TakeOptions): Promise
         { tryPid: t.file.pid, deadline: t.file.deadline },
         `${t.why}: killing it; this \`evpn-node ${o.command}\` takes over (the try's candidate is not kept)`,
       );
-      await killAndWait(t.file.pid, o.kill);
-      await removeTryFile(rt);
+      await killOverdueTry(rt, t.file.pid, { kill: o.kill });
       continue;
     }
     return { kind: 'busy', holder: a.holder, ...(t && t.state !== 'none' && t.file ? { tryFile: t.file } : {}) };
@@ -73,11 +75,22 @@ async function dropDeadTry(rt: RuntimeConfig, o: TakeOptions): Promise<void> {
   await removeTryFile(rt);
 }
 
-async function killAndWait(pid: number, kill?: (pid: number) => void): Promise<void> {
+/**
+ * Stop a try past its deadline (SIGKILL unless `kill` says otherwise), give it up to 5 s to die,
+ * and remove its try.json: whoever survives the try enforces its deadline — the next writer
+ * here, the daemon in daemon/hands-off.ts. `sleep`: the daemon's, which its stop() cuts short.
+ */
+export async function killOverdueTry(
+  rt: RuntimeConfig,
+  pid: number,
+  o: { kill?: ((pid: number) => void) | undefined; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<void> {
   try {
-    (kill ?? ((p: number) => process.kill(p, 'SIGKILL')))(pid);
+    (o.kill ?? ((p: number) => process.kill(p, 'SIGKILL')))(pid);
   } catch {
     // Gone already.
   }
-  for (let i = 0; i < 50 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let waited = 0; waited < KILL_WAIT_MS && processAlive(pid); waited += 100) await sleep(100);
+  await removeTryFile(rt);
 }
