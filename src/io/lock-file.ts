@@ -7,10 +7,15 @@
 // Taking over a stale file is rename-then-check: the file is renamed to a private name and,
 // should it turn out to be a live holder's (two takers raced), linked back.
 
-import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { procInfo, processAlive } from './process-alive.js';
+import { readIfExists } from './atomic-file.js';
+import { KIB } from './bounded-read.js';
+
+/** A holder's JSON is ~100 bytes: a bigger file is not one we wrote, and is not read whole. */
+const MAX_LOCK_BYTES = 4 * KIB;
 
 export interface LockHolder {
   pid: number;
@@ -87,7 +92,7 @@ export async function tryLock(path: string, me: { pid: number; command: string }
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
-      const text = await readFile(path, 'utf8').catch(() => undefined);
+      const text = await readIfExists(path, MAX_LOCK_BYTES).catch(() => undefined);
       if (text === undefined) continue; // released meanwhile
       const seen = parseHolder(text);
       if (seen && holderAlive(seen)) return { ok: false, holder: seen };
@@ -108,16 +113,12 @@ async function takeOverStale(path: string, staleText: string): Promise<void> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
-  const moved = await readFile(aside, 'utf8').catch(() => staleText);
+  const moved = (await readIfExists(aside, MAX_LOCK_BYTES).catch(() => undefined)) ?? staleText;
   if (moved !== staleText) await link(aside, path).catch(() => undefined);
   await rm(aside, { force: true });
 }
 
 async function readHolderFile(path: string): Promise<LockHolder | undefined> {
-  try {
-    return parseHolder(await readFile(path, 'utf8'));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+  const text = await readIfExists(path, MAX_LOCK_BYTES);
+  return text === undefined ? undefined : parseHolder(text);
 }
