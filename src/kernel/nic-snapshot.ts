@@ -9,12 +9,12 @@
 // With the snapshot written first, any later plan puts back what is missing (plan-underlay.ts,
 // teardown.ts).
 
-import { canonicalIp } from '../config/ipaddr.js';
 import type { ObservedAddr, ObservedLink, ObservedRoute } from './observed.js';
 import { RTN_UNICAST, TABLE_LOCAL } from './observed.js';
 import type { NicSnapshot, SnapshotAddr } from '../model/nic-snapshot.js';
 import type { RouteSpec } from './ops.js';
 import { specOf } from './plan-routes.js';
+import { addrKey, cidrKey } from './plan-addrs.js';
 
 export type { NicSnapshot, SnapshotAddr };
 
@@ -64,8 +64,8 @@ export function snapshotOf(nic: ObservedLink, routes: ObservedRoute[]): NicSnaps
 export function mergeSnapshots(a: NicSnapshot | undefined, b: NicSnapshot): NicSnapshot {
   if (!a) return b;
   const addrs = [...a.addrs];
-  const haveAddr = new Set(addrs.map(addrKey));
-  for (const x of b.addrs) if (!haveAddr.has(addrKey(x))) addrs.push(x);
+  const haveAddr = new Set(addrs.map((x) => cidrKey(x.cidr)));
+  for (const x of b.addrs) if (!haveAddr.has(cidrKey(x.cidr))) addrs.push(x);
   const routes = [...a.routes];
   const haveRoute = new Set(routes.map(routeKey));
   for (const r of b.routes) if (!haveRoute.has(routeKey(r))) routes.push(r);
@@ -81,12 +81,12 @@ export function missingFrom(
   addrs: ObservedAddr[],
   routes: ObservedRoute[],
 ): Pick<NicSnapshot, 'addrs' | 'routes'> {
-  const have = new Set(addrs.map((a) => addrKey({ cidr: `${a.local}/${a.prefixlen}` })));
+  const have = new Set(addrs.map(addrKey));
   // A route is there when one with the same identity (the kernel's: family, table, dst, metric)
   // is, whoever made it: adding it again would fail the batch with "File exists".
   const routeHere = new Set(routes.map((r) => routeKey({ ...specOf(r), family: r.family })));
   return {
-    addrs: s.addrs.filter((a) => !have.has(addrKey(a))),
+    addrs: s.addrs.filter((a) => !have.has(cidrKey(a.cidr))),
     routes: s.routes.filter((r) => !routeHere.has(routeKey(r))),
   };
 }
@@ -109,11 +109,6 @@ export function parseSnapshot(text: string, nic: string): NicSnapshot | undefine
     (r): r is NicSnapshot['routes'][number] => typeof r?.dst === 'string' && (r.family === 4 || r.family === 6),
   );
   return { nic, addrs, routes };
-}
-
-function addrKey(a: { cidr: string }): string {
-  const [ip = '', len = ''] = a.cidr.split('/');
-  return `${canonicalIp(ip)}/${len}`;
 }
 
 function routeKey(r: RouteSpec & { family: 4 | 6 }): string {

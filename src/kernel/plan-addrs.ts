@@ -25,7 +25,8 @@ function canonicalCached(ip: string): string {
 export const addrKey = (a: { local: string; prefixlen: number }): string =>
   `${canonicalCached(a.local)}/${a.prefixlen}`;
 
-const cidrKey = (cidr: string): string => {
+/** An address written as a CIDR (`2001:DB8::1/64`) keyed like addrKey keys an observed one. */
+export const cidrKey = (cidr: string): string => {
   const [ip = '', len = ''] = cidr.split('/');
   return `${canonicalCached(ip)}/${len}`;
 };
