@@ -8,7 +8,7 @@
 // last line moves the NIC) and the router batch (whose first lines re-add its addresses) leaves
 // exactly that, and so does a router batch failing early.
 
-import type { ObservedNs } from './observed.js';
+import { findLink, type ObservedNs } from './observed.js';
 import { addrAdd, linkMove, linkUp, routeAdd, vlanAdd, type NetnsTarget, type Phase } from './ops.js';
 import type { NsId, UnderlayNic } from '../model/desired.js';
 import { PlanContext, STEP, isOurs, key } from './plan-context.js';
@@ -95,7 +95,7 @@ function moveOurVlan(ctx: PlanContext, name: string): void {
  * plan carries it. Undefined for a NIC that is not in the host, or is ours (a VLAN we create).
  */
 export function nicSnapshotBeforeMove(stored: NicSnapshot | undefined, nic: string, host: ObservedNs): NicSnapshot {
-  const link = host.links.find((l) => l.name === nic);
+  const link = findLink(host, nic);
   return link ? mergeSnapshots(stored, snapshotOf(link, host.routes)) : (stored ?? { nic, addrs: [], routes: [] });
 }
 
@@ -105,8 +105,8 @@ export function snapshotsToWrite(
   stored: ReadonlyMap<string, NicSnapshot>,
 ): NicSnapshot[] {
   return ctx.desired.underlays.flatMap((u) => {
-    const inHost = ctx.observed.host.links.find((l) => l.name === u.name);
-    const inRouter = ctx.observed.router.links.find((l) => l.name === u.name);
+    const inHost = findLink(ctx.observed.host, u.name);
+    const inRouter = findLink(ctx.observed.router, u.name);
     if (!inHost || inRouter || isOurs(inHost)) return [];
     return [nicSnapshotBeforeMove(stored.get(u.name), u.name, ctx.observed.host)];
   });

@@ -157,10 +157,10 @@ function restoreLocalRule(ctx: PlanContext, r: ObservedNs): void {
 }
 
 function underlayBack(ctx: PlanContext, observed: ObservedPair, name: string, opts: TeardownOptions): void {
-  const nic = observed.router.links.find((l) => l.name === name);
+  const nic = ctx.link('router', name);
   const snap = opts.nicSnapshots?.get(name);
   if (!nic) {
-    const inHost = observed.host.links.find((l) => l.name === name);
+    const inHost = ctx.link('host', name);
     if (!inHost || !snap || isOurs(inHost)) return;
     const lacks = missingFrom(snap, inHost.addrs, observed.host.routes);
     restoreNic(ctx, { ...snap, ...lacks }, 'host', 'post', !inHost.up, 'missing');
