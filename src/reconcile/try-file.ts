@@ -44,8 +44,14 @@ export const DEADLINE_GRACE_MS = 10_000;
 /** How long a try may spend applying its candidate, or confirming / rolling back, before it counts as hung. */
 export const PHASE_LIMIT_MS = 10 * 60_000;
 
+/** Another try owns the node: its pid and, when known, when it rolls back. */
 export class TryBusyError extends Error {
   override name = 'TryBusyError';
+  constructor(pid: number, deadline: string | undefined) {
+    super(
+      `another try is in progress (pid ${pid}, rolls back at ${deadline ?? '?'}): confirm it with \`evpn-node try --confirm\` or wait`,
+    );
+  }
 }
 
 /**
@@ -116,9 +122,7 @@ export async function claimTryFile(rt: RuntimeConfig, file: TryFile): Promise<vo
       }
       const held = await readTryFile(rt);
       if (held.state === 'active' || held.state === 'expired') {
-        throw new TryBusyError(
-          `another try is in progress (pid ${held.file.pid}, rolls back at ${held.file.deadline}): confirm it with \`evpn-node try --confirm\` or wait`,
-        );
+        throw new TryBusyError(held.file.pid, held.file.deadline);
       }
       // Stale (its process died): the daemon rolls it back; we may take over the file.
       await rm(path, { force: true });

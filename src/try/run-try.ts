@@ -144,9 +144,7 @@ async function tryWith(writer: Writer, c: TryContext): Promise<TryResult> {
   const daemon = writer.kind === 'busy' && writer.holder.command === 'run' ? writer.holder.pid : undefined;
   if (writer.kind === 'busy' && daemon === undefined) {
     if (writer.holder.command === 'try') {
-      throw new TryBusyError(
-        `another try is in progress (pid ${writer.holder.pid}, rolls back at ${writer.tryFile?.deadline ?? '?'}): confirm it with \`evpn-node try --confirm\` or wait`,
-      );
+      throw new TryBusyError(writer.holder.pid, writer.tryFile?.deadline);
     }
     throw new TryRefused(busyMessage(writer, rt));
   }
