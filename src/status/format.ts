@@ -3,6 +3,7 @@
 
 import type { StatusReport } from './gather.js';
 import { statusVerdict } from './verdict.js';
+import { describeWriter } from './writer.js';
 
 export function formatStatus(r: StatusReport, now: Date): string {
   const out: string[] = [];
@@ -40,6 +41,8 @@ export function formatStatus(r: StatusReport, now: Date): string {
     if (s.lastError && !s.error)
       out.push(`            last error (${s.lastError.at}): ${s.lastError.message.split('\n')[0] ?? ''}`);
   }
+
+  head('Writer', `${describeWriter(r.writer)}${r.writer.held ? ` (${ago(r.writer.since, now)})` : ''}`);
 
   const c = r.config;
   const disk = c.onDisk.valid

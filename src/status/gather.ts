@@ -12,6 +12,7 @@ import { managedLinks, type ManagedLink } from './managed-links.js';
 import { readStatusFile, type StatusFile } from './reconcile-status.js';
 import { readBgp } from './health.js';
 import { readTryFile, type TryFileState } from '../reconcile/try-file.js';
+import { readWriter, type WriterView } from './writer.js';
 import { DEFAULT_READINESS } from '../config/defaults.js';
 import { messageOf } from '../errors.js';
 
@@ -28,6 +29,8 @@ export interface StatusReport {
   reconcile: StatusFile;
   config: ConfigSummary;
   try: TryFileState;
+  /** Who holds the writer lock now (the daemon, or a one-shot apply/teardown/try). */
+  writer: WriterView;
   /** readiness.underlayEstablished of the config in force (else on disk): healthy needs a ToR. */
   underlayRequired: boolean;
 }
@@ -63,7 +66,7 @@ export async function gatherStatus(opts: GatherOptions): Promise<StatusReport> {
       return { ok: true as const, netns: n.name, pid: n.pid, inode: n.inode };
     })().catch(asSection),
   );
-  const [units, router, bgp, reconcile, tryState] = await Promise.all([
+  const [units, router, bgp, reconcile, tryState, writer] = await Promise.all([
     readUnitStates(opts.units, {
       ...(opts.busAddress !== undefined ? { busAddress: opts.busAddress } : {}),
       timeoutMs: Math.min(timeoutMs, 2000),
@@ -80,6 +83,7 @@ export async function gatherStatus(opts: GatherOptions): Promise<StatusReport> {
     ),
     readStatusFile(rt),
     readTryFile(rt),
+    readWriter(rt),
   ]);
   const interfaces = await bounded('interfaces', readInterfaces(router, view).catch(asSection));
   return {
@@ -93,6 +97,7 @@ export async function gatherStatus(opts: GatherOptions): Promise<StatusReport> {
     reconcile,
     config: configSummary(view, reconcile),
     try: tryState,
+    writer,
     underlayRequired:
       (view.lastGood?.config ?? view.onDisk.config)?.readiness.underlayEstablished ??
       DEFAULT_READINESS.underlayEstablished,

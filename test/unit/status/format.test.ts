@@ -9,6 +9,7 @@ import { configSummary, type StatusReport } from '../../../src/status/gather.js'
 import { lenientRuntime, type ConfigView } from '../../../src/status/config-view.js';
 import { bgpSessions, underlayVerdict } from '../../../src/status/bgp-sessions.js';
 import { parseStatusFile } from '../../../src/status/reconcile-status.js';
+import { writerView } from '../../../src/status/writer.js';
 import { fixture } from '../kernel/fixtures.js';
 
 const bgp = JSON.parse(readFileSync(new URL('./fixtures/bgp-established.json', import.meta.url), 'utf8'));
@@ -100,6 +101,7 @@ describe('formatStatus', () => {
     ),
     config: configSummary(view(), noStatus),
     try: { state: 'none' },
+    writer: writerView('/run/evpn-node/lock', { pid: 4242, command: 'run', since: '2026-01-01T00:00:00.000Z' }),
     underlayRequired: true,
     ...over,
   });
@@ -162,6 +164,7 @@ describe('formatStatus', () => {
             candidate: '/etc/evpn-node/config.yaml.new',
           },
         },
+        writer: { path: '/run/evpn-node/lock', held: false, error: 'cannot read file /run/evpn-node/lock (EACCES)' },
       }),
       NOW,
     );
@@ -169,6 +172,20 @@ describe('formatStatus', () => {
     expect(text).toContain('Router:     unavailable: FRR pidfile /run/evpn-node/frr.pid does not exist');
     expect(text).toContain('BGP:        unavailable: FRR reloader not available');
     expect(text).toContain('DIFFERS from on disk: INVALID: config.yaml:3:5');
+    expect(text).toContain('Writer:     unknown: cannot read file /run/evpn-node/lock (EACCES)');
+  });
+
+  test('the writer lock: its holder, what it is, since when; or free', () => {
+    expect(formatStatus(report(), NOW)).toContain(
+      'Writer:     the daemon (`evpn-node run`, pid 4242) since 2026-01-01T00:00:00.000Z (90 s ago)',
+    );
+    const apply = writerView('/run/evpn-node/lock', { pid: 99, command: 'apply', since: '2026-01-01T00:01:00.000Z' });
+    expect(formatStatus(report({ writer: apply }), NOW)).toContain(
+      'Writer:     a one-shot apply (`evpn-node apply`, pid 99) since 2026-01-01T00:01:00.000Z (30 s ago)',
+    );
+    expect(formatStatus(report({ writer: writerView('/run/evpn-node/lock', undefined) }), NOW)).toContain(
+      'Writer:     free (nobody holds /run/evpn-node/lock)',
+    );
   });
 
   test('the headline is the live verdict: a converged status.json with the router gone is NOT healthy', () => {

@@ -41,6 +41,7 @@ const report = (over: Partial<StatusReport> = {}): StatusReport => ({
     same: true,
   },
   try: { state: 'none' },
+  writer: { path: '/run/evpn-node/lock', held: false },
   underlayRequired: true,
   ...over,
 });
