@@ -20,6 +20,7 @@ import { haveFrr, waitFor } from '../helpers/frr.js';
 import {
   listenNotify,
   startDaemonWith,
+  statusOf,
   type DaemonProc,
   type NotifyListener,
   logDaemonOnFailure,
@@ -272,6 +273,16 @@ ${f.runtimeYaml}`;
       async () => /bogus|neighbors\[4\]/.test(await statusText()),
       10_000,
       'status.json names the invalid edit',
+    );
+    // The STATUS= line naming the invalid edit, not just any line sent before the daemon saw it:
+    // the leak check below must look at the lines that carry the error.
+    await waitFor(
+      async () =>
+        n!.messages
+          .slice(marks.messages)
+          .some((m) => /config on disk not applied: .*(bogus|neighbors\[4\])/.test(statusOf(m) ?? '')),
+      10_000,
+      'a STATUS= line names the invalid edit',
     );
     expect(leaks(d!.logs.slice(marks.logs).map(strings).join('\n'))).toEqual([]);
     expect(leaks(stderrText(d!.stderr.slice(marks.stderr)))).toEqual([]);
