@@ -129,6 +129,17 @@ describe.skipIf(!ready)('the writer lock, try deadlines and FRR drift', { timeou
       expect(await hostAddrs()).toEqual(['192.170.10.21/24']);
     });
 
+    test('status names the daemon as the writer lock holder, text and JSON', async () => {
+      const text = await f.cli('status');
+      expect(text.stdout).toMatch(
+        new RegExp(`^Writer: +the daemon \\(\`evpn-node run\`, pid ${d!.pid}\\) since \\S+`, 'm'),
+      );
+      const j = await f.cli('--json', 'status');
+      expect(JSON.parse(j.stdout)).toMatchObject({
+        writer: { held: true, role: 'daemon', command: 'run', pid: d!.pid, path: `${f.runDir}/lock` },
+      });
+    });
+
     test('teardown is refused, naming the daemon; nothing changes', async () => {
       const r = await f.cli('teardown', '--yes');
       expect(r.exitCode).toBe(1);
