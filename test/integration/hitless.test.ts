@@ -98,15 +98,47 @@ async function startFrrAgain(ns: string): Promise<void> {
   });
 }
 
-/** Route and neighbour/FDB events (`ip monitor route neigh` shows bridge FDB entries too) of a netns. */
-function monitor(ns: string): { stop(): Promise<string[]> } {
-  const p: ResultPromise = execa('ip', ['-n', ns, 'monitor', 'route', 'neigh'], { reject: false, buffer: true });
+/** Monitors still running: a failed test's are stopped in afterAll. */
+const monitors = new Set<ResultPromise>();
+
+/** A route no test makes: added (blackhole, in a spare table) and removed to see the monitor listen. */
+const PROBE = { dst: '198.51.100.254/32', table: '4242' };
+
+/**
+ * Route and neighbour/FDB events (`ip monitor route neigh` shows bridge FDB entries too) of a
+ * netns, from the moment it resolves: a monitor that has not started (or died) would see no
+ * deletion and pass the tests that expect none. It resolves once the monitor has shown a probe
+ * route added after it started; the probe's own lines are left out.
+ */
+async function monitor(ns: string): Promise<{ stop(): Promise<string[]> }> {
+  const p: ResultPromise = execa('ip', ['-n', ns, 'monitor', 'route', 'neigh'], { reject: false, buffer: false });
+  monitors.add(p);
+  let out = '';
+  p.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  const lines = (): string[] => out.split('\n').filter((l) => l.trim() !== '');
+  const probe = PROBE.dst.replace(/\/32$/, '');
+  const route = ['-n', ns, 'route', 'replace', 'blackhole', PROBE.dst, 'table', PROBE.table];
+  try {
+    await waitFor(
+      async () => {
+        if (p.exitCode !== null) return false; // dead: the wait times out naming it
+        await execa('ip', route);
+        await new Promise((r) => setTimeout(r, 100));
+        return lines().some((l) => l.includes(probe));
+      },
+      10_000,
+      `ip monitor in ${ns} showing the probe route`,
+    );
+  } finally {
+    await execa('ip', ['-n', ns, 'route', 'del', 'blackhole', PROBE.dst, 'table', PROBE.table], { reject: false });
+  }
   return {
     stop: async () => {
+      expect(p.exitCode, `ip monitor in ${ns} died before stop`).toBeNull();
       p.kill('SIGTERM');
-      return String((await p).stdout ?? '')
-        .split('\n')
-        .filter((l) => l.trim() !== '');
+      await p;
+      monitors.delete(p);
+      return lines().filter((l) => !l.includes(probe));
     },
   };
 }
@@ -191,6 +223,7 @@ describe.skipIf(!ready)(
     });
     afterEach(logDaemonOnFailure(() => d, 30));
     afterAll(async () => {
+      for (const m of monitors) m.kill('SIGKILL');
       d?.proc.kill('SIGKILL');
       await d?.exited;
       await n?.stop();
@@ -235,7 +268,7 @@ describe.skipIf(!ready)(
         if (sid.error) throw new Error(sid.error);
         const before = await leafPeer();
         const from = d!.logs.length;
-        const router = monitor(f!.netns);
+        const router = await monitor(f!.netns);
         const loss = await measure(300, async () => {
           await signalFrr(f!.netns, 'SIGKILL');
           await new Promise((r) => setTimeout(r, 1000));
@@ -260,7 +293,7 @@ describe.skipIf(!ready)(
     );
 
     test("a clean stop (SIGTERM to every daemon) deletes the node's route to the leaf's VTEP: why the unit stops FRR with SIGKILL", async () => {
-      const router = monitor(f!.netns);
+      const router = await monitor(f!.netns);
       await signalFrr(f!.netns, 'SIGTERM');
       await new Promise((r) => setTimeout(r, 500));
       const events = await router.stop();
@@ -298,7 +331,7 @@ describe.skipIf(!ready)(
           'the remote host reachable',
         );
       }
-      const leaf = monitor(f!.leaf);
+      const leaf = await monitor(f!.leaf);
       const loss = await measure(300, async () => {
         await signalFrr(f!.netns, 'SIGKILL');
         await new Promise((r) => setTimeout(r, 1000));
