@@ -17,7 +17,7 @@ import { formatIssue } from '../config/errors.js';
 import { resolveRouterNetns, NetnsError } from '../netns/resolve.js';
 import { observe, observeBoth } from '../kernel/observe.js';
 import { processRunner } from '../kernel/runner.js';
-import { emptyNs } from '../kernel/observed.js';
+import { emptyNs, findLink } from '../kernel/observed.js';
 import { planTeardown } from '../kernel/teardown.js';
 import { applyPhase } from '../kernel/apply.js';
 import { ReloaderClient, ReloaderUnavailableError } from '../frr/reload-client.js';
@@ -121,7 +121,7 @@ export async function teardownNode(
   // Each NIC is back with its addresses: its snapshot has done its job (kept while the NIC is
   // nowhere to be seen: it may come back bare).
   for (const [nic] of nicSnapshots) {
-    const home = observed.host.links.some((l) => l.name === nic) || observed.router.links.some((l) => l.name === nic);
+    const home = findLink(observed.host, nic) !== undefined || findLink(observed.router, nic) !== undefined;
     if (home) await removeNicSnapshot(rt, nic);
   }
   await syncKubeletEnv(rt, undefined);
