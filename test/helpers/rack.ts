@@ -303,9 +303,17 @@ export interface PingRun {
 
 /**
  * `ping -i 0.05` from `ns` to `ip` for `seconds`, with a fixed ICMP id (so the flow, and its
- * ECMP path, stays the same): how many were answered, and the longest outage.
+ * ECMP path, stays the same), from `source` when given (another flow, hashed anew): how many
+ * were answered, and the longest outage.
  */
-export function pingFor(ns: string, ip: string, seconds: number, id: number, intervalMs = 50): Promise<PingRun> {
+export function pingFor(
+  ns: string,
+  ip: string,
+  seconds: number,
+  id: number,
+  intervalMs = 50,
+  source?: string,
+): Promise<PingRun> {
   const count = Math.round((seconds * 1000) / intervalMs);
   return execa(
     'ip',
@@ -323,6 +331,7 @@ export function pingFor(ns: string, ip: string, seconds: number, id: number, int
       String(count),
       '-e',
       String(id),
+      ...(source ? ['-I', source] : []),
       ip,
     ],
     { reject: false },
