@@ -5,7 +5,8 @@
 // merge into the next), so the order of events cannot interleave two reconciles:
 //
 //   boot ─▶ read config (disk, else last-good.yaml) ─▶ wait for FRR (pidfile → netns, reloader
-//   healthz; capped backoff) ─▶ converge ─▶ [converged] ─▶ readiness (underlay Established) ─▶ READY=1
+//   healthz; capped backoff) ─▶ converge ─▶ [kernel + FRR applied] ─▶ readiness (underlay
+//   Established) ─▶ READY=1, while the converge verifies ─▶ [converged]
 //
 // Then: config edits (debounced) → re-read and converge the candidate; an invalid or FRR-refused
 // candidate is reported and the config in force is converged again (which also takes back the
@@ -53,6 +54,7 @@ import {
   type Reason,
 } from './decide.js';
 import { ReadinessGate } from './readiness-gate.js';
+import { checkUnderlay } from './readiness.js';
 import { HandsOff, type HandsOffVerdict } from './hands-off.js';
 import { DriftCheck } from './drift-check.js';
 import { publish, statusLine, type DaemonView, type LastConverge } from './publish.js';
@@ -117,6 +119,8 @@ export class Daemon {
   private last: LastConverge | undefined;
   private frr: Pick<RouterNetns, 'pid' | 'inode' | 'name'> | undefined;
   private convergedOnce = false;
+  /** The config the first converge applied (kernel both phases, FRR's config), before its verify. */
+  private appliedFirst: LoadedConfig | undefined;
   private readonly gate: ReadinessGate;
   private tryPid: number | undefined;
   private tryPollPending = false;
@@ -156,7 +160,9 @@ export class Daemon {
       stopping: () => this.stopping,
       inForce: () => this.configs.inForce,
       candidate: () => this.configs.candidate,
-      convergedOnce: () => this.convergedOnce,
+      applied: () => (this.convergedOnce ? this.configs.inForce : this.appliedFirst),
+      underlayUp: (target) =>
+        checkUnderlay(new ReloaderClient(target.inputs.config.runtime.reloaderSocket, { queryTimeoutMs: 10_000 })),
       opened: async () => {
         await this.opts.notifier.ready(statusLine(this.view(), Date.now()));
         await this.publish();
@@ -465,6 +471,7 @@ export class Daemon {
         forceFrrReload,
         checkFrrRunning,
         runner: this.runner,
+        applied: (conflicts) => this.appliedOnce(target, conflicts),
         ...(this.opts.crash ? { crash: this.opts.crash } : {}),
       });
     } catch (e) {
@@ -489,6 +496,19 @@ export class Daemon {
     this.setState(s.state, s.detail);
     if (s.retry) this.retrySoon();
     if (s.state === 'converged') this.gate.wake();
+  }
+
+  /**
+   * A converge has applied `target` to the kernel and FRR. The first time, and when its
+   * conflicts would still count it as converged (settleConverge), readiness may open before the
+   * pass's verify and L3VNI check: those still decide the state and repair what they find.
+   */
+  private appliedOnce(target: LoadedConfig, conflicts: readonly string[]): void {
+    if (this.convergedOnce || this.appliedFirst) return;
+    const n = target.inputs.desired.underlays.length;
+    if (!settleConverge(conflicts, missingNics(conflicts, n)).convergedOnce) return;
+    this.appliedFirst = target;
+    this.gate.wake();
   }
 
   private convergeFailed(target: LoadedConfig, e: unknown, seconds: number): void {

@@ -1,10 +1,11 @@
-// READY=1 once the first converge is done and (when configured) an underlay session is
-// Established: the gate kubelet waits behind. It runs beside the passes, asking FRR through the
-// reloader, until it opens once; after that the node stays "ready" for systemd.
+// READY=1 once the first converge has applied the kernel and FRR's config and (when configured)
+// an underlay session is Established: the gate kubelet waits behind. It does not wait for that
+// converge's verify re-observe and L3VNI check (they still decide the pass and repair what they
+// find): on an emulated CPU they take over a second after the session is already up. It runs
+// beside the passes, asking FRR through the reloader, until it opens once; after that the node
+// stays "ready" for systemd.
 
 import type { Logger } from '../log.js';
-import { ReloaderClient } from '../frr/reload-client.js';
-import { checkUnderlay } from './readiness.js';
 import type { LoadedConfig } from './config-source.js';
 
 export interface GateHost {
@@ -16,8 +17,13 @@ export interface GateHost {
   stopping(): boolean;
   inForce(): LoadedConfig | undefined;
   candidate(): LoadedConfig | undefined;
-  /** A converge has succeeded (or runs on some of its NICs). */
-  convergedOnce(): boolean;
+  /**
+   * The config a converge has applied to the kernel and FRR (or that converged, or runs on some
+   * of its NICs) — the in-force config once one converged; undefined before.
+   */
+  applied(): LoadedConfig | undefined;
+  /** Is an underlay session Established, per `target`'s readiness rule (FRR, through the reloader). */
+  underlayUp(target: LoadedConfig): Promise<boolean>;
   /** The gate just opened (`ready` is true already): READY=1 and publish. */
   opened(): Promise<void>;
   /** Still waiting for the underlay: publish (at most every 10 s). */
@@ -36,7 +42,7 @@ export class ReadinessGate {
 
   constructor(private readonly host: GateHost) {}
 
-  /** A converge just finished: look now instead of a poll later. */
+  /** A converge just applied or finished: look now instead of a poll later. */
   wake(): void {
     this.wakeUp?.();
   }
@@ -44,28 +50,28 @@ export class ReadinessGate {
   async run(): Promise<void> {
     // Every poll asks FRR (two vtysh runs in the reloader), every 500 ms. FRR is asked while the
     // first converge still runs too: the session usually comes up during it, right after FRR
-    // gets its config, and READY=1 then follows the converge at once instead of a poll later
-    // (the lab holds READY=1 to < 2 s after the first Established session, on an emulated CPU).
+    // gets its config, and READY=1 then follows the converge's kernel post phase at once instead
+    // of a poll later (the lab holds READY=1 to < 2 s after the first Established session, on an
+    // emulated CPU).
     const h = this.host;
     const poll = h.pollMs ?? 500;
     let lastStatusAt = 0;
     while (!h.stopping() && !this.ready) {
       const target = h.inForce() ?? h.candidate();
       if (target?.inputs.config.readiness.underlayEstablished && !this.underlayUpSeen) {
-        this.underlayUpSeen = await checkUnderlay(
-          new ReloaderClient(target.inputs.config.runtime.reloaderSocket, { queryTimeoutMs: 10_000 }),
-        );
+        this.underlayUpSeen = await h.underlayUp(target);
         if (h.stopping()) return;
       }
-      const inForce = h.inForce();
-      if (h.convergedOnce() && inForce) {
-        const rd = inForce.inputs.config.readiness;
+      const applied = h.applied();
+      if (applied) {
+        const rd = applied.inputs.config.readiness;
         if (!rd.underlayEstablished || this.underlayUpSeen) {
           this.ready = true;
           h.log.info(
             {
               afterSeconds: Math.round((Date.now() - h.startedAt) / 1000),
               underlayEstablished: rd.underlayEstablished,
+              firstConverge: h.inForce() === applied ? 'done' : 'verifying',
             },
             'ready',
           );

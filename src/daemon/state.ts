@@ -40,7 +40,8 @@ export function statusText(f: StatusFacts): string {
   const head = ((): string => {
     switch (f.state) {
       case 'starting':
-        return 'starting';
+        // READY=1 went out once the first converge applied the kernel and FRR: it verifies now.
+        return f.ready ? 'ready; verifying the first converge' : 'starting';
       case 'waiting-config':
         return `waiting for a valid config${f.detail ? `: ${f.detail}` : ''}`;
       case 'waiting-frr':

@@ -58,6 +58,13 @@ export interface ConvergeDeps {
   checkFrrRunning?: boolean;
   /** The kill-point test seam (model/crash-points.ts). */
   crash?: CrashPoints;
+  /**
+   * Called once the kernel has both phases applied and FRR has its config, before the verify
+   * re-observe and the L3VNI kind check (which still decide the outcome), with the plan's
+   * conflicts. The daemon's readiness may open here: on an emulated CPU those two steps are
+   * over a second, and kubelet need not wait for them (README, "what READY means").
+   */
+  applied?: (conflicts: readonly string[]) => void;
 }
 
 export interface PhaseTimings {
@@ -183,6 +190,7 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
   crash?.after('post');
   await syncKubeletEnv(rt, inputs.kubeletEnv);
   timings.kernelMs += since(t);
+  deps.applied?.(plan.conflicts);
 
   // Verify only when something was written: a no-op reconcile stays one observe long.
   t = performance.now();

@@ -103,6 +103,7 @@ describe('Backoff', () => {
 describe('status text', () => {
   test('each state in a few words, the detail after it', () => {
     expect(statusText({ state: 'starting', ready: false })).toBe('starting');
+    expect(statusText({ state: 'starting', ready: true })).toBe('ready; verifying the first converge');
     expect(
       statusText({ state: 'waiting-frr', detail: 'FRR pidfile /run/evpn-node/frr.pid does not exist', ready: false }),
     ).toBe('waiting for FRR: FRR pidfile /run/evpn-node/frr.pid does not exist');
