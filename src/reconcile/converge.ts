@@ -52,7 +52,7 @@ export interface ConvergeDeps {
   runner?: Runner;
   /**
    * When frr.conf is unchanged, ask the reloader whether FRR runs it (`frr-reload.py --test`,
-   * ~0.5 s of CPU) and push it again when not. The daemon sets it at start and, rarely, on a
+   * ~0.5 s of CPU) and push it again when not; asked after the kernel post phase (`applied`). The daemon sets it at start and, rarely, on a
    * drift tick; a reload that did not finish is caught without it (frr-reload-pending).
    */
   checkFrrRunning?: boolean;
@@ -177,9 +177,9 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
   crash?.after('pre');
 
   t = performance.now();
-  const frr = await pushFrrConf(inputs, log, {
+  let frr = await pushFrrConf(inputs, log, {
     force: deps.forceFrrReload === true,
-    check: deps.checkFrrRunning === true,
+    check: false,
     ...(crash ? { crash } : {}),
   });
   timings.frrMs = since(t);
@@ -191,6 +191,15 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
   await syncKubeletEnv(rt, inputs.kubeletEnv);
   timings.kernelMs += since(t);
   deps.applied?.(plan.conflicts);
+
+  // Does FRR run the unchanged frr.conf it loaded by itself? Asked after the kernel phases, like
+  // the verify below: it is frr-reload.py --test (seconds of CPU on an emulated one), FRR read
+  // the file at its start, and a push it leads to is the drift check's repair, links already up.
+  if (deps.checkFrrRunning === true && !frr.reloaded) {
+    t = performance.now();
+    frr = await pushFrrConf(inputs, log, { force: false, check: true, ...(crash ? { crash } : {}) });
+    timings.frrMs += since(t);
+  }
 
   // Verify only when something was written: a no-op reconcile stays one observe long.
   t = performance.now();
