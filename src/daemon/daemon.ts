@@ -495,20 +495,23 @@ export class Daemon {
     if (s.convergedOnce) this.convergedOnce = true;
     this.setState(s.state, s.detail);
     if (s.retry) this.retrySoon();
-    if (s.state === 'converged') this.gate.wake();
+    if (s.state === 'converged') void this.gate.wake();
   }
 
   /**
    * A converge has applied `target` to the kernel and FRR. The first time, and when its
    * conflicts would still count it as converged (settleConverge), readiness may open before the
    * pass's verify and L3VNI check: those still decide the state and repair what they find.
+   * The pass waits for the gate's look (READY=1 included) before verifying, at most 5 s: on one
+   * emulated CPU the verify's processes would otherwise delay READY=1 (the gate's FRR query is
+   * bounded on its own).
    */
-  private appliedOnce(target: LoadedConfig, conflicts: readonly string[]): void {
+  private async appliedOnce(target: LoadedConfig, conflicts: readonly string[]): Promise<void> {
     if (this.convergedOnce || this.appliedFirst) return;
     const n = target.inputs.desired.underlays.length;
     if (!settleConverge(conflicts, missingNics(conflicts, n)).convergedOnce) return;
     this.appliedFirst = target;
-    this.gate.wake();
+    await Promise.race([this.gate.wake(), new Promise<void>((r) => this.later(5000, r))]);
   }
 
   private convergeFailed(target: LoadedConfig, e: unknown, seconds: number): void {

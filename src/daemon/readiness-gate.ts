@@ -39,15 +39,41 @@ export class ReadinessGate {
   private underlayUpSeen = false;
   private timeoutLogged = false;
   private wakeUp: (() => void) | undefined;
+  /** wake() callers waiting for the gate to have looked (see wake). */
+  private lookers: Array<() => void> = [];
 
   constructor(private readonly host: GateHost) {}
 
-  /** A converge just applied or finished: look now instead of a poll later. */
-  wake(): void {
+  /**
+   * A converge just applied or finished: look now instead of a poll later. Resolves once the
+   * gate has looked at what the daemon applied (and sent READY=1 if that opened it), or at
+   * once when it is done: the converge that applied waits for it before its verify, so that
+   * READY=1 does not share one emulated CPU with the verify's processes.
+   */
+  wake(): Promise<void> {
+    if (this.ready || this.finished) return Promise.resolve();
+    const looked = new Promise<void>((r) => this.lookers.push(r));
     this.wakeUp?.();
+    return looked;
   }
 
+  private finished = false;
+
   async run(): Promise<void> {
+    try {
+      await this.loop();
+    } finally {
+      this.finished = true;
+      this.release(this.lookers.length);
+    }
+  }
+
+  /** Resolves the first `n` wake() callers. */
+  private release(n: number): void {
+    for (const r of this.lookers.splice(0, n)) r();
+  }
+
+  private async loop(): Promise<void> {
     // Every poll asks FRR (two vtysh runs in the reloader), every 500 ms. FRR is asked while the
     // first converge still runs too: the session usually comes up during it, right after FRR
     // gets its config, and READY=1 then follows the converge's kernel post phase at once instead
@@ -57,6 +83,8 @@ export class ReadinessGate {
     const poll = h.pollMs ?? 500;
     let lastStatusAt = 0;
     while (!h.stopping() && !this.ready) {
+      // Whoever woke the gate before this look is answered by it (those during it, by the next).
+      const answering = this.lookers.length;
       const target = h.inForce() ?? h.candidate();
       if (target?.inputs.config.readiness.underlayEstablished && !this.underlayUpSeen) {
         this.underlayUpSeen = await h.underlayUp(target);
@@ -92,6 +120,8 @@ export class ReadinessGate {
           await h.waiting();
         }
       }
+      this.release(answering);
+      if (this.lookers.length) continue;
       await new Promise<void>((r) => {
         this.wakeUp = r;
         h.later(poll, r);

@@ -61,10 +61,10 @@ export interface ConvergeDeps {
   /**
    * Called once the kernel has both phases applied and FRR has its config, before the verify
    * re-observe and the L3VNI kind check (which still decide the outcome), with the plan's
-   * conflicts. The daemon's readiness may open here: on an emulated CPU those two steps are
-   * over a second, and kubelet need not wait for them (README, "what READY means").
+   * conflicts; awaited. The daemon's readiness may open here: on an emulated CPU those two
+   * steps are over a second, and kubelet need not wait for them (README, "what READY means").
    */
-  applied?: (conflicts: readonly string[]) => void;
+  applied?: (conflicts: readonly string[]) => void | Promise<void>;
 }
 
 export interface PhaseTimings {
@@ -190,7 +190,7 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
   crash?.after('post');
   await syncKubeletEnv(rt, inputs.kubeletEnv);
   timings.kernelMs += since(t);
-  deps.applied?.(plan.conflicts);
+  await deps.applied?.(plan.conflicts);
 
   // Does FRR run the unchanged frr.conf it loaded by itself? Asked after the kernel phases, like
   // the verify below: it is frr-reload.py --test (seconds of CPU on an emulated one), FRR read

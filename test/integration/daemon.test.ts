@@ -376,9 +376,6 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
     expect(d.stderr.some((l) => /config\.yaml:9:12: underlay\.neighbors\[0\]\.asn/.test(l))).toBe(true);
     expect(d.logs.some((l) => /starting from the last good config/.test(l.msg))).toBe(true);
     expect(await ours(f.netns)).toEqual(['br-pe-110', 'pe-110', 'vni110']);
-    const s = await status();
-    expect(s.configInForce?.source).toBe('last-good');
-    expect(s.configOnDisk?.valid).toBe(false);
     // READY=1 may go out while that converge still verifies (its STATUS says so); the STATUS
     // after it names the last good config in force.
     expect(statusOf(n.messages.find((m) => m.lines.includes('READY=1'))!)).toMatch(
@@ -394,6 +391,9 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
       60_000,
       'STATUS converged from last-good',
     );
+    const s = await status();
+    expect(s.configInForce?.source).toBe('last-good');
+    expect(s.configOnDisk?.valid).toBe(false);
     expect(await stopDaemon()).toBe(0);
   });
 

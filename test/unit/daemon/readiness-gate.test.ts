@@ -62,10 +62,26 @@ describe('ReadinessGate', () => {
     // Kernel both phases + FRR's config applied; the converge's verify has not finished
     // (nothing in force yet): READY now.
     h.appliedNow = target;
-    h.gate.wake();
-    await run;
+    // The converge waits on wake() before its verify: READY=1 is out when it resolves.
+    await h.gate.wake();
     expect(h.events).toEqual(['READY=1']);
     expect(h.inForceNow).toBeUndefined();
+    await run;
+  });
+
+  test('wake() answers after a look even when the gate does not open', async () => {
+    const target = loaded(true);
+    const h = host(target);
+    h.appliedNow = target;
+    const run = h.gate.run();
+    await tick();
+    await h.gate.wake();
+    expect(h.gate.ready).toBe(false);
+    h.up = true;
+    await run;
+    // Once open, wake() answers at once.
+    await h.gate.wake();
+    expect(h.events).toEqual(['READY=1']);
   });
 
   test('applied but no underlay session Established: waits for the session', async () => {
@@ -87,7 +103,7 @@ describe('ReadinessGate', () => {
     await tick();
     expect(h.gate.ready).toBe(false);
     h.appliedNow = target;
-    h.gate.wake();
+    await h.gate.wake();
     await run;
     expect(h.events).toEqual(['READY=1']);
   });
