@@ -16,6 +16,8 @@ import { KIB } from './bounded-read.js';
 
 /** A holder's JSON is ~100 bytes: a bigger file is not one we wrote, and is not read whole. */
 const MAX_LOCK_BYTES = 4 * KIB;
+/** What a lock file that cannot be read within that bound reads as: text naming no holder. */
+const UNREADABLE = '';
 
 export interface LockHolder {
   pid: number;
@@ -92,7 +94,8 @@ export async function tryLock(path: string, me: { pid: number; command: string }
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
-      const text = await readIfExists(path, MAX_LOCK_BYTES).catch(() => undefined);
+      // Too big or not a regular file: not a holder we wrote, so stale (read as no holder).
+      const text = await readIfExists(path, MAX_LOCK_BYTES).catch(() => UNREADABLE);
       if (text === undefined) continue; // released meanwhile
       const seen = parseHolder(text);
       if (seen && holderAlive(seen)) return { ok: false, holder: seen };
@@ -113,7 +116,7 @@ async function takeOverStale(path: string, staleText: string): Promise<void> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
-  const moved = (await readIfExists(aside, MAX_LOCK_BYTES).catch(() => undefined)) ?? staleText;
+  const moved = (await readIfExists(aside, MAX_LOCK_BYTES).catch(() => UNREADABLE)) ?? staleText;
   if (moved !== staleText) await link(aside, path).catch(() => undefined);
   await rm(aside, { force: true });
 }

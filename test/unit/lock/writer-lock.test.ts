@@ -96,6 +96,14 @@ describe('lock file', () => {
     expect((await readdir(rt.runDir)).sort()).toEqual(['lock']);
   });
 
+  test('a lock file we did not write (over 4 KiB) is taken over as stale', async () => {
+    const path = writerLockPath(rt);
+    await writeFile(path, 'x'.repeat(64 * 1024));
+    expect((await tryLock(path, { pid: process.pid, command: 'run' })).ok).toBe(true);
+    expect(parseHolder(await readFile(path, 'utf8'))?.command).toBe('run');
+    expect((await readdir(rt.runDir)).sort()).toEqual(['lock']);
+  });
+
   test('release leaves a lock that is no longer ours', async () => {
     const path = writerLockPath(rt);
     const a = await tryLock(path, { pid: process.pid, command: 'apply' });
