@@ -52,10 +52,25 @@ hash16() { sha256sum | cut -c1-16; }
 # Cache key of a debootstrap tree: its package list (and the suite/variant).
 lab_tree_key() { printf 'trixie minbase %s\n' "$(lab_packages "$1")" | hash16; }
 
+# The root of the node's FRR image when it is FRR >= 10.6 (EVPN graceful restart as the
+# restarting speaker, which a hitless L3VNI through `podman kill` needs): scripts/frr-sid's Debian
+# sid root, the one the leaf runs from, when it is built (scripts/lab build builds it first).
+# Fails (prints nothing) without it or with EVPN_LAB_FRR_SID=0: the image is trixie's FRR 10.3.
+lab_frr_sid_root() {
+  [[ ${EVPN_LAB_FRR_SID:-1} != 0 ]] && "$LAB_REPO/scripts/frr-sid" path 2>/dev/null
+}
+
+# What the node's FRR image is made from: `sid VERSION` or `trixie` (part of the image key).
+lab_node_frr() {
+  local root
+  if root=$(lab_frr_sid_root); then echo "sid $(cat "$root/.built")"; else echo trixie; fi
+}
+
 # Cache key of the VM image: the trees, plus everything that configures and provisions it.
 lab_image_key() {
   {
     lab_tree_key vm; lab_tree_key ctr-frr; lab_tree_key ctr-base
+    echo "node FRR: $(lab_node_frr)"
     cat "$LAB_D/build-image" "$LAB_D/configure-rootfs" "$LAB_D/docker-archive" "$LAB_D/build-images"
     # Only the guest files baked into the image: the ones scenarios install do not need a new one.
     find "$LAB_GUEST/frr" -type f | LC_ALL=C sort | xargs cat
