@@ -162,6 +162,8 @@ report_ready_gap() { # label
 TRAIN=700
 TRAIN_PINGS=() TRAIN_MONITORS=()
 start_trains() { # label
+  date +%s >"/tmp/train-$1.t0"
+  leaf -c 'conf t' -c 'log syslog debugging' -c 'debug bgp graceful-restart' >/dev/null 2>&1
   ping -n -c $TRAIN -i 0.05 -W 1 10.200.0.10 >"/tmp/train-$1-l3.txt" 2>&1 &
   TRAIN_PINGS=($!)
   ping -n -c $TRAIN -i 0.05 -W 1 192.170.10.30 >"/tmp/train-$1-l2.txt" 2>&1 &
@@ -179,36 +181,65 @@ start_trains() { # label
 # stops until the node's FRR is back (18-31 s): reported only (README "Hitless FRR restarts").
 FORWARDING_DELETED='^Deleted .*(proto |dev vni| extern_learn|NOARP)'
 MAX_LOST=2
-LEAF_EVPN_GR=
-leaf_has_evpn_gr() { # FRRouting X.Y… >= 10.6
-  local major minor
-  read -r major minor < <(leaf -c 'show version' | sed -n 's/^FRRouting \([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
-  [[ -n $minor ]] && ((major > 10 || (major == 10 && minor >= 6)))
+LEAF_EVPN_GR=''
+# frr_version VTYSH...: prints the `FRRouting X.Y…` line of `show version`; exit 0 when it is
+# >= 10.6 (EVPN graceful restart), 1 when older, 2 when show version failed or said no version
+# (then what it said is printed instead: an error to report, not an old FRR).
+frr_version() {
+  local out line major minor
+  if ! out=$("$@" -c 'show version' 2>&1); then
+    echo "show version failed: $(head -3 <<<"$out" | paste -sd' ')"
+    return 2
+  fi
+  line=$(grep -m1 -o '^FRRouting [0-9][^ ]*' <<<"$out") || { echo "no FRRouting X.Y in: $(head -3 <<<"$out" | paste -sd' ')"; return 2; }
+  echo "$line"
+  read -r major minor < <(sed -n 's/^FRRouting \([0-9]*\)\.\([0-9]*\).*/\1 \2/p' <<<"$line")
+  ((major > 10 || (major == 10 && minor >= 6)))
 }
 at_most_lost() { # file: at most MAX_LOST of TRAIN pings unanswered
   (($(lost "$1") <= MAX_LOST))
 }
 lost() { echo $((TRAIN - $(grep -c 'bytes from' "$1"))); }
+# What the next person needs when a train lost more than the bound: the leaf's view of the
+# node's sessions and graceful restart, and the leaf's bgpd lines since the train started
+# (`debug bgp graceful-restart` is on for the trains, see start_trains).
+leaf_gr_diagnostics() { # label
+  {
+    echo "--- leaf: show bgp l2vpn evpn summary"; leaf -c 'show bgp l2vpn evpn summary'
+    echo "--- leaf: show bgp neighbors 192.168.11.3 graceful-restart"
+    leaf -c 'show bgp neighbors 192.168.11.3 graceful-restart'
+    echo "--- leaf: show bgp vrf red ipv4 unicast"; leaf -c 'show bgp vrf red ipv4 unicast'
+    echo "--- leaf: bgpd's journal since the $1 train started (lab-leaf.service)"
+    journalctl -u lab-leaf.service --no-pager -o short-monotonic --since "@$(cat "/tmp/train-$1.t0")" |
+      grep -E 'bgpd|zebra' | tail -n 60
+  } 2>&1 | sed 's/^/#   /'
+}
 end_trains() { # label
-  local l=$1
+  local l=$1 failed0=$LAB_FAILED
   wait "${TRAIN_PINGS[@]}" 2>/dev/null
   kill "${TRAIN_MONITORS[@]}" 2>/dev/null
   wait "${TRAIN_MONITORS[@]}" 2>/dev/null
+  leaf -c 'conf t' -c 'no debug bgp graceful-restart' -c 'log syslog informational' >/dev/null 2>&1
   echo "# $l: lost L3VNI $(lost "/tmp/train-$l-l3.txt")/$TRAIN, L2VNI $(lost "/tmp/train-$l-l2.txt")/$TRAIN pings" \
     "(50 ms each); the leaf deleted $(grep -cE "$FORWARDING_DELETED" "/tmp/train-$l-leaf.txt") routes/FDB entries," \
     "the router netns $(grep -cE "$FORWARDING_DELETED" "/tmp/train-$l-router.txt")"
   grep -E "$FORWARDING_DELETED" "/tmp/train-$l-router.txt" | sed 's/^/#   router netns: /'
   grep -E "$FORWARDING_DELETED" "/tmp/train-$l-leaf.txt" | head -20 | sed 's/^/#   leaf: /'
   if [[ -n $LEAF_EVPN_GR ]]; then
-    # After a kill, the L3VNI lost 0 and 40 of 700 in two runs (the leaf swept type-5 routes):
-    # likely the node's own FRR 10.3, which cannot defer its EVPN re-announcement as a
-    # restarting speaker (10.6+ can). Reported, not checked, until the node's FRR is >= 10.6.
+    # After a kill the L3VNI lost 0, 40 and 0 of 700 with the node's FRR 10.3, and 33 with the
+    # node's FRR 10.7 too (test/lab/README.md): the restarted node sends End-of-RIB for L2VPN
+    # EVPN within 0.4 s of the session coming up, before VRF red's type-5 route is announced
+    # again, and the leaf sweeps the stale one. Not the node's FRR version then: reported, not
+    # checked, until that is fixed.
     if [[ $l == kill ]]; then
-      echo "# $l: the L3VNI bound is not checked (the node's FRR is < 10.6: see node.sh)"
+      echo "# $l: the L3VNI bound is not checked (End-of-RIB before the type-5 route: node.sh)"
     else
       check "$l: at most 100 ms lost over the L3VNI ($MAX_LOST of $TRAIN 50 ms pings)" at_most_lost "/tmp/train-$l-l3.txt"
     fi
     check "$l: at most 100 ms lost over the L2VNI ($MAX_LOST of $TRAIN 50 ms pings)" at_most_lost "/tmp/train-$l-l2.txt"
+  fi
+  if ((LAB_FAILED > failed0)) || (($(lost "/tmp/train-$l-l3.txt") + $(lost "/tmp/train-$l-l2.txt") > 2 * MAX_LOST)); then
+    leaf_gr_diagnostics "$l"
   fi
 }
 
@@ -336,12 +367,18 @@ check "nothing else flapped: BGP session, VRF/NIC/host-leg ifindexes, containers
 check "the remote host is still reachable" remote_ok
 
 # 2. podman kill of the FRR container.
-if leaf_has_evpn_gr; then
-  LEAF_EVPN_GR=1
-  echo "# the leaf runs $(leaf -c 'show version' | head -1): FRR restarts are held to 100 ms of loss"
+leaf_frr=$(frr_version leaf)
+leaf_rc=$?
+node_frr=$(frr_version router)
+node_rc=$?
+versions_read() { echo "leaf: $leaf_frr"; echo "node: $node_frr"; ((leaf_rc != 2 && node_rc != 2)); }
+check "show version: the leaf's and the node's FRR versions read" versions_read
+((leaf_rc == 0)) && LEAF_EVPN_GR=1
+if [[ -n $LEAF_EVPN_GR ]]; then
+  echo "# the leaf runs $leaf_frr, the node $node_frr: FRR restarts are held to 100 ms of loss"
 else
-  echo "# note: the leaf runs $(leaf -c 'show version' | head -1), no graceful restart for L2VPN" \
-    "EVPN (FRR >= 10.6, scripts/frr-sid): losses are reported, not checked"
+  echo "# note: the leaf runs $leaf_frr, no graceful restart for L2VPN EVPN (FRR >= 10.6," \
+    "scripts/frr-sid): losses are reported, not checked"
 fi
 old_pid=$(cat /run/evpn-node/frr.pid 2>/dev/null)
 start_trains kill
@@ -421,4 +458,5 @@ check_out "journalctl -p warning -u evpn-node-controller: the invalid config, as
 check_out "... and no info line among them (a converge is info)" '^0$' info_among_warnings
 check_out "... PRIORITY 3 for the invalid config, 6 for a converge (one priority per message)" '^3 6$' priorities
 check "the complaint is gone" wait_until 120 bash -c '! systemctl status --no-pager -n 0 evpn-node-controller.service | grep -q "not applied" && systemctl status --no-pager -n 0 evpn-node-controller.service | grep -q "Status: \"converged\""'
+
 lab_done
