@@ -52,8 +52,9 @@ export interface ConvergeDeps {
   runner?: Runner;
   /**
    * When frr.conf is unchanged, ask the reloader whether FRR runs it (`frr-reload.py --test`,
-   * ~0.5 s of CPU) and push it again when not; asked after the kernel post phase (`applied`). The daemon sets it at start and, rarely, on a
-   * drift tick; a reload that did not finish is caught without it (frr-reload-pending).
+   * ~0.5 s of CPU) and push it again when not; asked after the kernel post phase (`applied`).
+   * The daemon sets it at start and, rarely, on a drift tick; a reload that did not finish is
+   * caught without it (frr-reload-pending).
    */
   checkFrrRunning?: boolean;
   /** The kill-point test seam (model/crash-points.ts). */
