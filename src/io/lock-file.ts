@@ -12,7 +12,7 @@ import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { procInfo, processAlive } from './process-alive.js';
 import { readIfExists } from './atomic-file.js';
-import { KIB } from './bounded-read.js';
+import { FileReadError, KIB } from './bounded-read.js';
 
 /** A holder's JSON is ~100 bytes: a bigger file is not one we wrote, and is not read whole. */
 const MAX_LOCK_BYTES = 4 * KIB;
@@ -30,6 +30,15 @@ export interface LockHolder {
 }
 
 export type LockAttempt = { ok: true; lock: HeldLock } | { ok: false; holder: LockHolder };
+
+/**
+ * A lock file as every reader here sees it. `foreign`: a file we did not write (too big, not a
+ * regular file, not a holder's JSON): it names no holder, so the next taker replaces it as stale.
+ */
+export type LockFileRead =
+  | { kind: 'absent' }
+  | { kind: 'holder'; text: string; holder: LockHolder }
+  | { kind: 'foreign'; text: string; why: string };
 
 /** "`evpn-node apply` (pid 123) since 2026-…Z" */
 export const describeHolder = (h: LockHolder): string => `\`evpn-node ${h.command}\` (pid ${h.pid}) since ${h.since}`;
@@ -55,10 +64,24 @@ export function parseHolder(text: string): LockHolder | undefined {
 
 export const holderAlive = (h: LockHolder): boolean => processAlive(h.pid, h.startTime);
 
+/** The lock file at `path`; the one reader of it, so that taking, releasing and `status` agree. */
+export async function readLockFile(path: string): Promise<LockFileRead> {
+  let text: string | undefined;
+  try {
+    text = await readIfExists(path, MAX_LOCK_BYTES);
+  } catch (e) {
+    if (!(e instanceof FileReadError)) throw e;
+    return { kind: 'foreign', text: UNREADABLE, why: e.message };
+  }
+  if (text === undefined) return { kind: 'absent' };
+  const holder = parseHolder(text);
+  return holder ? { kind: 'holder', text, holder } : { kind: 'foreign', text, why: `${path} names no holder` };
+}
+
 /** The live holder of the lock at `path`, if any. */
 export async function lockHolder(path: string): Promise<LockHolder | undefined> {
-  const h = await readHolderFile(path);
-  return h && holderAlive(h) ? h : undefined;
+  const r = await readLockFile(path);
+  return r.kind === 'holder' && holderAlive(r.holder) ? r.holder : undefined;
 }
 
 export class HeldLock {
@@ -69,8 +92,9 @@ export class HeldLock {
 
   /** Remove the file if it still names us. */
   async release(): Promise<void> {
-    const h = await readHolderFile(this.path);
-    if (h && h.pid === this.holder.pid && h.since === this.holder.since) await rm(this.path, { force: true });
+    const r = await readLockFile(this.path);
+    const ours = r.kind === 'holder' && r.holder.pid === this.holder.pid && r.holder.since === this.holder.since;
+    if (ours) await rm(this.path, { force: true });
   }
 }
 
@@ -94,12 +118,10 @@ export async function tryLock(path: string, me: { pid: number; command: string }
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
-      // Too big or not a regular file: not a holder we wrote, so stale (read as no holder).
-      const text = await readIfExists(path, MAX_LOCK_BYTES).catch(() => UNREADABLE);
-      if (text === undefined) continue; // released meanwhile
-      const seen = parseHolder(text);
-      if (seen && holderAlive(seen)) return { ok: false, holder: seen };
-      await takeOverStale(path, text);
+      const seen = await readLockFile(path);
+      if (seen.kind === 'absent') continue; // released meanwhile
+      if (seen.kind === 'holder' && holderAlive(seen.holder)) return { ok: false, holder: seen.holder };
+      await takeOverStale(path, seen.text);
     }
     throw new Error(`cannot take the lock ${path}: it keeps changing hands`);
   } finally {
@@ -116,12 +138,7 @@ async function takeOverStale(path: string, staleText: string): Promise<void> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
-  const moved = (await readIfExists(aside, MAX_LOCK_BYTES).catch(() => UNREADABLE)) ?? staleText;
-  if (moved !== staleText) await link(aside, path).catch(() => undefined);
+  const moved = await readLockFile(aside);
+  if (moved.kind !== 'absent' && moved.text !== staleText) await link(aside, path).catch(() => undefined);
   await rm(aside, { force: true });
-}
-
-async function readHolderFile(path: string): Promise<LockHolder | undefined> {
-  const text = await readIfExists(path, MAX_LOCK_BYTES);
-  return text === undefined ? undefined : parseHolder(text);
 }

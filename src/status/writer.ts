@@ -3,7 +3,7 @@
 // when an apply waits or a teardown is refused: who, since when, which pid to look at.
 
 import type { RuntimeConfig } from '../config/types.js';
-import { lockHolder, type LockHolder } from '../io/lock-file.js';
+import { holderAlive, readLockFile, type LockHolder } from '../io/lock-file.js';
 import { writerLockPath } from '../reconcile/state-files.js';
 import { messageOf } from '../errors.js';
 
@@ -11,14 +11,19 @@ import { messageOf } from '../errors.js';
 export type WriterRole = 'daemon' | 'apply' | 'teardown' | 'try' | 'unknown';
 
 export type WriterView = { path: string } &
-  /** error: the lock file could not be read (then who holds it is unknown). */
+  /**
+   * error: the lock file could not be read, or is not one we wrote (then who holds it is unknown;
+   * the next writer replaces it as stale).
+   */
   ({ held: false; error?: string } | { held: true; pid: number; role: WriterRole; command: string; since: string });
 
 /** The live holder of the writer lock (a holder whose process is gone holds nothing). */
 export async function readWriter(rt: RuntimeConfig): Promise<WriterView> {
   const path = writerLockPath(rt);
   try {
-    return writerView(path, await lockHolder(path));
+    const r = await readLockFile(path);
+    if (r.kind === 'foreign') return { path, held: false, error: r.why };
+    return writerView(path, r.kind === 'holder' && holderAlive(r.holder) ? r.holder : undefined);
   } catch (e) {
     return { path, held: false, error: messageOf(e) };
   }

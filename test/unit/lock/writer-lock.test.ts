@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DEFAULT_RUNTIME } from '../../../src/config/defaults.js';
 import type { RuntimeConfig } from '../../../src/config/types.js';
 import { createLogger } from '../../../src/log.js';
-import { describeHolder, parseHolder, tryLock } from '../../../src/io/lock-file.js';
+import { describeHolder, lockHolder, parseHolder, readLockFile, tryLock } from '../../../src/io/lock-file.js';
 import { parseProcStat, procInfo, processAlive } from '../../../src/io/process-alive.js';
 import { busyMessage, takeWriterLock } from '../../../src/reconcile/writer-lock.js';
 import { tryFilePath, writerLockPath } from '../../../src/reconcile/state-files.js';
@@ -102,6 +102,20 @@ describe('lock file', () => {
     expect((await tryLock(path, { pid: process.pid, command: 'run' })).ok).toBe(true);
     expect(parseHolder(await readFile(path, 'utf8'))?.command).toBe('run');
     expect((await readdir(rt.runDir)).sort()).toEqual(['lock']);
+  });
+
+  test('a lock file we did not write reads the same everywhere: no holder, release does not throw', async () => {
+    const path = writerLockPath(rt);
+    for (const foreign of ['x'.repeat(64 * 1024), 'not json', '{"pid":"1"}']) {
+      const a = await tryLock(path, { pid: process.pid, command: 'apply' });
+      if (!a.ok) throw new Error('expected to hold the lock');
+      await writeFile(path, foreign);
+      expect(await readLockFile(path)).toMatchObject({ kind: 'foreign', why: expect.stringContaining(path) });
+      expect(await lockHolder(path)).toBeUndefined();
+      await a.lock.release(); // not ours any more: left in place, and no throw
+      expect(await readFile(path, 'utf8')).toBe(foreign);
+      await rm(path);
+    }
   });
 
   test('release leaves a lock that is no longer ours', async () => {

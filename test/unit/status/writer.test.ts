@@ -54,9 +54,11 @@ describe('readWriter', () => {
   });
 
   test('an unreadable lock file: not held, with the reason', async () => {
-    await writeFile(writerLockPath(rt), 'x'.repeat(10_000));
-    const w = await readWriter(rt);
-    expect(w).toMatchObject({ held: false, error: expect.stringContaining(writerLockPath(rt)) });
-    expect(describeWriter(w)).toMatch(/^unknown: /);
+    for (const foreign of ['x'.repeat(10_000), 'not json']) {
+      await writeFile(writerLockPath(rt), foreign);
+      const w = await readWriter(rt);
+      expect(w).toMatchObject({ held: false, error: expect.stringContaining(writerLockPath(rt)) });
+      expect(describeWriter(w)).toMatch(/^unknown: /);
+    }
   });
 });
