@@ -3,7 +3,7 @@
 // when an apply waits or a teardown is refused: who, since when, which pid to look at.
 
 import type { RuntimeConfig } from '../config/types.js';
-import { holderAlive, readLockFile, type LockHolder } from '../io/lock-file.js';
+import { describeHolder, holderAlive, readLockFile, type LockHolder } from '../io/lock-file.js';
 import { writerLockPath } from '../reconcile/state-files.js';
 import { messageOf } from '../errors.js';
 
@@ -35,11 +35,11 @@ export function writerView(path: string, h: LockHolder | undefined): WriterView 
   return { path, held: true, pid: h.pid, role: roleOf(h.command), command: h.command, since: h.since };
 }
 
-/** One line for `status`: "the daemon (`evpn-node run`, pid 42) since T" or who else. */
+/** One line for `status`: "the daemon: `evpn-node run` (pid 42) since T" or who else. */
 export function describeWriter(w: WriterView): string {
   if (!w.held) return w.error !== undefined ? `unknown: ${w.error}` : `free (nobody holds ${w.path})`;
   const who = w.role === 'daemon' ? 'the daemon' : w.role === 'unknown' ? 'an unknown writer' : `a one-shot ${w.role}`;
-  return `${who} (\`evpn-node ${w.command}\`, pid ${w.pid}) since ${w.since}`;
+  return `${who}: ${describeHolder(w)}`;
 }
 
 function roleOf(command: string): WriterRole {

@@ -132,7 +132,7 @@ describe.skipIf(!ready)('the writer lock, try deadlines and FRR drift', { timeou
     test('status names the daemon as the writer lock holder, text and JSON', async () => {
       const text = await f.cli('status');
       expect(text.stdout).toMatch(
-        new RegExp(`^Writer: +the daemon \\(\`evpn-node run\`, pid ${d!.pid}\\) since \\S+`, 'm'),
+        new RegExp(`^Writer: +the daemon: \`evpn-node run\` \\(pid ${d!.pid}\\) since \\S+`, 'm'),
       );
       const j = await f.cli('--json', 'status');
       expect(JSON.parse(j.stdout)).toMatchObject({

@@ -177,11 +177,11 @@ describe('formatStatus', () => {
 
   test('the writer lock: its holder, what it is, since when; or free', () => {
     expect(formatStatus(report(), NOW)).toContain(
-      'Writer:     the daemon (`evpn-node run`, pid 4242) since 2026-01-01T00:00:00.000Z (90 s ago)',
+      'Writer:     the daemon: `evpn-node run` (pid 4242) since 2026-01-01T00:00:00.000Z (90 s ago)',
     );
     const apply = writerView('/run/evpn-node/lock', { pid: 99, command: 'apply', since: '2026-01-01T00:01:00.000Z' });
     expect(formatStatus(report({ writer: apply }), NOW)).toContain(
-      'Writer:     a one-shot apply (`evpn-node apply`, pid 99) since 2026-01-01T00:01:00.000Z (30 s ago)',
+      'Writer:     a one-shot apply: `evpn-node apply` (pid 99) since 2026-01-01T00:01:00.000Z (30 s ago)',
     );
     expect(formatStatus(report({ writer: writerView('/run/evpn-node/lock', undefined) }), NOW)).toContain(
       'Writer:     free (nobody holds /run/evpn-node/lock)',

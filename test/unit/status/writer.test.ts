@@ -40,7 +40,7 @@ describe('readWriter', () => {
       since: t.lock.holder.since,
     });
     expect(describeWriter(w)).toBe(
-      `a one-shot teardown (\`evpn-node teardown\`, pid ${process.pid}) since ${t.lock.holder.since}`,
+      `a one-shot teardown: \`evpn-node teardown\` (pid ${process.pid}) since ${t.lock.holder.since}`,
     );
     await t.lock.release();
     expect((await readWriter(rt)).held).toBe(false);
