@@ -15,25 +15,15 @@ import { observeBoth, type ObservedBoth } from '../kernel/observe.js';
 import { planKernel, type KernelPlan } from '../kernel/plan.js';
 import { applyPhase } from '../kernel/apply.js';
 import { processRunner, type Runner } from '../kernel/runner.js';
-import { ReloaderClient, ReloaderUnavailableError } from '../frr/reload-client.js';
-import { secretsIn } from '../frr/redact.js';
 import { ensureFrrRunsL3Vnis } from './frr-l3vni.js';
-import { rm } from 'node:fs/promises';
-import { ensureFrrSupportFiles, frrConfPath, readFrrConf, writeFrrConf } from './frr-files.js';
-import {
-  clearReloadPending,
-  markReloadPending,
-  reloadPending,
-  saveLastGood,
-  syncKubeletEnv,
-  type ReconcileStatus,
-} from './state-files.js';
+import { checkFrrRunning, FRR_UNTOUCHED, frrSteps, pushFrrConf, readFrrFiles } from './frr-push.js';
+import { ConvergeError } from './converge-error.js';
+import { saveLastGood, syncKubeletEnv, type ReconcileStatus } from './state-files.js';
 import type { CrashPoints } from '../model/crash-points.js';
 import { readNicSnapshots, writeNicSnapshot } from './nic-snapshots.js';
 import { clearCreating, readCreating, writeCreating } from './creating.js';
 import { snapshotsToWrite } from '../kernel/plan-underlay.js';
 import { sameSnapshot } from '../kernel/nic-snapshot.js';
-import { OperationalError } from '../errors.js';
 
 export interface ConvergeDeps {
   log: Logger;
@@ -89,20 +79,7 @@ export interface ConvergeReport {
   timings: PhaseTimings;
 }
 
-export class ConvergeError extends OperationalError {
-  override name = 'ConvergeError';
-  constructor(
-    message: string,
-    readonly report?: Partial<ConvergeReport>,
-  ) {
-    super(message);
-  }
-}
-
-/** FRR refused the rendered config (frr-reload.py --test or --reload): the previous frr.conf stays. */
-export class FrrRefusedError extends ConvergeError {
-  override name = 'FrrRefusedError';
-}
+export { ConvergeError, FrrRefusedError } from './converge-error.js';
 
 const since = (t: number): number => Math.round(performance.now() - t);
 
@@ -178,11 +155,14 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
   crash?.after('pre');
 
   t = performance.now();
-  let frr = await pushFrrConf(inputs, log, {
+  const frrFiles = await readFrrFiles(inputs);
+  const frrStep = frrSteps(frrFiles, {
     force: deps.forceFrrReload === true,
-    check: false,
-    ...(crash ? { crash } : {}),
+    checkRunning: deps.checkFrrRunning === true,
   });
+  let frr = frrStep.pushBeforePost
+    ? await pushFrrConf(inputs, log, frrFiles, { apart: false, ...(crash ? { crash } : {}) })
+    : FRR_UNTOUCHED;
   timings.frrMs = since(t);
   crash?.after('frr');
 
@@ -196,9 +176,9 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
   // Does FRR run the unchanged frr.conf it loaded by itself? Asked after the kernel phases, like
   // the verify below: it is frr-reload.py --test (seconds of CPU on an emulated one), FRR read
   // the file at its start, and a push it leads to is the drift check's repair, links already up.
-  if (deps.checkFrrRunning === true && !frr.reloaded) {
+  if (frrStep.checkAfterPost) {
     t = performance.now();
-    frr = await pushFrrConf(inputs, log, { force: false, check: true, ...(crash ? { crash } : {}) });
+    frr = await checkFrrRunning(inputs, log, frrFiles, crash);
     timings.frrMs += since(t);
   }
 
@@ -244,114 +224,6 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
     report.ok ? 'converged' : 'converged except for conflicts',
   );
   return report;
-}
-
-/**
- * Write frr.conf and have the reloader apply it, only when the rendered text differs from the
- * file: reloading an unchanged config flaps sessions (MetalLB #1537). Also when a reload of the
- * file did not finish (frr-reload-pending: a writer killed during it, a reload that timed out
- * or failed half-way), and — with `check` — when FRR's running config is not the file's.
- * When FRR refuses the new text, the previous file is put back so an FRR restart still loads
- * the last good config.
- */
-async function pushFrrConf(
-  inputs: NodeInputs,
-  log: Logger,
-  o: { force: boolean; check: boolean; crash?: CrashPoints },
-): Promise<{ changed: boolean; reloaded: boolean; apart?: string[] }> {
-  const rt = inputs.config.runtime;
-  await ensureFrrSupportFiles(rt.frrConfigDir);
-  const current = await readFrrConf(rt.frrConfigDir);
-  const changed = current !== inputs.frrConf;
-  const wasPending = await reloadPending(rt);
-  // Its own secrets (neighbor passwords, rawConfig's) are masked wherever they appear in what
-  // the reloader relays (a refusal's output, diff lines).
-  const client = new ReloaderClient(rt.reloaderSocket, { secrets: secretsIn(inputs.frrConf) });
-  let apart = false;
-  if (!changed && !o.force && !wasPending) {
-    if (!o.check) return { changed: false, reloaded: false };
-    apart = await frrRunsOtherThanFile(client, log);
-    if (!apart) return { changed: false, reloaded: false };
-  }
-  if (wasPending && !changed)
-    log.warn(
-      'a reload of frr.conf did not finish (its writer was killed, or it failed or timed out): pushing the file again',
-    );
-
-  // The mark goes down before the file changes: from here until FRR is known to run the file,
-  // a crash leaves it, and the next converge pushes again.
-  await markReloadPending(rt);
-  o.crash?.after('frr-marked');
-  if (changed) await writeFrrConf(rt.frrConfigDir, inputs.frrConf);
-  o.crash?.after('frr-written');
-  // The file on disk must only ever say what FRR runs (or will load on restart): "unchanged"
-  // is decided by comparing with it. So when the reload does not happen — reloader down,
-  // timeout, refusal — the previous file goes back before the error goes up.
-  const restore = async (): Promise<void> => {
-    if (!changed) return;
-    if (current !== undefined) await writeFrrConf(rt.frrConfigDir, current);
-    else await rm(frrConfPath(rt.frrConfigDir), { force: true });
-  };
-  // Nothing reached FRR (refused connection, --test refusal) and nothing was pending before:
-  // FRR runs the restored file.
-  const untouched = async (): Promise<void> => {
-    if (!wasPending) await clearReloadPending(rt);
-  };
-  let result;
-  try {
-    result = await client.reload();
-  } catch (e) {
-    await restore();
-    // A timeout may still be applying: the mark stays.
-    if (e instanceof ReloaderUnavailableError) await untouched();
-    throw e;
-  }
-  o.crash?.after('frr-reloaded');
-  if (result.ok) {
-    await clearReloadPending(rt);
-    log.info({ durationMs: result.durationMs, forced: !changed }, 'FRR reloaded');
-    if (!apart) return { changed, reloaded: true };
-    // Pushed because FRR ran something else: is it the file now? If not, reloading again
-    // would not help (a line frr-reload.py cannot apply): say so once, with the lines.
-    const still = await client.diffLines().catch(() => undefined);
-    if (still?.ok && still.lines.length) {
-      log.warn(
-        { lines: still.lines.slice(0, 20) },
-        'FRR still runs something other than frr.conf after a reload: restart FRR to load the file',
-      );
-      return { changed, reloaded: true, apart: still.lines };
-    }
-    return { changed, reloaded: true };
-  }
-  await restore();
-  if (result.phase === 'test') await untouched();
-  // frr-reload.py is not transactional: a failed --reload may have applied part of the change,
-  // so push the previous config back through the same path.
-  else if (current !== undefined) {
-    const back = await client.reload();
-    if (back.ok) await clearReloadPending(rt);
-    log.warn({ ok: back.ok }, 'FRR reload failed half-way; re-applied the previous frr.conf');
-  }
-  const output = result.output.trim();
-  throw new FrrRefusedError(
-    `FRR refused the new configuration (${result.phase} phase); the previous frr.conf stays in force:\n${output}`,
-  );
-}
-
-/** frr-reload.py --test: does FRR run something other than frr.conf? (A failed test answers no, with a warning.) */
-async function frrRunsOtherThanFile(client: ReloaderClient, log: Logger): Promise<boolean> {
-  const d = await client.diffLines();
-  if (!d.ok) {
-    log.warn({ output: d.output.slice(-2000) }, 'cannot tell whether FRR runs frr.conf: frr-reload.py --test failed');
-    return false;
-  }
-  if (!d.lines.length) return false;
-  const { lines } = d;
-  log.warn(
-    { lines: lines.slice(0, 20), count: lines.length },
-    'FRR runs something other than frr.conf: pushing the file again',
-  );
-  return true;
 }
 
 /** The status.json record of a converge that failed (threw) after `durationMs`. */

@@ -391,6 +391,10 @@ describe.skipIf(!ready)('evpn-node run on the fabric', { timeout: 180_000 }, () 
       60_000,
       'STATUS converged from last-good',
     );
+    // frr.conf on disk is last-good's: FRR's running config is checked once at start (after the
+    // kernel post phase), found in line, and nothing is reloaded.
+    expect(d.logs.filter((l) => /^FRR runs frr\.conf \(running config checked\)$/.test(l.msg))).toHaveLength(1);
+    expect(d.logs.filter((l) => /^FRR (reloaded|runs something other)/.test(l.msg))).toEqual([]);
     const s = await status();
     expect(s.configInForce?.source).toBe('last-good');
     expect(s.configOnDisk?.valid).toBe(false);
