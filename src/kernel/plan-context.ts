@@ -33,6 +33,11 @@ export interface KernelPlan {
   conflicts: string[];
   /** Links this plan creates ("ns:name"), when it creates any: converge journals them first (kernel/adopt.ts). */
   created?: string[];
+  /**
+   * The snapshots of the underlay NICs this plan moves out of the host (the stored one merged
+   * with what the host shows now), when it moves any: converge writes them before the batch.
+   */
+  nicSnapshots?: NicSnapshot[];
 }
 
 export interface ObservedPair {
@@ -82,6 +87,8 @@ export class PlanContext {
   readonly recreated = new Set<string>();
   /** Links created in 'pre' (ns:name). */
   readonly created = new Set<string>();
+  /** The snapshots of the NICs moved out of the host (see KernelPlan.nicSnapshots). */
+  readonly nicSnapshots: NicSnapshot[] = [];
   /** ifindexes already deleted, directly or with their veth peer, per ns. */
   readonly deleted: Record<NsId, Set<number>> = { host: new Set(), router: new Set() };
   private readonly byName: Record<NsId, Map<string, ObservedLink>>;
@@ -132,6 +139,7 @@ export class PlanContext {
       ops: sorted.map((r) => r.op),
       conflicts: [...this.conflicts],
       ...(this.created.size ? { created: [...this.created] } : {}),
+      ...(this.nicSnapshots.length ? { nicSnapshots: [...this.nicSnapshots] } : {}),
     };
   }
 }

@@ -8,7 +8,6 @@
 // last line moves the NIC) and the router batch (whose first lines re-add its addresses) leaves
 // exactly that, and so does a router batch failing early.
 
-import { findLink, type ObservedNs } from './observed.js';
 import { addrAdd, linkMove, linkUp, routeAdd, vlanAdd, type NetnsTarget, type Phase } from './ops.js';
 import type { NsId, UnderlayNic } from '../model/desired.js';
 import { PlanContext, STEP, isOurs, key } from './plan-context.js';
@@ -51,7 +50,11 @@ function planNic(ctx: PlanContext, u: UnderlayNic): void {
         `move underlay NIC ${u.name} into the router netns`,
       ),
     );
-    restoreNic(ctx, nicSnapshotBeforeMove(stored, inHost.name, ctx.observed.host), 'router', 'pre', true, 'moved');
+    // What must be on disk before the move: the stored snapshot (a NIC the kernel handed back
+    // bare still has it) with what the host shows now. The plan carries it; converge writes it.
+    const snap = mergeSnapshots(stored, snapshotOf(inHost, ctx.observed.host.routes));
+    ctx.nicSnapshots.push(snap);
+    restoreNic(ctx, snap, 'router', 'pre', true, 'moved');
     return;
   }
   if (inHost) {
@@ -87,29 +90,6 @@ function moveOurVlan(ctx: PlanContext, name: string): void {
     linkMove('host', 'pre', name, { name: ctx.opts.routerNetns }, `move underlay VLAN ${name} into the router netns`),
   );
   ctx.emit(STEP.underlayCopy, linkUp('router', 'pre', name, `bring up underlay ${name}`));
-}
-
-/**
- * The snapshot that must be on disk before a NIC in the host moves: the stored one (a NIC the
- * kernel handed back bare still has it) with what the host shows now. converge writes it; the
- * plan carries it. Undefined for a NIC that is not in the host, or is ours (a VLAN we create).
- */
-export function nicSnapshotBeforeMove(stored: NicSnapshot | undefined, nic: string, host: ObservedNs): NicSnapshot {
-  const link = findLink(host, nic);
-  return link ? mergeSnapshots(stored, snapshotOf(link, host.routes)) : (stored ?? { nic, addrs: [], routes: [] });
-}
-
-/** The underlay NICs a plan moves out of the host: the snapshots to write first. */
-export function snapshotsToWrite(
-  ctx: { desired: PlanContext['desired']; observed: PlanContext['observed'] },
-  stored: ReadonlyMap<string, NicSnapshot>,
-): NicSnapshot[] {
-  return ctx.desired.underlays.flatMap((u) => {
-    const inHost = findLink(ctx.observed.host, u.name);
-    const inRouter = findLink(ctx.observed.router, u.name);
-    if (!inHost || inRouter || isOurs(inHost)) return [];
-    return [nicSnapshotBeforeMove(stored.get(u.name), u.name, ctx.observed.host)];
-  });
 }
 
 /**

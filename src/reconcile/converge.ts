@@ -22,7 +22,6 @@ import { saveLastGood, syncKubeletEnv, type ReconcileStatus } from './state-file
 import type { CrashPoints } from '../model/crash-points.js';
 import { readNicSnapshots, writeNicSnapshot } from './nic-snapshots.js';
 import { clearCreating, readCreating, writeCreating } from './creating.js';
-import { snapshotsToWrite } from '../kernel/plan-underlay.js';
 import { sameSnapshot } from '../kernel/nic-snapshot.js';
 
 export interface ConvergeDeps {
@@ -119,15 +118,21 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
   const observed = await observeBoth({ routerNetns: netns.name, desired: inputs.desired, runner });
   timings.observeMs = since(t);
 
-  // The NICs about to leave the host are on disk, fsynced, before the batch that moves them:
-  // from then on, however the run ends, the next one can give them back their addresses.
   const crash = deps.crash;
-  const nicSnapshots = await readNicSnapshots(
+  const stored = await readNicSnapshots(
     rt,
     inputs.desired.underlays.map((u) => u.name),
   );
-  for (const snap of snapshotsToWrite({ desired: inputs.desired, observed }, nicSnapshots)) {
-    if (!sameSnapshot(snap, nicSnapshots.get(snap.nic))) await writeNicSnapshot(rt, snap);
+  const creating = await readCreating(rt);
+  t = performance.now();
+  const plan = planKernel(inputs.desired, observed, { routerNetns: netns.name, nicSnapshots: stored, adopt: creating });
+  timings.planMs = since(t);
+
+  // The NICs about to leave the host are on disk, fsynced, before the batch that moves them:
+  // from then on, however the run ends, the next one can give them back their addresses.
+  const nicSnapshots = new Map(stored);
+  for (const snap of plan.nicSnapshots ?? []) {
+    if (!sameSnapshot(snap, stored.get(snap.nic))) await writeNicSnapshot(rt, snap);
     nicSnapshots.set(snap.nic, snap);
     log.info(
       { nic: snap.nic, addrs: snap.addrs.map((a) => a.cidr), routes: snap.routes.length },
@@ -136,10 +141,6 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
   }
   crash?.after('snapshot');
 
-  const creating = await readCreating(rt);
-  t = performance.now();
-  const plan = planKernel(inputs.desired, observed, { routerNetns: netns.name, nicSnapshots, adopt: creating });
-  timings.planMs = since(t);
   for (const c of plan.conflicts) log.warn({ conflict: c }, 'not touching an object evpn-node does not own');
   // The links this plan creates are journalled before the batch that creates (and, a line
   // later, marks) them: a kill between the two lines must not leave them unowned.

@@ -5,7 +5,6 @@
 import { describe, expect, test } from 'vitest';
 import { planKernel } from '../../../src/kernel/plan.js';
 import { planTeardown } from '../../../src/kernel/teardown.js';
-import { snapshotsToWrite } from '../../../src/kernel/plan-underlay.js';
 import {
   carried,
   mergeSnapshots,
@@ -144,8 +143,9 @@ describe('converge plans with the snapshot', () => {
   test('before the move: the snapshot to write holds the DHCP address and route; the move carries all of it', () => {
     const obs = { host: hostWithDhcp(), router: emptyNs() };
     obs.router.links.push({ name: 'lo', ifindex: 1, mtu: 65536, up: true, addrs: [] });
-    expect(snapshotsToWrite({ desired: desired(), observed: obs }, new Map())).toEqual([SNAP]);
-    const ops = planKernel(desired(), obs, OPTS).ops.map(argsOf);
+    const plan = planKernel(desired(), obs, OPTS);
+    expect(plan.nicSnapshots).toEqual([SNAP]);
+    const ops = plan.ops.map(argsOf);
     const move = ops.indexOf('host pre link set dev kp-eth1 netns kp-router');
     expect(move).toBeGreaterThan(-1);
     expect(ops.filter((o) => o.startsWith('router pre') && /kp-eth1/.test(o)).slice(0, 6)).toEqual([
@@ -185,8 +185,9 @@ describe('converge plans with the snapshot', () => {
     nic(obs.host).addrs = [];
     obs.host.routes = [];
     const stored = new Map([['kp-eth1', SNAP]]);
-    expect(snapshotsToWrite({ desired: desired(), observed: obs }, stored)).toEqual([SNAP]);
-    const ops = planKernel(desired(), obs, { ...OPTS, nicSnapshots: stored }).ops.map(argsOf);
+    const plan = planKernel(desired(), obs, { ...OPTS, nicSnapshots: stored });
+    expect(plan.nicSnapshots).toEqual([SNAP]);
+    const ops = plan.ops.map(argsOf);
     expect(ops).toContain('host pre link set dev kp-eth1 netns kp-router');
     expect(ops.filter((o) => / (addr|route) add .*kp-eth1/.test(o))).toEqual([
       'router pre addr add 192.168.50.2/24 dev kp-eth1',
