@@ -22,7 +22,7 @@ import { saveLastGood, syncKubeletEnv, type ReconcileStatus } from './state-file
 import type { CrashPoints } from '../model/crash-points.js';
 import { readNicSnapshots, writeNicSnapshot } from './nic-snapshots.js';
 import { clearCreating, readCreating, writeCreating } from './creating.js';
-import { sameSnapshot } from '../kernel/nic-snapshot.js';
+import { sameSnapshot, type NicSnapshot } from '../kernel/nic-snapshot.js';
 
 export interface ConvergeDeps {
   log: Logger;
@@ -82,24 +82,37 @@ export { ConvergeError, FrrRefusedError } from './converge-error.js';
 
 const since = (t: number): number => Math.round(performance.now() - t);
 
-/** The plan for the current kernel state: what `plan` prints and `apply` runs. */
-export async function planNode(
-  inputs: NodeInputs,
-  opts: { runner?: Runner } = {},
-): Promise<{ netns: RouterNetns; observed: ObservedBoth; plan: KernelPlan }> {
+/** The kernel as observed now and the plan that makes it match, with what the plan read on disk. */
+export interface NodePlan {
+  netns: RouterNetns;
+  observed: ObservedBoth;
+  plan: KernelPlan;
+  /** The underlay NICs' snapshots on disk, by NIC (the plan's nicSnapshots are not written yet). */
+  stored: Map<string, NicSnapshot>;
+  /** Links a previous run was creating (creating.json), adopted by the plan. */
+  creating: Set<string>;
+  observeMs: number;
+  planMs: number;
+}
+
+/**
+ * Observe both netns and plan against the state on disk (NIC snapshots, creating.json): what
+ * `plan` prints, the daemon's drift look, and converge's first step. Writes nothing.
+ */
+export async function planNode(inputs: NodeInputs, opts: { runner?: Runner } = {}): Promise<NodePlan> {
   const rt = inputs.config.runtime;
+  let t = performance.now();
   const netns = await resolveRouterNetns({ pidFile: rt.pidFile, preferredName: rt.netns });
   const observed = await observeBoth({ routerNetns: netns.name, desired: inputs.desired, ...opts });
-  const nicSnapshots = await readNicSnapshots(
+  const observeMs = since(t);
+  const stored = await readNicSnapshots(
     rt,
     inputs.desired.underlays.map((u) => u.name),
   );
-  const plan = planKernel(inputs.desired, observed, {
-    routerNetns: netns.name,
-    nicSnapshots,
-    adopt: await readCreating(rt),
-  });
-  return { netns, observed, plan };
+  const creating = await readCreating(rt);
+  t = performance.now();
+  const plan = planKernel(inputs.desired, observed, { routerNetns: netns.name, nicSnapshots: stored, adopt: creating });
+  return { netns, observed, plan, stored, creating, observeMs, planMs: since(t) };
 }
 
 /**
@@ -110,23 +123,10 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
   const start = performance.now();
   const { log } = deps;
   const rt = inputs.config.runtime;
-  const timings: PhaseTimings = { observeMs: 0, planMs: 0, kernelMs: 0, frrMs: 0, verifyMs: 0 };
-
-  let t = performance.now();
-  const netns = await resolveRouterNetns({ pidFile: rt.pidFile, preferredName: rt.netns });
   const runner = deps.runner ?? processRunner();
-  const observed = await observeBoth({ routerNetns: netns.name, desired: inputs.desired, runner });
-  timings.observeMs = since(t);
-
+  const { netns, plan, stored, creating, observeMs, planMs } = await planNode(inputs, { runner });
+  const timings: PhaseTimings = { observeMs, planMs, kernelMs: 0, frrMs: 0, verifyMs: 0 };
   const crash = deps.crash;
-  const stored = await readNicSnapshots(
-    rt,
-    inputs.desired.underlays.map((u) => u.name),
-  );
-  const creating = await readCreating(rt);
-  t = performance.now();
-  const plan = planKernel(inputs.desired, observed, { routerNetns: netns.name, nicSnapshots: stored, adopt: creating });
-  timings.planMs = since(t);
 
   // The NICs about to leave the host are on disk, fsynced, before the batch that moves them:
   // from then on, however the run ends, the next one can give them back their addresses.
@@ -149,7 +149,7 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
 
   const applyOpts = { routerNetns: netns.name, runner, ...(crash ? { crash } : {}) };
   crash?.after('plan');
-  t = performance.now();
+  let t = performance.now();
   await applyPhase(plan, 'pre', applyOpts);
   if (journal) await clearCreating(rt);
   timings.kernelMs += since(t);
