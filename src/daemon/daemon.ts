@@ -321,6 +321,12 @@ export class Daemon {
     if (this.stopping) return;
     const why = [...reasons];
     const found: Partial<PassFacts> = {};
+    // FRR's netns, resolved once per pass by find-frr; the kernel look and the converge use it.
+    let netns: RouterNetns | undefined;
+    const frrNetns = (): RouterNetns => {
+      if (!netns) throw new Error("internal: a pass step needs FRR's netns before find-frr resolved it");
+      return netns;
+    };
     for (;;) {
       const step = decide({ reasons: why, ...this.holding(), ...found });
       switch (step.do) {
@@ -352,9 +358,12 @@ export class Daemon {
         case 'wait-config':
           this.setState('waiting-config', this.configs.diskProblem ?? 'no config');
           return;
-        case 'find-frr':
-          found.frr = await this.findFrr(this.target());
+        case 'find-frr': {
+          const frr = await this.findFrr(this.target());
+          netns = frr.netns;
+          found.frr = frr.seen;
           break;
+        }
         case 'check-frr':
           found.frrOff = await this.drift.frrOff(this.target());
           break;
@@ -363,11 +372,11 @@ export class Daemon {
           break;
         case 'look-kernel':
           this.drift.looking();
-          found.kernelDrifted = await this.drift.kernelDrifted(this.target());
+          found.kernelDrifted = await this.drift.kernelDrifted(this.target(), frrNetns());
           break;
         case 'converge':
           this.drift.looking();
-          await this.convergeTarget(this.target(), why, step.pushFrr);
+          await this.convergeTarget(this.target(), why, step.pushFrr, frrNetns());
           return;
         case 'done':
           return;
@@ -392,13 +401,16 @@ export class Daemon {
     return t;
   }
 
-  /** Watch what the target names, then FRR's netns and reloader: how FRR changed since the last converge. */
-  private async findFrr(target: LoadedConfig): Promise<FrrSeen | 'absent'> {
+  /**
+   * Watch what the target names, then FRR's netns and reloader: that netns, and how FRR changed
+   * since the last converge.
+   */
+  private async findFrr(target: LoadedConfig): Promise<{ netns?: RouterNetns; seen: FrrSeen | 'absent' }> {
     this.rt = target.inputs.config.runtime;
     this.watchPidfile(this.rt.pidFile);
     this.watchPasswordFiles(target);
     const netns = await this.waitForFrr(this.rt);
-    if (!netns) return 'absent';
+    if (!netns) return { seen: 'absent' };
     const seen = frrSeen(this.frr, netns);
     if (seen === 'restarted')
       this.log.warn(
@@ -411,7 +423,7 @@ export class Daemon {
         'FRR runs in a new netns (router pod recreated): plumbing it from scratch',
       );
     if (!this.stopping) await this.drift.follow({ name: netns.name, inode: netns.inode });
-    return seen;
+    return { netns, seen };
   }
 
   /** Where the run dir is: the config's, else that of the files as written (they may not validate). */
@@ -460,7 +472,12 @@ export class Daemon {
     }
   }
 
-  private async convergeTarget(target: LoadedConfig, why: Reason[], forceFrrReload: boolean): Promise<void> {
+  private async convergeTarget(
+    target: LoadedConfig,
+    why: Reason[],
+    forceFrrReload: boolean,
+    netns: RouterNetns,
+  ): Promise<void> {
     const log = this.log.child({ reason: why.join(',') });
     const started = performance.now();
     let report: ConvergeReport;
@@ -468,6 +485,7 @@ export class Daemon {
     try {
       report = await converge(target.inputs, {
         log,
+        netns,
         forceFrrReload,
         checkFrrRunning,
         runner: this.runner,

@@ -10,6 +10,7 @@ import { reloadPending } from '../reconcile/state-files.js';
 import { ReloaderClient } from '../frr/reload-client.js';
 import { secretsIn } from '../frr/redact.js';
 import type { Runner } from '../kernel/runner.js';
+import type { RouterNetns } from '../netns/resolve.js';
 import type { MetricsExporter } from '../metrics/exporter.js';
 import { driftKinds } from '../metrics/drift-kinds.js';
 import { NetlinkMonitor } from './netlink-monitor.js';
@@ -104,8 +105,8 @@ export class DriftCheck {
   }
 
   /** The kernel drift check: one observe per netns; true when converge is needed. */
-  async kernelDrifted(target: LoadedConfig): Promise<boolean> {
-    const { plan } = await planNode(target.inputs, { runner: this.deps.runner });
+  async kernelDrifted(target: LoadedConfig, netns: RouterNetns): Promise<boolean> {
+    const { plan } = await planNode(target.inputs, { netns, runner: this.deps.runner });
     if (plan.ops.length) this.deps.metrics?.driftRepaired(driftKinds(plan.ops, false));
     for (const op of plan.ops) this.deps.log.warn({ ns: op.ns }, `drift: ${op.why}`);
     return plan.ops.length > 0;

@@ -39,6 +39,8 @@ export interface ConvergeDeps {
   forceFrrReload?: boolean;
   /** Runs every ip and sysctl process (default: processRunner(), each bounded in time). */
   runner?: Runner;
+  /** FRR's netns as the caller resolved it (the daemon, once per pass); default: resolved here. */
+  netns?: RouterNetns;
   /**
    * When frr.conf is unchanged, ask the reloader whether FRR runs it (`frr-reload.py --test`,
    * ~0.5 s of CPU) and push it again when not; asked after the kernel post phase (`applied`).
@@ -99,11 +101,18 @@ export interface NodePlan {
  * Observe both netns and plan against the state on disk (NIC snapshots, creating.json): what
  * `plan` prints, the daemon's drift look, and converge's first step. Writes nothing.
  */
-export async function planNode(inputs: NodeInputs, opts: { runner?: Runner } = {}): Promise<NodePlan> {
+export async function planNode(
+  inputs: NodeInputs,
+  opts: { runner?: Runner; netns?: RouterNetns | undefined } = {},
+): Promise<NodePlan> {
   const rt = inputs.config.runtime;
   let t = performance.now();
-  const netns = await resolveRouterNetns({ pidFile: rt.pidFile, preferredName: rt.netns });
-  const observed = await observeBoth({ routerNetns: netns.name, desired: inputs.desired, ...opts });
+  const netns = opts.netns ?? (await resolveRouterNetns({ pidFile: rt.pidFile, preferredName: rt.netns }));
+  const observed = await observeBoth({
+    routerNetns: netns.name,
+    desired: inputs.desired,
+    ...(opts.runner ? { runner: opts.runner } : {}),
+  });
   const observeMs = since(t);
   const stored = await readNicSnapshots(
     rt,
@@ -124,7 +133,7 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
   const { log } = deps;
   const rt = inputs.config.runtime;
   const runner = deps.runner ?? processRunner();
-  const { netns, plan, stored, creating, observeMs, planMs } = await planNode(inputs, { runner });
+  const { netns, plan, stored, creating, observeMs, planMs } = await planNode(inputs, { runner, netns: deps.netns });
   const timings: PhaseTimings = { observeMs, planMs, kernelMs: 0, frrMs: 0, verifyMs: 0 };
   const crash = deps.crash;
 
