@@ -513,7 +513,7 @@ export class Daemon {
     if (s.convergedOnce) this.convergedOnce = true;
     this.setState(s.state, s.detail);
     if (s.retry) this.retrySoon();
-    if (s.state === 'converged') void this.gate.wake();
+    if (s.state === 'converged') this.gate.wake();
   }
 
   /**
@@ -529,7 +529,8 @@ export class Daemon {
     const n = target.inputs.desired.underlays.length;
     if (!settleConverge(conflicts, missingNics(conflicts, n)).convergedOnce) return;
     this.appliedFirst = target;
-    await Promise.race([this.gate.wake(), new Promise<void>((r) => this.later(5000, r))]);
+    this.gate.wake();
+    await Promise.race([this.gate.looked, new Promise<void>((r) => this.later(5000, r))]);
   }
 
   private convergeFailed(target: LoadedConfig, e: unknown, seconds: number): void {

@@ -39,38 +39,30 @@ export class ReadinessGate {
   private underlayUpSeen = false;
   private timeoutLogged = false;
   private wakeUp: (() => void) | undefined;
-  /** wake() callers waiting for the gate to have looked (see wake). */
-  private lookers: Array<() => void> = [];
+  /** wake() was called since the current look began: look again at once, not a poll later. */
+  private woken = false;
+  private markLooked: () => void = () => undefined;
+  /**
+   * Resolves once the gate has looked at what a converge applied (and sent READY=1 if that
+   * opened it), or has stopped. The first converge waits for it before its verify, so that
+   * READY=1 does not share one emulated CPU with the verify's processes.
+   */
+  readonly looked = new Promise<void>((r) => (this.markLooked = r));
 
   constructor(private readonly host: GateHost) {}
 
-  /**
-   * A converge just applied or finished: look now instead of a poll later. Resolves once the
-   * gate has looked at what the daemon applied (and sent READY=1 if that opened it), or at
-   * once when it is done: the converge that applied waits for it before its verify, so that
-   * READY=1 does not share one emulated CPU with the verify's processes.
-   */
-  wake(): Promise<void> {
-    if (this.ready || this.finished) return Promise.resolve();
-    const looked = new Promise<void>((r) => this.lookers.push(r));
+  /** A converge just applied or finished: look now instead of a poll later. */
+  wake(): void {
+    this.woken = true;
     this.wakeUp?.();
-    return looked;
   }
-
-  private finished = false;
 
   async run(): Promise<void> {
     try {
       await this.loop();
     } finally {
-      this.finished = true;
-      this.release(this.lookers.length);
+      this.markLooked();
     }
-  }
-
-  /** Resolves the first `n` wake() callers. */
-  private release(n: number): void {
-    for (const r of this.lookers.splice(0, n)) r();
   }
 
   private async loop(): Promise<void> {
@@ -83,8 +75,7 @@ export class ReadinessGate {
     const poll = h.pollMs ?? 500;
     let lastStatusAt = 0;
     while (!h.stopping() && !this.ready) {
-      // Whoever woke the gate before this look is answered by it (those during it, by the next).
-      const answering = this.lookers.length;
+      this.woken = false;
       const target = h.inForce() ?? h.candidate();
       if (target?.inputs.config.readiness.underlayEstablished && !this.underlayUpSeen) {
         this.underlayUpSeen = await h.underlayUp(target);
@@ -104,6 +95,7 @@ export class ReadinessGate {
             'ready',
           );
           await h.opened();
+          this.markLooked();
           return;
         }
         const waited = Math.round((Date.now() - h.startedAt) / 1000);
@@ -119,9 +111,9 @@ export class ReadinessGate {
           lastStatusAt = Date.now();
           await h.waiting();
         }
+        this.markLooked();
       }
-      this.release(answering);
-      if (this.lookers.length) continue;
+      if (this.woken) continue;
       await new Promise<void>((r) => {
         this.wakeUp = r;
         h.later(poll, r);

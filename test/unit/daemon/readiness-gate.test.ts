@@ -54,33 +54,39 @@ describe('ReadinessGate', () => {
     const target = loaded(true);
     const h = host(target);
     h.up = true;
+    let looked = false;
+    void h.gate.looked.then(() => (looked = true));
     const run = h.gate.run();
     await tick();
-    // The session is up but nothing is applied yet: no READY.
+    // The session is up but nothing is applied yet: no READY, and no look at an applied config.
     expect(h.events).toEqual([]);
     expect(h.gate.ready).toBe(false);
+    expect(looked).toBe(false);
     // Kernel both phases + FRR's config applied; the converge's verify has not finished
     // (nothing in force yet): READY now.
     h.appliedNow = target;
-    // The converge waits on wake() before its verify: READY=1 is out when it resolves.
-    await h.gate.wake();
+    // The converge waits for the gate's look before its verify: READY=1 is out when it resolves.
+    h.gate.wake();
+    await h.gate.looked;
     expect(h.events).toEqual(['READY=1']);
     expect(h.inForceNow).toBeUndefined();
     await run;
   });
 
-  test('wake() answers after a look even when the gate does not open', async () => {
+  test('looked resolves after a look at the applied config even when the gate does not open', async () => {
     const target = loaded(true);
     const h = host(target);
     h.appliedNow = target;
     const run = h.gate.run();
     await tick();
-    await h.gate.wake();
+    h.gate.wake();
+    await h.gate.looked;
     expect(h.gate.ready).toBe(false);
     h.up = true;
     await run;
-    // Once open, wake() answers at once.
-    await h.gate.wake();
+    // Once open, the look stays answered.
+    h.gate.wake();
+    await h.gate.looked;
     expect(h.events).toEqual(['READY=1']);
   });
 
@@ -103,7 +109,8 @@ describe('ReadinessGate', () => {
     await tick();
     expect(h.gate.ready).toBe(false);
     h.appliedNow = target;
-    await h.gate.wake();
+    h.gate.wake();
+    await h.gate.looked;
     await run;
     expect(h.events).toEqual(['READY=1']);
   });
