@@ -78,10 +78,13 @@ export async function readLockFile(path: string): Promise<LockFileRead> {
   return holder ? { kind: 'holder', text, holder } : { kind: 'foreign', text, why: `${path} names no holder` };
 }
 
+/** The live holder a lock file names, if any (a holder whose process is gone holds nothing). */
+export const liveHolder = (r: LockFileRead): LockHolder | undefined =>
+  r.kind === 'holder' && holderAlive(r.holder) ? r.holder : undefined;
+
 /** The live holder of the lock at `path`, if any. */
 export async function lockHolder(path: string): Promise<LockHolder | undefined> {
-  const r = await readLockFile(path);
-  return r.kind === 'holder' && holderAlive(r.holder) ? r.holder : undefined;
+  return liveHolder(await readLockFile(path));
 }
 
 export class HeldLock {

@@ -3,7 +3,7 @@
 // when an apply waits or a teardown is refused: who, since when, which pid to look at.
 
 import type { RuntimeConfig } from '../config/types.js';
-import { describeHolder, holderAlive, readLockFile, type LockHolder } from '../io/lock-file.js';
+import { describeHolder, liveHolder, readLockFile, type LockHolder } from '../io/lock-file.js';
 import { writerLockPath } from '../reconcile/state-files.js';
 import { messageOf } from '../errors.js';
 
@@ -23,7 +23,7 @@ export async function readWriter(rt: RuntimeConfig): Promise<WriterView> {
   try {
     const r = await readLockFile(path);
     if (r.kind === 'foreign') return { path, held: false, error: r.why };
-    return writerView(path, r.kind === 'holder' && holderAlive(r.holder) ? r.holder : undefined);
+    return writerView(path, liveHolder(r));
   } catch (e) {
     return { path, held: false, error: messageOf(e) };
   }
