@@ -201,9 +201,13 @@ frr_version() {
 at_most_lost() { # file: at most MAX_LOST pings unanswered
   (($(lost "$1") <= MAX_LOST))
 }
-# Lost: the icmp_seq numbers missing between the first and the last answer (the train is
-# stopped with SIGINT, so the ping in flight then is not counted as lost).
-lost() { awk -F'icmp_seq=' '/bytes from/ && !/DUP/ { split($2, a, " "); s = a[1] + 0; if (!n || s < lo) lo = s; if (s > hi) hi = s; n++ } END { print n ? hi - lo + 1 - n : 999999 }' "$1"; }
+# Lost: transmitted but not answered, from ping's summary (the train is stopped with SIGINT, so
+# one ping still in flight then is not counted).
+lost() {
+  awk -F'icmp_seq=' '/bytes from/ && !/DUP/ { split($2, a, " "); if (a[1] + 0 > hi) hi = a[1] + 0 }
+    / packets transmitted/ { tx = $1 + 0; rx = 0; if (match($0, /[0-9]+ received/)) rx = substr($0, RSTART, RLENGTH) + 0 }
+    END { if (!tx) { print 999999; exit } print tx - rx - (hi < tx ? 1 : 0) }' "$1"
+}
 answered() { grep -c 'bytes from' "$1"; }
 # What the next person needs when a train lost more than the bound: the leaf's view of the
 # node's sessions and graceful restart, and the leaf's bgpd lines since the train started
