@@ -237,16 +237,9 @@ end_trains() { # label
   grep -E "$FORWARDING_DELETED" "/tmp/train-$l-router.txt" | sed 's/^/#   router netns: /'
   grep -E "$FORWARDING_DELETED" "/tmp/train-$l-leaf.txt" | head -20 | sed 's/^/#   leaf: /'
   if [[ -n $LEAF_EVPN_GR ]]; then
-    # After a kill the L3VNI lost 0, 40 and 0 of 700 with the node's FRR 10.3, and 33 with the
-    # node's FRR 10.7 too (test/lab/README.md): the restarted node sends End-of-RIB for L2VPN
-    # EVPN within 0.4 s of the session coming up, before VRF red's type-5 route is announced
-    # again, and the leaf sweeps the stale one. Not the node's FRR version then: reported, not
-    # checked, until that is fixed.
-    if [[ $l == kill ]]; then
-      echo "# $l: the L3VNI bound is not checked (End-of-RIB before the type-5 route: node.sh)"
-    else
-      check "$l: at most 100 ms lost over the L3VNI ($MAX_LOST 50 ms pings)" at_most_lost "/tmp/train-$l-l3.txt"
-    fi
+    # The L3VNI through a kill was reported only until bgpd ran with -K (templates/daemons): the
+    # restarted bgpd sent End-of-RIB before VRF red's type-5 route and the leaf swept it.
+    check "$l: at most 100 ms lost over the L3VNI ($MAX_LOST 50 ms pings)" at_most_lost "/tmp/train-$l-l3.txt"
     check "$l: at most 100 ms lost over the L2VNI ($MAX_LOST 50 ms pings)" at_most_lost "/tmp/train-$l-l2.txt"
   fi
   if ((LAB_FAILED > failed0)) || (($(lost "/tmp/train-$l-l3.txt") + $(lost "/tmp/train-$l-l2.txt") > 2 * MAX_LOST)); then
