@@ -5,8 +5,8 @@
 // das-schiff-network-operator's order: zebra learns each VNI -> VRF mapping from its config
 // before the interfaces turn operational (so it advertises the right router MAC), bgpd never
 // sees a VXLAN appear ahead of its config (OpenPERouter saw bgpd crash then, #604/#630), and
-// FRR stops referring to a VRF before it disappears from the kernel. Proven against the real FRR
-// in test/integration/converge.test.ts.
+// FRR stops referring to a VRF before it disappears from the kernel. Run against the real FRR by
+// test/integration/e2e-fabric.test.ts and, with VRFs, by the lab (test/lab/node.sh).
 
 import type { Logger } from '../log.js';
 import type { NodeInputs } from './inputs.js';
