@@ -365,7 +365,7 @@ export class Daemon {
           break;
         }
         case 'check-frr':
-          found.frrOff = await this.drift.frrOff(this.target());
+          found.frrOff = await this.drift.frrOff(this.target(), frrNetns());
           break;
         case 'ask-netlink':
           found.kernelQuiet = this.drift.kernelQuiet();

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { planNode, type ConvergeReport } from '../reconcile/converge.js';
 import { readFrrConf } from '../reconcile/frr-files.js';
 import { reloadPending } from '../reconcile/state-files.js';
+import { l3VniOff } from '../reconcile/frr-l3vni.js';
 import { ReloaderClient } from '../frr/reload-client.js';
 import { secretsIn } from '../frr/redact.js';
 import type { Runner } from '../kernel/runner.js';
@@ -77,10 +78,12 @@ export class DriftCheck {
    * a reload that did not finish (one stat: frr-reload-pending), and — once per frrCheckMs, not
    * every tick — FRR's running config itself (`frr-reload.py --test` through the reloader: a
    * few hundred ms of FRR's CPU, not the daemon's; 10 min apart). `push`: reload even though
-   * the file is right. Said as drift when off.
+   * the file is right. Then, every tick when there are L3VNIs, whether FRR runs them right in
+   * `netns` (three vtysh queries, and four small dumps per L3VNI): zebra can lose their router
+   * MACs with nothing else changing (reconcile/frr-l3vni.ts). Said as drift when off.
    */
-  async frrOff(target: LoadedConfig): Promise<false | { push: boolean }> {
-    const off = await this.frrApart(target);
+  async frrOff(target: LoadedConfig, netns: RouterNetns): Promise<false | { push: boolean }> {
+    const off = (await this.frrApart(target)) ?? (await this.l3VniApart(target, netns));
     if (!off) return false;
     this.deps.log.warn(`drift: ${off.why}`);
     this.deps.metrics?.driftRepaired(driftKinds([], true));
@@ -110,6 +113,23 @@ export class DriftCheck {
     if (plan.ops.length) this.deps.metrics?.driftRepaired(driftKinds(plan.ops, false));
     for (const op of plan.ops) this.deps.log.warn({ ns: op.ns }, `drift: ${op.why}`);
     return plan.ops.length > 0;
+  }
+
+  /** An L3VNI FRR runs wrong: the converge this leads to rebinds it (reconcile/frr-l3vni.ts). */
+  private async l3VniApart(
+    target: LoadedConfig,
+    netns: RouterNetns,
+  ): Promise<{ why: string; push: boolean } | undefined> {
+    const { inputs } = target;
+    if (inputs.config.l3vnis.length === 0) return undefined;
+    try {
+      const why = await l3VniOff(inputs, this.deps.log, { runner: this.deps.runner, netns: netns.name });
+      return why === undefined ? undefined : { why, push: false };
+    } catch (e) {
+      // A dump failing (FRR's netns gone since the pass's look): the next pass finds out.
+      this.deps.log.debug({ err: messageOf(e) }, 'L3VNI check skipped');
+      return undefined;
+    }
   }
 
   private async frrApart(target: LoadedConfig): Promise<{ why: string; push: boolean } | undefined> {

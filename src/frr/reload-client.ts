@@ -153,6 +153,14 @@ export class ReloaderClient {
     return this.query('/bfd');
   }
 
+  /**
+   * `{ rmacs: show evpn rmac vni all json, nexthops: show evpn next-hops vni all json }`: the
+   * remote router MACs and next-hops zebra holds per L3VNI (frr/rmac-check.ts reads them).
+   */
+  rmac(): Promise<unknown> {
+    return this.query('/rmac');
+  }
+
   /** `{ lastReload: ReloadResult & { run, at } | null }`: the last reload, for operators. */
   status(): Promise<unknown> {
     return this.query('/status');

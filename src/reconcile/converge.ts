@@ -209,7 +209,7 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
   }
   timings.verifyMs = since(t);
 
-  const l3vnis = await ensureFrrRunsL3Vnis(inputs, log);
+  const l3vnis = await ensureFrrRunsL3Vnis(inputs, log, { runner, netns: netns.name });
   const conflicts = [...plan.conflicts, ...l3vnis.problems];
   const report: ConvergeReport = {
     ok: conflicts.length === 0,

@@ -1,74 +1,192 @@
-// After a reconcile: does FRR run every L3VNI as an L3VNI, and if not, make it take the binding.
-// src/frr/vni-check.ts says how zebra can end up with an L3VNI as L2 although frr.conf is right.
-// frr-reload.py sees no difference to apply then (the running config already says `vni N`), so
-// the fix is to unbind the VNI from its VRF and bind it again: zebra turns an L2VNI into an
-// L3VNI when the binding arrives. Each pass of this costs two reloads, and only when FRR is wrong.
+// After a reconcile (and on the daemon's drift tick): does FRR run every L3VNI as an L3VNI, and
+// does the kernel hold the router MACs zebra says it installed for it? If not, make FRR take the
+// binding again. src/frr/vni-check.ts says how zebra can end up with an L3VNI as L2 although
+// frr.conf is right; src/frr/rmac-check.ts how zebra can lose an L3VNI's router MACs from the
+// kernel (bgpd alone restarted, FRR 10.7). frr-reload.py sees no difference to apply then (the
+// running config is right), so the fix is to unbind the VNI from its VRF and bind it again:
+// zebra turns an L2VNI into an L3VNI when the binding arrives, and a new L3VNI gets bgpd's
+// routes, hence its router MACs, installed again. Each pass of this costs two reloads, and
+// only when FRR is wrong.
 
 import { redactFrrText, secretsIn } from '../frr/redact.js';
 import type { Logger } from '../log.js';
 import type { NodeInputs } from './inputs.js';
 import { ReloaderClient } from '../frr/reload-client.js';
-import { misclassifiedL3Vnis, type MisclassifiedVni } from '../frr/vni-check.js';
+import { misclassifiedL3Vnis } from '../frr/vni-check.js';
+import { evpnSessionsSettled, kernelL3Forwarding, l3VniForwardingGap, zebraL3Forwarding } from '../frr/rmac-check.js';
+import { observeL3Forwarding } from '../kernel/observe-l3-forwarding.js';
+import type { Runner } from '../kernel/runner.js';
+import { bridgeName, vxlanName } from '../model/names.js';
 import { renderFrrConf } from '../frr/render.js';
 import { writeFrrConf } from './frr-files.js';
 import { messageOf } from '../errors.js';
 
 /** How long zebra gets to show the rebound VNI as L3 (it applies config asynchronously). */
 const REBIND_SETTLE_MS = 10_000;
+/** ... and to install the router MACs again: bgpd re-imports the VRF's routes first. */
+const REINSTALL_SETTLE_MS = 30_000;
+/**
+ * A gap between zebra and the kernel is looked at twice this far apart before anything is
+ * done: zebra installs through its dataplane thread, so a look right after a reload or an FRR
+ * start can catch an entry on its way.
+ */
+const GAP_CONFIRM_MS = 3_000;
+/** A gap is judged only once every EVPN session has been up this long (rmac-check.ts evpnSessionsSettled). */
+const EVPN_SETTLE_MS = 30_000;
+
+/** Where the L3VNIs' devices are: the router netns, read with this runner. */
+export interface L3VniLook {
+  runner: Runner;
+  netns: string;
+}
 
 export interface L3VniCheck {
-  /** The L3VNIs FRR still runs as something else after one rebind attempt, as conflict lines. */
+  /** The L3VNIs FRR still runs wrong after one rebind attempt, as conflict lines. */
   problems: string[];
   /** Whether a rebind reloaded FRR. */
   reloaded: boolean;
 }
 
+/** One L3VNI FRR runs wrong: misclassified, or router MACs missing from the kernel. */
+interface L3VniProblem {
+  vni: number;
+  vrf: string;
+  message: string;
+  /** The kernel entries missing (a forwarding gap), empty for a misclassified VNI. */
+  missing: string[];
+}
+
 /**
- * Whether FRR runs every L3VNI as one; rebinds those it does not, once.
- * Asked only when there are L3VNIs; a reloader that does not answer is not a finding here
- * (FRR being down is reported by the reload and the daemon's health checks).
+ * Whether FRR runs every L3VNI as one, with its router MACs in the kernel; rebinds those it
+ * does not, once. Asked only when there are L3VNIs; a reloader that does not answer is not a
+ * finding here (FRR being down is reported by the reload and the daemon's health checks).
  */
-export async function ensureFrrRunsL3Vnis(inputs: NodeInputs, log: Logger): Promise<L3VniCheck> {
+export async function ensureFrrRunsL3Vnis(inputs: NodeInputs, log: Logger, look: L3VniLook): Promise<L3VniCheck> {
   const fine: L3VniCheck = { problems: [], reloaded: false };
   if (inputs.config.l3vnis.length === 0) return fine;
   const client = new ReloaderClient(inputs.config.runtime.reloaderSocket);
-  const wrong = await misclassified(inputs, client, log);
+  let wrong = await l3VniProblems(inputs, client, look, log);
   if (wrong === undefined || wrong.length === 0) return fine;
+  if (wrong.some((w) => w.missing.length > 0)) {
+    await sleep(GAP_CONFIRM_MS);
+    wrong = await l3VniProblems(inputs, client, look, log);
+    if (wrong === undefined || wrong.length === 0) return fine;
+  }
 
   const vnis = wrong.map((w) => w.vni);
-  log.warn(
-    { vnis, problems: wrong.map((w) => w.message) },
-    'FRR runs L3VNI(s) as another kind: unbinding and binding them again',
-  );
+  for (const w of wrong.filter((p) => p.missing.length > 0))
+    log.warn(
+      { vni: w.vni, vrf: w.vrf, missing: w.missing },
+      `L3VNI ${w.vni}: zebra's router MAC(s) missing from the kernel: unbinding and binding the VNI again`,
+    );
+  const kinds = wrong.filter((w) => w.missing.length === 0);
+  if (kinds.length)
+    log.warn(
+      { vnis: kinds.map((w) => w.vni), problems: kinds.map((w) => w.message) },
+      'FRR runs L3VNI(s) as another kind: unbinding and binding them again',
+    );
   await rebind(inputs, client, vnis, log);
 
-  let left: MisclassifiedVni[] | undefined = wrong;
-  const deadline = Date.now() + REBIND_SETTLE_MS;
+  let left: L3VniProblem[] | undefined = wrong;
+  const settle = wrong.some((w) => w.missing.length > 0) ? REINSTALL_SETTLE_MS : REBIND_SETTLE_MS;
+  const deadline = Date.now() + settle;
   while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500));
-    left = await misclassified(inputs, client, log);
+    await sleep(1000);
+    left = await l3VniProblems(inputs, client, look, log);
     if (left !== undefined && left.length === 0) break;
   }
   if (left === undefined || left.length === 0) {
-    log.info({ vnis }, 'FRR runs the L3VNI(s) as L3VNIs again');
+    log.info({ vnis }, 'FRR runs the L3VNI(s) as L3VNIs again, their router MACs in the kernel');
     return { problems: [], reloaded: true };
   }
-  for (const w of left) log.error({ problem: w.message }, 'FRR does not run an L3VNI as configured');
+  for (const w of left) log.error({ vni: w.vni, problem: w.message }, 'FRR does not run an L3VNI as configured');
   return { problems: left.map((w) => w.message), reloaded: true };
 }
 
-async function misclassified(
+/**
+ * For the daemon's drift tick: why FRR runs an L3VNI wrong (one look, no repair), or undefined.
+ * Nothing in frr.conf or in the kernel plan changes when zebra loses an L3VNI's router MACs, so
+ * only this look finds it; the converge it leads to repairs (ensureFrrRunsL3Vnis).
+ */
+export async function l3VniOff(inputs: NodeInputs, log: Logger, look: L3VniLook): Promise<string | undefined> {
+  if (inputs.config.l3vnis.length === 0) return undefined;
+  const client = new ReloaderClient(inputs.config.runtime.reloaderSocket);
+  const wrong = await l3VniProblems(inputs, client, look, log);
+  const first = wrong?.[0];
+  if (!first) return undefined;
+  return first.missing.length
+    ? `L3VNI ${first.vni} (VRF ${first.vrf}): zebra's router MAC(s) missing from the kernel: ${first.missing.join('; ')}`
+    : first.message;
+}
+
+/** Misclassified L3VNIs, then L3VNIs whose router MACs the kernel lacks; undefined when FRR cannot be asked. */
+async function l3VniProblems(
   inputs: NodeInputs,
   client: ReloaderClient,
+  look: L3VniLook,
   log: Logger,
-): Promise<MisclassifiedVni[] | undefined> {
+): Promise<L3VniProblem[] | undefined> {
+  let vniAnswer: unknown;
   try {
-    return misclassifiedL3Vnis(inputs.config.l3vnis, await client.vni());
+    vniAnswer = await client.vni();
   } catch (e) {
     log.debug({ err: messageOf(e) }, "could not read FRR's VNIs; L3VNI kinds not checked");
     return undefined;
   }
+  const problems: L3VniProblem[] = misclassifiedL3Vnis(inputs.config.l3vnis, vniAnswer).map((w) => ({
+    vni: w.vni,
+    vrf: w.vrf,
+    message: w.message,
+    missing: [],
+  }));
+  const misclassified = new Set(problems.map((p) => p.vni));
+  let rmacAnswer: unknown;
+  try {
+    rmacAnswer = await client.rmac();
+  } catch (e) {
+    // A reloader older than GET /rmac (a controller upgraded before its router pod) answers 404.
+    log.debug({ err: messageOf(e) }, "could not read zebra's router MACs; L3VNI forwarding not checked");
+    return problems;
+  }
+  for (const { vrf, vni, table } of inputs.config.l3vnis) {
+    if (misclassified.has(vni)) continue;
+    const zebra = zebraL3Forwarding(rmacAnswer, vni);
+    const devices = { vrf, vni, vxlan: vxlanName(vni), svi: bridgeName(vni) };
+    let dump;
+    try {
+      dump = await observeL3Forwarding(look.runner, { name: look.netns }, { ...devices, table });
+    } catch (e) {
+      log.debug({ vni, err: messageOf(e) }, "could not read the L3VNI's FDB and neighbours; not checked");
+      continue;
+    }
+    const gap = l3VniForwardingGap(
+      devices,
+      zebra,
+      kernelL3Forwarding(dump.fdb, dump.neighbours, devices.svi, dump.routes),
+    );
+    if (gap) problems.push({ vni, vrf, message: gap.message, missing: gap.missing });
+  }
+  if (problems.some((p) => p.missing.length > 0) && !(await evpnSettled(client, log))) {
+    log.debug(
+      { vnis: problems.map((p) => p.vni) },
+      'L3VNI router MACs missing while BGP EVPN is (re)starting: not judged yet',
+    );
+    return problems.filter((p) => p.missing.length === 0);
+  }
+  return problems;
 }
+
+/** Only asked when a gap was found: two more vtysh queries, not on every healthy tick. */
+async function evpnSettled(client: ReloaderClient, log: Logger): Promise<boolean> {
+  try {
+    return evpnSessionsSettled(await client.bgp(), EVPN_SETTLE_MS);
+  } catch (e) {
+    log.debug({ err: messageOf(e) }, "could not read bgpd's EVPN sessions");
+    return false;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Reload without the VRF bindings of `vnis`, then with the real frr.conf, which stays on disk. */
 async function rebind(inputs: NodeInputs, client: ReloaderClient, vnis: number[], log: Logger): Promise<void> {

@@ -309,6 +309,11 @@ describe.skipIf(FRR_MISSING)('frr-reloader with a real FRR in netns rl-frr', () 
     expect(detail).toEqual(expect.arrayContaining([expect.objectContaining({ vni: 100, vtepIp: '10.255.0.1' })]));
   });
 
+  test("/rmac answers zebra's router MAC and next-hop tables (empty: no L3VNI here)", async () => {
+    // Both vtysh commands ran and printed JSON: FRR 8.4 knows them as 10.x does (frr/rmac-check.ts).
+    expect(await rl!.client.rmac()).toEqual({ rmacs: {}, nexthops: {} });
+  });
+
   test('unknown path is 404, wrong method is 405, both JSON', async () => {
     const notFound = await rawRequest(socket, 'GET', '/show/running-config');
     expect(notFound.status).toBe(404);

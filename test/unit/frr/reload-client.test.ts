@@ -114,17 +114,19 @@ describe('ReloaderClient', () => {
       'GET /vni': json(200, { '100': { vni: 100 } }),
       'GET /vni/detail': json(503, { ok: false, reason: 'vtysh exited 1' }),
       'GET /status': json(200, { lastReload: null }),
+      'GET /rmac': json(200, { rmacs: {}, nexthops: {} }),
     });
     try {
       const c = new ReloaderClient(socket);
       expect(await c.bgp()).toEqual({ ipv4: {}, evpn: {} });
       expect(await c.vni()).toEqual({ '100': { vni: 100 } });
       expect(await c.status()).toEqual({ lastReload: null });
+      expect(await c.rmac()).toEqual({ rmacs: {}, nexthops: {} });
       const err = await c.vniDetail().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ReloaderError);
       expect((err as ReloaderError).status).toBe(503);
       expect((err as Error).message).toContain('vtysh exited 1');
-      expect(seen).toEqual(['GET /bgp', 'GET /vni', 'GET /status', 'GET /vni/detail']);
+      expect(seen).toEqual(['GET /bgp', 'GET /vni', 'GET /status', 'GET /rmac', 'GET /vni/detail']);
     } finally {
       await close(server);
     }

@@ -1,0 +1,159 @@
+// l3VniForwardingGap: zebra's router MACs for an L3VNI against the kernel's FDB and neighbours.
+// Zebra's JSON: the shape zebra/zebra_vxlan.c prints (zl3vni_print_rmac_hash / zl3vni_print_nh_hash,
+// the same in frr-10.3.1 and frr-10.7.0), values as in the lab (leaf VTEP 100.64.0.1). The kernel's:
+// what iproute2 6.1 printed on this host for the entries zebra installs (`bridge fdb add RMAC dev
+// vni100 dst VTEP self extern_learn`, `ip neigh add VTEP lladdr RMAC dev br-pe-100 nud noarp
+// extern_learn`), with the bridge's own permanent entry beside them; routes as iproute2 prints
+// them (the leaf's `192.169.10.5 nhid 20 via 100.65.0.4 dev br100 table 1100 proto bgp metric 20
+// onlink` in the lab). Until the lab's own captures (notes/lab-diag.md): from FRR's source format.
+import { describe, expect, test } from 'vitest';
+import {
+  evpnSessionsSettled,
+  kernelL3Forwarding,
+  l3VniForwardingGap,
+  zebraL3Forwarding,
+} from '../../../src/frr/rmac-check.js';
+
+const RMAC = '8a:27:4c:1e:00:01';
+const ZEBRA = {
+  rmacs: { '100': { numRmacs: 1, [RMAC]: { routerMac: RMAC, vtepIp: '100.64.0.1' } } },
+  nexthops: { '100': { numNextHops: 1, '100.64.0.1': { nexthopIp: '100.64.0.1', routerMac: RMAC } } },
+};
+const FDB_OK = [
+  { mac: '5a:14:07:8d:fe:07', flags: [], master: 'br-pe-100', state: 'permanent' },
+  { mac: RMAC, dst: '100.64.0.1', flags: ['self', 'extern_learn'], state: 'permanent' },
+];
+const NEIGH_OK = [{ dst: '100.64.0.1', lladdr: RMAC, extern_learn: null, state: ['NOARP'] }];
+const DEVICES = { vrf: 'red', vni: 100, vxlan: 'vni100', svi: 'br-pe-100' };
+
+// The VRF's route to the remote host as zebra installs it (FRR 10 with nexthop objects: nhid).
+const ROUTES = [
+  {
+    dst: '10.200.0.0/24',
+    nhid: 20,
+    gateway: '100.64.0.1',
+    dev: 'br-pe-100',
+    protocol: 'bgp',
+    metric: 20,
+    flags: ['onlink'],
+  },
+  {
+    type: 'local',
+    dst: '192.169.10.1',
+    dev: 'pe-100',
+    protocol: 'kernel',
+    scope: 'host',
+    prefsrc: '192.169.10.1',
+    flags: [],
+  },
+  { dst: '192.169.10.0/24', gateway: '192.169.10.2', dev: 'pe-100', protocol: 'bgp', metric: 20, flags: [] },
+];
+const NONE = { rmacs: {}, nexthops: {} };
+
+const gap = (zebra: unknown, fdb: unknown, neigh: unknown, routes: unknown = []) =>
+  l3VniForwardingGap(DEVICES, zebraL3Forwarding(zebra, 100), kernelL3Forwarding(fdb, neigh, 'br-pe-100', routes));
+
+describe('zebraL3Forwarding', () => {
+  test("reads one VNI's router MACs and next-hops, not the counters beside them", () => {
+    expect(zebraL3Forwarding(ZEBRA, 100)).toEqual({
+      rmacs: [{ mac: RMAC, vtep: '100.64.0.1' }],
+      nexthops: [{ ip: '100.64.0.1', mac: RMAC }],
+    });
+  });
+
+  test('a VNI zebra does not list (no entries), or an answer that is not one, holds nothing', () => {
+    expect(zebraL3Forwarding(ZEBRA, 200)).toEqual({ rmacs: [], nexthops: [] });
+    expect(zebraL3Forwarding({ rmacs: {}, nexthops: {} }, 100)).toEqual({ rmacs: [], nexthops: [] });
+    expect(zebraL3Forwarding(null, 100)).toEqual({ rmacs: [], nexthops: [] });
+  });
+});
+
+describe('l3VniForwardingGap', () => {
+  test('the kernel holding both entries is no gap', () => {
+    expect(gap(ZEBRA, FDB_OK, NEIGH_OK)).toBeUndefined();
+  });
+
+  test('MACs compare whatever their case', () => {
+    const upper = [{ ...NEIGH_OK[0], lladdr: RMAC.toUpperCase() }];
+    expect(gap(ZEBRA, FDB_OK, upper)).toBeUndefined();
+  });
+
+  test('after the bgpd-only kill: both entries gone, named with their devices', () => {
+    const found = gap(ZEBRA, FDB_OK.slice(0, 1), []);
+    expect(found?.missing).toEqual([
+      `FDB ${RMAC} dst 100.64.0.1 on vni100`,
+      `neighbour 100.64.0.1 lladdr ${RMAC} on br-pe-100`,
+    ]);
+    expect(found?.message).toMatch(/^FRR's router MAC\(s\) for L3VNI 100 \(VRF red\) are missing from the kernel: /);
+    expect(found?.message).toContain('systemctl restart evpn-node-frr.service');
+  });
+
+  test('an entry pointing elsewhere, or a neighbour that lost its lladdr, is missing too', () => {
+    const elsewhere = [{ ...FDB_OK[1], dst: '100.64.0.9' }];
+    expect(gap(ZEBRA, elsewhere, NEIGH_OK)?.missing).toEqual([`FDB ${RMAC} dst 100.64.0.1 on vni100`]);
+    const failed = [{ dst: '100.64.0.1', state: ['FAILED'] }];
+    expect(gap(ZEBRA, FDB_OK, failed)?.missing).toEqual([`neighbour 100.64.0.1 lladdr ${RMAC} on br-pe-100`]);
+    const stale = [{ ...NEIGH_OK[0], lladdr: '02:00:00:00:00:01' }];
+    expect(gap(ZEBRA, FDB_OK, stale)?.missing).toHaveLength(1);
+  });
+
+  test('more in the kernel than in zebra is not a gap (zebra removes what it withdraws)', () => {
+    expect(gap({ rmacs: {}, nexthops: {} }, FDB_OK, NEIGH_OK)).toBeUndefined();
+  });
+
+  test("zebra holding nothing: the VRF's routes on the SVI still need their gateway's neighbour and FDB entry", () => {
+    expect(gap(NONE, FDB_OK, NEIGH_OK, ROUTES)).toBeUndefined();
+    // What the bgpd kill left on FRR 10.7: the route, the kernel ARPing for the VTEP on the SVI.
+    const failed = [{ dst: '100.64.0.1', state: ['FAILED'] }];
+    expect(gap(NONE, FDB_OK.slice(0, 1), failed, ROUTES)?.missing).toEqual([
+      "neighbour 100.64.0.1 on br-pe-100 (a gateway of VRF red's routes)",
+    ]);
+    expect(gap(NONE, FDB_OK.slice(0, 1), NEIGH_OK, ROUTES)?.missing).toEqual([`FDB ${RMAC} dst 100.64.0.1 on vni100`]);
+    // Routes via the host leg (pe-100) are not the SVI's business.
+    expect(gap(NONE, [], [], ROUTES.slice(1))).toBeUndefined();
+  });
+
+  test('gateways of multipath routes and of IPv6 routes via an IPv4 VTEP count too, once each', () => {
+    const routes = [
+      {
+        dst: '10.9.0.0/24',
+        nexthops: [
+          { gateway: '100.64.0.1', dev: 'br-pe-100', flags: ['onlink'] },
+          { gateway: '100.64.0.2', dev: 'br-pe-100', flags: ['onlink'] },
+        ],
+      },
+      { dst: '2001:db8::/64', via: { family: 'inet', host: '100.64.0.2' }, dev: 'br-pe-100', flags: ['onlink'] },
+    ];
+    expect(kernelL3Forwarding([], [], 'br-pe-100', routes).gateways).toEqual(['100.64.0.1', '100.64.0.2']);
+    expect(gap(ZEBRA, FDB_OK, NEIGH_OK, routes)?.missing).toEqual([
+      "neighbour 100.64.0.2 on br-pe-100 (a gateway of VRF red's routes)",
+    ]);
+  });
+
+  test('an empty kernel dump (iproute2 printing nothing) holds nothing', () => {
+    expect(kernelL3Forwarding([], [], 'br-pe-100')).toEqual({ fdb: [], neighbours: [], gateways: [] });
+    expect(gap(ZEBRA, 'garbage', undefined)?.missing).toHaveLength(2);
+  });
+});
+
+describe('evpnSessionsSettled', () => {
+  // GET /bgp's evpn part: `show bgp l2vpn evpn summary json` (bgpd.c peer_uptime: peerUptimeMsec).
+  const bgp = (...peers: Array<{ state: string; peerUptimeMsec: number }>) => ({
+    ipv4: {},
+    evpn: { peers: Object.fromEntries(peers.map((p, i) => [`192.168.11.${i + 2}`, p])) },
+  });
+
+  test('every Established EVPN session up long enough: settled', () => {
+    expect(evpnSessionsSettled(bgp({ state: 'Established', peerUptimeMsec: 45_000 }), 30_000)).toBe(true);
+    // A peer that is down for good does not hold the check back.
+    const oneDown = bgp({ state: 'Established', peerUptimeMsec: 45_000 }, { state: 'Active', peerUptimeMsec: 0 });
+    expect(evpnSessionsSettled(oneDown, 30_000)).toBe(true);
+  });
+
+  test('right after bgpd restarted, or with no session up: not settled', () => {
+    expect(evpnSessionsSettled(bgp({ state: 'Established', peerUptimeMsec: 14_000 }), 30_000)).toBe(false);
+    expect(evpnSessionsSettled(bgp({ state: 'Connect', peerUptimeMsec: 0 }), 30_000)).toBe(false);
+    expect(evpnSessionsSettled({ evpn: {} }, 30_000)).toBe(false);
+    expect(evpnSessionsSettled(undefined, 30_000)).toBe(false);
+  });
+});
