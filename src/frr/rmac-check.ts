@@ -128,7 +128,10 @@ export function l3VniForwardingGap(
   kernel: KernelL3Forwarding,
 ): L3VniForwardingGap | undefined {
   const missing: string[] = [];
-  const hasFdb = (m: string, dst: string): boolean => kernel.fdb.some((f) => f.mac === m && f.dst === dst);
+  // An IPv6 route via an IPv4 VTEP has the IPv4-mapped address as gateway and neighbour
+  // (::ffff:100.64.0.1); the FDB entry's dst is the VTEP itself.
+  const vtepOf = (ip: string): string => ip.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+  const hasFdb = (m: string, dst: string): boolean => kernel.fdb.some((f) => f.mac === m && f.dst === vtepOf(dst));
   const usable = (ip: string) =>
     kernel.neighbours.find((k) => k.ip === ip && k.mac !== undefined && !k.states.some((s) => UNUSABLE_NEIGH.has(s)));
   for (const r of zebra.rmacs)

@@ -10,6 +10,10 @@ import { writeFile } from 'node:fs/promises';
 import { buildCli } from '../helpers/fabric.js';
 import { haveFrr, kernelSupports, netnsAdd, startFrr, waitFor, type FrrInstance } from '../helpers/frr.js';
 import { cableUp, fabricDown, forwarding, leafConf, nodeUp, type RackNode } from '../helpers/rack.js';
+import { kernelL3Forwarding, l3VniForwardingGap, zebraL3Forwarding } from '../../src/frr/rmac-check.js';
+import { observeL3Forwarding } from '../../src/kernel/observe-l3-forwarding.js';
+import { processRunner } from '../../src/kernel/runner.js';
+import { tableForVni } from '../../src/config/derive.js';
 
 const P = 'rk3';
 const names = ['leaf', 'n1', 'r1', 'n2', 'r2'].map((s) => `${P}-${s}`);
@@ -121,4 +125,37 @@ describe.skipIf(!vrf)('type-5 between two nodes of one ASN in VRF red', () => {
     );
     expect(r.exitCode, String(r.stdout)).toBe(0);
   }, 90_000);
+
+  // The L3VNI check (frr/rmac-check.ts) on real FRR and a real kernel: zebra's router MAC of the
+  // other node is found in the kernel as the check reads it (no false gap, nothing read as
+  // empty), and an `apply` with nothing changed rebinds nothing. The gap itself (zebra losing
+  // the RMAC after bgpd alone restarts) happens with FRR 10.7 only: test/lab/node.sh step 4b.
+  test("zebra's router MACs of VNI 100 are in the kernel as the L3VNI check reads them", async () => {
+    for (const [x, other] of [
+      [nodes[0]!, nodes[1]!],
+      [nodes[1]!, nodes[0]!],
+    ] as const) {
+      const zebra = zebraL3Forwarding(await x.reloader.client.rmac(), 100);
+      expect(
+        zebra.rmacs.map((r) => r.vtep),
+        `${x.router}: zebra's RMACs`,
+      ).toContain(other.vtep);
+      expect(
+        zebra.nexthops.map((n) => n.ip),
+        `${x.router}: zebra's next-hops`,
+      ).toContain(other.vtep);
+      const devices = { vrf: 'red', vni: 100, vxlan: 'vni100', svi: 'br-pe-100' };
+      const dump = await observeL3Forwarding(
+        processRunner(),
+        { name: x.router },
+        { ...devices, table: tableForVni(100) },
+      );
+      const kernel = kernelL3Forwarding(dump.fdb, dump.neighbours, devices.svi, dump.routes);
+      expect(kernel.gateways, `${x.router}: VRF red's routes via the other VTEP on br-pe-100`).toContain(other.vtep);
+      expect(l3VniForwardingGap(devices, zebra, kernel)).toBeUndefined();
+    }
+    const r = await nodes[0]!.cli('apply');
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(`${r.stdout}\n${r.stderr}`).not.toMatch(/missing from the kernel|unbinding and binding/);
+  }, 120_000);
 });

@@ -130,6 +130,15 @@ describe('l3VniForwardingGap', () => {
     ]);
   });
 
+  test('an IPv6 route via the IPv4-mapped VTEP needs the mapped neighbour and the FDB entry to the VTEP', () => {
+    const routes = [{ dst: '2001:db8::/64', gateway: '::ffff:100.64.0.1', dev: 'br-pe-100', flags: ['onlink'] }];
+    const mapped = [{ dst: '::ffff:100.64.0.1', lladdr: RMAC, extern_learn: null, state: ['NOARP'] }];
+    expect(gap(NONE, FDB_OK, mapped, routes)).toBeUndefined();
+    expect(gap(NONE, FDB_OK, NEIGH_OK, routes)?.missing).toEqual([
+      "neighbour ::ffff:100.64.0.1 on br-pe-100 (a gateway of VRF red's routes)",
+    ]);
+  });
+
   test('an empty kernel dump (iproute2 printing nothing) holds nothing', () => {
     expect(kernelL3Forwarding([], [], 'br-pe-100')).toEqual({ fdb: [], neighbours: [], gateways: [] });
     expect(gap(ZEBRA, 'garbage', undefined)?.missing).toHaveLength(2);
