@@ -65,11 +65,11 @@ export async function ensureFrrRunsL3Vnis(inputs: NodeInputs, log: Logger, look:
   const fine: L3VniCheck = { problems: [], reloaded: false };
   if (inputs.config.l3vnis.length === 0) return fine;
   const client = new ReloaderClient(inputs.config.runtime.reloaderSocket);
-  let wrong = await l3VniProblems(inputs, client, look, log);
+  let wrong = (await l3VniProblems(inputs, client, look, log))?.problems;
   if (wrong === undefined || wrong.length === 0) return fine;
   if (wrong.some((w) => w.missing.length > 0)) {
     await sleep(GAP_CONFIRM_MS);
-    wrong = await l3VniProblems(inputs, client, look, log);
+    wrong = (await l3VniProblems(inputs, client, look, log))?.problems;
     if (wrong === undefined || wrong.length === 0) return fine;
   }
 
@@ -87,13 +87,27 @@ export async function ensureFrrRunsL3Vnis(inputs: NodeInputs, log: Logger, look:
     );
   await rebind(inputs, client, vnis, log);
 
+  // Right after the rebind zebra holds nothing for the VNI and the kernel no route: no gap, and
+  // no proof either. A VNI that had a gap is back when its router MACs or routes are there again
+  // and nothing is missing.
+  const gapped = wrong.filter((w) => w.missing.length > 0);
   let left: L3VniProblem[] | undefined = wrong;
-  const settle = wrong.some((w) => w.missing.length > 0) ? REINSTALL_SETTLE_MS : REBIND_SETTLE_MS;
+  const settle = gapped.length ? REINSTALL_SETTLE_MS : REBIND_SETTLE_MS;
   const deadline = Date.now() + settle;
   while (Date.now() < deadline) {
     await sleep(1000);
-    left = await l3VniProblems(inputs, client, look, log);
-    if (left !== undefined && left.length === 0) break;
+    const again = await l3VniProblems(inputs, client, look, log);
+    if (again === undefined) continue;
+    left = [
+      ...again.problems,
+      ...gapped
+        .filter((g) => !again.witnessed.has(g.vni) && !again.problems.some((p) => p.vni === g.vni))
+        .map((g) => ({
+          ...g,
+          message: `L3VNI ${g.vni} (VRF ${g.vrf}): no router MAC or route of a remote VTEP back in zebra or the kernel ${settle / 1000} s after binding the VNI again (was missing: ${g.missing.join('; ')})`,
+        })),
+    ];
+    if (left.length === 0) break;
   }
   if (left === undefined || left.length === 0) {
     log.info({ vnis }, 'FRR runs the L3VNI(s) as L3VNIs again, their router MACs in the kernel');
@@ -111,21 +125,24 @@ export async function ensureFrrRunsL3Vnis(inputs: NodeInputs, log: Logger, look:
 export async function l3VniOff(inputs: NodeInputs, log: Logger, look: L3VniLook): Promise<string | undefined> {
   if (inputs.config.l3vnis.length === 0) return undefined;
   const client = new ReloaderClient(inputs.config.runtime.reloaderSocket);
-  const wrong = await l3VniProblems(inputs, client, look, log);
-  const first = wrong?.[0];
+  const first = (await l3VniProblems(inputs, client, look, log))?.problems[0];
   if (!first) return undefined;
   return first.missing.length
     ? `L3VNI ${first.vni} (VRF ${first.vrf}): zebra's router MAC(s) missing from the kernel: ${first.missing.join('; ')}`
     : first.message;
 }
 
-/** Misclassified L3VNIs, then L3VNIs whose router MACs the kernel lacks; undefined when FRR cannot be asked. */
+/**
+ * Misclassified L3VNIs, then L3VNIs whose router MACs the kernel lacks; undefined when FRR
+ * cannot be asked. `witnessed`: the L3VNIs for which zebra holds a router MAC or the kernel a
+ * route via a remote VTEP (something to compare at all).
+ */
 async function l3VniProblems(
   inputs: NodeInputs,
   client: ReloaderClient,
   look: L3VniLook,
   log: Logger,
-): Promise<L3VniProblem[] | undefined> {
+): Promise<{ problems: L3VniProblem[]; witnessed: Set<number> } | undefined> {
   let vniAnswer: unknown;
   try {
     vniAnswer = await client.vni();
@@ -140,13 +157,14 @@ async function l3VniProblems(
     missing: [],
   }));
   const misclassified = new Set(problems.map((p) => p.vni));
+  const witnessed = new Set<number>();
   let rmacAnswer: unknown;
   try {
     rmacAnswer = await client.rmac();
   } catch (e) {
     // A reloader older than GET /rmac (a controller upgraded before its router pod) answers 404.
     log.debug({ err: messageOf(e) }, "could not read zebra's router MACs; L3VNI forwarding not checked");
-    return problems;
+    return { problems, witnessed };
   }
   for (const { vrf, vni, table } of inputs.config.l3vnis) {
     if (misclassified.has(vni)) continue;
@@ -159,11 +177,9 @@ async function l3VniProblems(
       log.debug({ vni, err: messageOf(e) }, "could not read the L3VNI's FDB and neighbours; not checked");
       continue;
     }
-    const gap = l3VniForwardingGap(
-      devices,
-      zebra,
-      kernelL3Forwarding(dump.fdb, dump.neighbours, devices.svi, dump.routes),
-    );
+    const kernel = kernelL3Forwarding(dump.fdb, dump.neighbours, devices.svi, dump.routes);
+    if (zebra.rmacs.length || zebra.nexthops.length || kernel.gateways.length) witnessed.add(vni);
+    const gap = l3VniForwardingGap(devices, zebra, kernel);
     if (gap) problems.push({ vni, vrf, message: gap.message, missing: gap.missing });
   }
   if (problems.some((p) => p.missing.length > 0) && !(await evpnSettled(client, log))) {
@@ -171,9 +187,9 @@ async function l3VniProblems(
       { vnis: problems.map((p) => p.vni) },
       'L3VNI router MACs missing while BGP EVPN is (re)starting: not judged yet',
     );
-    return problems.filter((p) => p.missing.length === 0);
+    return { problems: problems.filter((p) => p.missing.length === 0), witnessed };
   }
-  return problems;
+  return { problems, witnessed };
 }
 
 /** Only asked when a gap was found: two more vtysh queries, not on every healthy tick. */
