@@ -17,8 +17,11 @@
 // away) and did not take it back, the VRF's routes in the kernel still say what is needed. Each
 // gateway of a route on the SVI (`via VTEP dev SVI onlink`, the only routes there: zebra's EVPN
 // ones) needs a usable neighbour on the SVI, and that neighbour's MAC an FDB entry to the VTEP.
-// In the lab, bgpd's kill left `100.64.0.1 dev br-pe-100 FAILED`: the kernel ARPing for the
-// VTEP on the SVI, which nobody answers.
+// In the lab (FRR 10.7, notes/lab-diag.md), 20 s after bgpd alone was killed zebra's RMAC and
+// next-hop tables were empty (bgpd's VRF routes deferred, "unsorted"), the route `10.200.0.0/24
+// via 100.64.0.1 dev br-pe-100 onlink` still there, its neighbour `100.64.0.1 dev br-pe-100
+// INCOMPLETE` (the kernel ARPing for the VTEP on the SVI, which nobody answers) and the RMAC's
+// FDB entries on vni100 gone.
 
 export interface L3VniDevices {
   vrf: string;
@@ -142,8 +145,13 @@ export function l3VniForwardingGap(
   for (const gw of kernel.gateways) {
     if (zebraSays.has(gw)) continue;
     const n = usable(gw);
-    if (!n?.mac) missing.push(`neighbour ${gw} on ${devices.svi} (a gateway of VRF ${devices.vrf}'s routes)`);
-    else if (!hasFdb(n.mac, gw) && !zebra.rmacs.some((r) => r.mac === n.mac))
+    if (!n?.mac) {
+      const seen = kernel.neighbours.find((k) => k.ip === gw);
+      const state = seen ? seen.states.join(',') || 'no lladdr' : 'absent';
+      missing.push(
+        `router MAC of ${gw}, a gateway of VRF ${devices.vrf}'s routes (neighbour on ${devices.svi}: ${state})`,
+      );
+    } else if (!hasFdb(n.mac, gw) && !zebra.rmacs.some((r) => r.mac === n.mac))
       missing.push(`FDB ${n.mac} dst ${gw} on ${devices.vxlan}`);
   }
   if (missing.length === 0) return undefined;
@@ -153,7 +161,8 @@ export function l3VniForwardingGap(
     missing,
     message:
       `FRR's router MAC(s) for L3VNI ${vni} (VRF ${vrf}) are missing from the kernel: ${missing.join('; ')}: ` +
-      `zebra did not (re)install them (seen after bgpd alone restarted, FRR #23170), and VRF ${vrf} ` +
+      `zebra did not (re)install them (seen after bgpd alone restarted: FRR #23170; FRR 10.7 defers a VRF's ` +
+      `path selection up to 120 s after a restart), and VRF ${vrf} ` +
       `cannot reach those VTEPs until it does (evpn-node unbinds and binds the L3VNI again; if that does not help: ` +
       `systemctl restart evpn-node-frr.service)`,
   };

@@ -77,7 +77,7 @@ export async function ensureFrrRunsL3Vnis(inputs: NodeInputs, log: Logger, look:
   for (const w of wrong.filter((p) => p.missing.length > 0))
     log.warn(
       { vni: w.vni, vrf: w.vrf, missing: w.missing },
-      `L3VNI ${w.vni}: zebra's router MAC(s) missing from the kernel: unbinding and binding the VNI again`,
+      `L3VNI ${w.vni}: router MAC(s) missing from the kernel: unbinding and binding the VNI again`,
     );
   const kinds = wrong.filter((w) => w.missing.length === 0);
   if (kinds.length)
@@ -128,7 +128,7 @@ export async function l3VniOff(inputs: NodeInputs, log: Logger, look: L3VniLook)
   const first = (await l3VniProblems(inputs, client, look, log))?.problems[0];
   if (!first) return undefined;
   return first.missing.length
-    ? `L3VNI ${first.vni} (VRF ${first.vrf}): zebra's router MAC(s) missing from the kernel: ${first.missing.join('; ')}`
+    ? `L3VNI ${first.vni} (VRF ${first.vrf}): router MAC(s) missing from the kernel: ${first.missing.join('; ')}`
     : first.message;
 }
 

@@ -1,11 +1,11 @@
 // l3VniForwardingGap: zebra's router MACs for an L3VNI against the kernel's FDB and neighbours.
-// Zebra's JSON: the shape zebra/zebra_vxlan.c prints (zl3vni_print_rmac_hash / zl3vni_print_nh_hash,
-// the same in frr-10.3.1 and frr-10.7.0), values as in the lab (leaf VTEP 100.64.0.1). The kernel's:
-// what iproute2 6.1 printed on this host for the entries zebra installs (`bridge fdb add RMAC dev
-// vni100 dst VTEP self extern_learn`, `ip neigh add VTEP lladdr RMAC dev br-pe-100 nud noarp
-// extern_learn`), with the bridge's own permanent entry beside them; routes as iproute2 prints
-// them (the leaf's `192.169.10.5 nhid 20 via 100.65.0.4 dev br100 table 1100 proto bgp metric 20
-// onlink` in the lab). Until the lab's own captures (notes/lab-diag.md): from FRR's source format.
+// The first block is the lab's real output (notes/lab-diag.md, FRR 10.7.1 node, lead's diag1):
+// zebra's `show evpn rmac|next-hops vni all json`, the router netns' `bridge -j fdb show` and
+// `ip -j neigh show` (whole netns, here the entries of vni100 / br-pe-100: what the check's
+// per-device dumps list) before and 20 s after bgpd alone was killed. The routes were captured as
+// text (`10.200.0.0/24 nhid 32 via 100.64.0.1 dev br-pe-100 proto bgp metric 20 onlink`) and are
+// written here the way `ip -j route` prints them. The other cases vary those shapes; the kernel's
+// for a multipath or IPv6 route as iproute2 6.1 prints them.
 import { describe, expect, test } from 'vitest';
 import {
   evpnSessionsSettled,
@@ -14,6 +14,43 @@ import {
   zebraL3Forwarding,
 } from '../../../src/frr/rmac-check.js';
 
+// --- the lab's captures -------------------------------------------------------------------
+const LAB_RMAC = '0e:ef:2f:58:29:29';
+const LAB_ZEBRA_HEALTHY = {
+  rmacs: { '100': { numRmacs: 1, [LAB_RMAC]: { routerMac: LAB_RMAC, vtepIp: '100.64.0.1' } } },
+  nexthops: { '100': { numNextHops: 1, '100.64.0.1': { nexthopIp: '100.64.0.1', routerMac: LAB_RMAC } } },
+};
+const LAB_ZEBRA_DEAD = { rmacs: {}, nexthops: {} };
+const LAB_FDB_BRIDGE_OWN = [
+  { mac: '1a:79:f4:ba:19:47', ifname: 'vni100', vlan: 1, flags: [], master: 'br-pe-100', state: 'permanent' },
+  { mac: '1a:79:f4:ba:19:47', ifname: 'vni100', flags: [], master: 'br-pe-100', state: 'permanent' },
+];
+const LAB_FDB_HEALTHY = [
+  { mac: LAB_RMAC, ifname: 'vni100', vlan: 1, flags: ['extern_learn'], master: 'br-pe-100', state: '' },
+  { mac: LAB_RMAC, ifname: 'vni100', flags: ['extern_learn'], master: 'br-pe-100', state: '' },
+  ...LAB_FDB_BRIDGE_OWN,
+  { mac: LAB_RMAC, ifname: 'vni100', dst: '100.64.0.1', flags: ['self', 'extern_learn'], state: '' },
+];
+const LAB_FDB_DEAD = LAB_FDB_BRIDGE_OWN;
+const LAB_NEIGH_HEALTHY = [
+  { dst: '100.64.0.1', dev: 'br-pe-100', lladdr: LAB_RMAC, extern_learn: null, state: ['NOARP'], protocol: 'zebra' },
+];
+const LAB_NEIGH_DEAD = [{ dst: '100.64.0.1', dev: 'br-pe-100', state: ['INCOMPLETE'] }];
+const LAB_ROUTES = [
+  {
+    dst: '10.200.0.0/24',
+    nhid: 32,
+    gateway: '100.64.0.1',
+    dev: 'br-pe-100',
+    protocol: 'bgp',
+    metric: 20,
+    flags: ['onlink'],
+  },
+  { dst: '192.169.10.0/24', dev: 'pe-100', protocol: 'kernel', scope: 'link', prefsrc: '192.169.10.1', flags: [] },
+  { dst: '192.170.10.0/24', dev: 'br-pe-110', protocol: 'kernel', scope: 'link', prefsrc: '192.170.10.1', flags: [] },
+];
+
+// --- shapes for the other cases ------------------------------------------------------------
 const RMAC = '8a:27:4c:1e:00:01';
 const ZEBRA = {
   rmacs: { '100': { numRmacs: 1, [RMAC]: { routerMac: RMAC, vtepIp: '100.64.0.1' } } },
@@ -52,6 +89,31 @@ const NONE = { rmacs: {}, nexthops: {} };
 
 const gap = (zebra: unknown, fdb: unknown, neigh: unknown, routes: unknown = []) =>
   l3VniForwardingGap(DEVICES, zebraL3Forwarding(zebra, 100), kernelL3Forwarding(fdb, neigh, 'br-pe-100', routes));
+
+describe("the lab's bgpd-only kill (FRR 10.7)", () => {
+  test('healthy: zebra holds the leaf RMAC and the kernel has it, no gap', () => {
+    expect(zebraL3Forwarding(LAB_ZEBRA_HEALTHY, 100)).toEqual({
+      rmacs: [{ mac: LAB_RMAC, vtep: '100.64.0.1' }],
+      nexthops: [{ ip: '100.64.0.1', mac: LAB_RMAC }],
+    });
+    expect(gap(LAB_ZEBRA_HEALTHY, LAB_FDB_HEALTHY, LAB_NEIGH_HEALTHY, LAB_ROUTES)).toBeUndefined();
+  });
+
+  test("20 s after the kill: zebra holds nothing, the VRF's route names the next hop that lacks its router MAC", () => {
+    const found = gap(LAB_ZEBRA_DEAD, LAB_FDB_DEAD, LAB_NEIGH_DEAD, LAB_ROUTES);
+    expect(found?.missing).toEqual([
+      "router MAC of 100.64.0.1, a gateway of VRF red's routes (neighbour on br-pe-100: INCOMPLETE)",
+    ]);
+    expect(found?.message).toMatch(/^FRR's router MAC\(s\) for L3VNI 100 \(VRF red\) are missing from the kernel: /);
+  });
+
+  test('had zebra kept its tables, the FDB entry and the neighbour it lists would be named', () => {
+    expect(gap(LAB_ZEBRA_HEALTHY, LAB_FDB_DEAD, LAB_NEIGH_DEAD, LAB_ROUTES)?.missing).toEqual([
+      `FDB ${LAB_RMAC} dst 100.64.0.1 on vni100`,
+      `neighbour 100.64.0.1 lladdr ${LAB_RMAC} on br-pe-100`,
+    ]);
+  });
+});
 
 describe('zebraL3Forwarding', () => {
   test("reads one VNI's router MACs and next-hops, not the counters beside them", () => {
@@ -106,7 +168,10 @@ describe('l3VniForwardingGap', () => {
     // What the bgpd kill left on FRR 10.7: the route, the kernel ARPing for the VTEP on the SVI.
     const failed = [{ dst: '100.64.0.1', state: ['FAILED'] }];
     expect(gap(NONE, FDB_OK.slice(0, 1), failed, ROUTES)?.missing).toEqual([
-      "neighbour 100.64.0.1 on br-pe-100 (a gateway of VRF red's routes)",
+      "router MAC of 100.64.0.1, a gateway of VRF red's routes (neighbour on br-pe-100: FAILED)",
+    ]);
+    expect(gap(NONE, FDB_OK.slice(0, 1), [], ROUTES)?.missing).toEqual([
+      "router MAC of 100.64.0.1, a gateway of VRF red's routes (neighbour on br-pe-100: absent)",
     ]);
     expect(gap(NONE, FDB_OK.slice(0, 1), NEIGH_OK, ROUTES)?.missing).toEqual([`FDB ${RMAC} dst 100.64.0.1 on vni100`]);
     // Routes via the host leg (pe-100) are not the SVI's business.
@@ -126,7 +191,7 @@ describe('l3VniForwardingGap', () => {
     ];
     expect(kernelL3Forwarding([], [], 'br-pe-100', routes).gateways).toEqual(['100.64.0.1', '100.64.0.2']);
     expect(gap(ZEBRA, FDB_OK, NEIGH_OK, routes)?.missing).toEqual([
-      "neighbour 100.64.0.2 on br-pe-100 (a gateway of VRF red's routes)",
+      "router MAC of 100.64.0.2, a gateway of VRF red's routes (neighbour on br-pe-100: absent)",
     ]);
   });
 
@@ -135,7 +200,7 @@ describe('l3VniForwardingGap', () => {
     const mapped = [{ dst: '::ffff:100.64.0.1', lladdr: RMAC, extern_learn: null, state: ['NOARP'] }];
     expect(gap(NONE, FDB_OK, mapped, routes)).toBeUndefined();
     expect(gap(NONE, FDB_OK, NEIGH_OK, routes)?.missing).toEqual([
-      "neighbour ::ffff:100.64.0.1 on br-pe-100 (a gateway of VRF red's routes)",
+      "router MAC of ::ffff:100.64.0.1, a gateway of VRF red's routes (neighbour on br-pe-100: absent)",
     ]);
   });
 
