@@ -117,12 +117,15 @@ async function monitor(ns: string): Promise<{ stop(): Promise<string[]> }> {
   p.stdout?.on('data', (b: Buffer) => (out += b.toString()));
   const lines = (): string[] => out.split('\n').filter((l) => l.trim() !== '');
   const probe = PROBE.dst.replace(/\/32$/, '');
-  const route = ['-n', ns, 'route', 'replace', 'blackhole', PROBE.dst, 'table', PROBE.table];
+  const route = (verb: string): string[] => ['-n', ns, 'route', verb, 'blackhole', PROBE.dst, 'table', PROBE.table];
   try {
     await waitFor(
       async () => {
         if (p.exitCode !== null) return false; // dead: the wait times out naming it
-        await execa('ip', route);
+        // Deleted and added each try: replacing an identical route sends no event, so a monitor
+        // that subscribed after the first try would never see one (CI, a loaded host).
+        await execa('ip', route('del'), { reject: false });
+        await execa('ip', route('add'));
         await new Promise((r) => setTimeout(r, 100));
         return lines().some((l) => l.includes(probe));
       },
@@ -130,7 +133,7 @@ async function monitor(ns: string): Promise<{ stop(): Promise<string[]> }> {
       `ip monitor in ${ns} showing the probe route`,
     );
   } finally {
-    await execa('ip', ['-n', ns, 'route', 'del', 'blackhole', PROBE.dst, 'table', PROBE.table], { reject: false });
+    await execa('ip', route('del'), { reject: false });
   }
   return {
     stop: async () => {
