@@ -57,6 +57,7 @@ import { ReadinessGate } from './readiness-gate.js';
 import { checkUnderlay } from './readiness.js';
 import { HandsOff, type HandsOffVerdict } from './hands-off.js';
 import { DriftCheck } from './drift-check.js';
+import { L3VniRepairs } from '../reconcile/l3vni-backoff.js';
 import { publish, statusLine, type DaemonView, type LastConverge } from './publish.js';
 import type { MetricsExporter } from '../metrics/exporter.js';
 import { messageOf } from '../errors.js';
@@ -139,6 +140,8 @@ export class Daemon {
   private readonly onPidfile: Debounced;
   /** FRR's config, the netlink verdict and the kernel plan, for a config already in force. */
   private readonly drift: DriftCheck;
+  /** L3VNI rebinds that did not cure, across converges and drift ticks (reconcile/l3vni-backoff.ts). */
+  private readonly l3vniRepairs = new L3VniRepairs();
   /** Is the work loop alive: the watchdog pings only while it says so. */
   private readonly heartbeat: Heartbeat;
   private watchdogTimer: NodeJS.Timeout | undefined;
@@ -187,6 +190,7 @@ export class Daemon {
       metrics: opts.metrics,
       frrCheckMs: opts.frrCheckMs,
       backstopMs: opts.driftBackstopMs,
+      l3vniRepairs: this.l3vniRepairs,
     });
     this.handsOff = new HandsOff({ pid: opts.pid, log: opts.log, sleep: (ms) => this.sleep(ms) });
   }
@@ -489,6 +493,7 @@ export class Daemon {
         forceFrrReload,
         checkFrrRunning,
         runner: this.runner,
+        l3vniRepairs: this.l3vniRepairs,
         applied: (conflicts) => this.appliedOnce(target, conflicts),
         ...(this.opts.crash ? { crash: this.opts.crash } : {}),
       });

@@ -8,8 +8,9 @@ import { planNode, type ConvergeReport } from '../reconcile/converge.js';
 import { readFrrConf } from '../reconcile/frr-files.js';
 import { reloadPending } from '../reconcile/state-files.js';
 import { l3VniOff } from '../reconcile/frr-l3vni.js';
-import { ReloaderClient } from '../frr/reload-client.js';
-import { secretsIn } from '../frr/redact.js';
+import type { ReloaderClient } from '../frr/reload-client.js';
+import { reloaderFor } from '../reconcile/frr-push.js';
+import type { L3VniRepairs } from '../reconcile/l3vni-backoff.js';
 import type { Runner } from '../kernel/runner.js';
 import type { RouterNetns } from '../netns/resolve.js';
 import type { MetricsExporter } from '../metrics/exporter.js';
@@ -26,6 +27,8 @@ export interface DriftCheckDeps {
   frrCheckMs?: number | undefined;
   /** The kernel is observed at least this often whatever the netlink monitors say (default 10 min). */
   backstopMs?: number | undefined;
+  /** The daemon's record of L3VNI rebinds, shared with its converges (l3vni-backoff.ts). */
+  l3vniRepairs?: L3VniRepairs | undefined;
 }
 
 export class DriftCheck {
@@ -83,7 +86,8 @@ export class DriftCheck {
    * MACs with nothing else changing (reconcile/frr-l3vni.ts). Said as drift when off.
    */
   async frrOff(target: LoadedConfig, netns: RouterNetns): Promise<false | { push: boolean }> {
-    const off = (await this.frrApart(target)) ?? (await this.l3VniApart(target, netns));
+    const client = reloaderFor(target.inputs);
+    const off = (await this.frrApart(target, client)) ?? (await this.l3VniApart(target, netns, client));
     if (!off) return false;
     this.deps.log.warn(`drift: ${off.why}`);
     this.deps.metrics?.driftRepaired(driftKinds([], true));
@@ -119,11 +123,17 @@ export class DriftCheck {
   private async l3VniApart(
     target: LoadedConfig,
     netns: RouterNetns,
+    client: ReloaderClient,
   ): Promise<{ why: string; push: boolean } | undefined> {
     const { inputs } = target;
     if (inputs.config.l3vnis.length === 0) return undefined;
     try {
-      const why = await l3VniOff(inputs, this.deps.log, { runner: this.deps.runner, netns: netns.name });
+      const why = await l3VniOff(inputs, this.deps.log, {
+        runner: this.deps.runner,
+        netns: netns.name,
+        client,
+        ...(this.deps.l3vniRepairs ? { repairs: this.deps.l3vniRepairs } : {}),
+      });
       return why === undefined ? undefined : { why, push: false };
     } catch (e) {
       // A dump failing (FRR's netns gone since the pass's look): the next pass finds out.
@@ -132,7 +142,10 @@ export class DriftCheck {
     }
   }
 
-  private async frrApart(target: LoadedConfig): Promise<{ why: string; push: boolean } | undefined> {
+  private async frrApart(
+    target: LoadedConfig,
+    client: ReloaderClient,
+  ): Promise<{ why: string; push: boolean } | undefined> {
     const rt = target.inputs.config.runtime;
     if ((await readFrrConf(rt.frrConfigDir)) !== target.inputs.frrConf)
       return { why: `frr.conf in ${rt.frrConfigDir} differs from the rendered config`, push: false };
@@ -141,9 +154,7 @@ export class DriftCheck {
     if (Date.now() - this.frrCheckedAt < (this.deps.frrCheckMs ?? 600_000) || this.frrStuck === target.inputs.frrConf)
       return undefined;
     this.frrCheckedAt = Date.now();
-    const d = await new ReloaderClient(rt.reloaderSocket, { secrets: secretsIn(target.inputs.frrConf) })
-      .diffLines()
-      .catch((e: unknown) => ({ ok: false as const, output: messageOf(e) }));
+    const d = await client.diffLines().catch((e: unknown) => ({ ok: false as const, output: messageOf(e) }));
     if (!d.ok) {
       this.deps.log.warn(
         { output: d.output.slice(-2000) },

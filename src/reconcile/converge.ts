@@ -16,6 +16,7 @@ import { planKernel, type KernelPlan } from '../kernel/plan.js';
 import { applyPhase } from '../kernel/apply.js';
 import { processRunner, type Runner } from '../kernel/runner.js';
 import { ensureFrrRunsL3Vnis } from './frr-l3vni.js';
+import type { L3VniRepairs } from './l3vni-backoff.js';
 import { checkFrrRunning, FRR_UNTOUCHED, frrSteps, pushFrrConf, readFrrFiles } from './frr-push.js';
 import { ConvergeError } from './converge-error.js';
 import { saveLastGood, syncKubeletEnv, type ReconcileStatus } from './state-files.js';
@@ -50,6 +51,11 @@ export interface ConvergeDeps {
   checkFrrRunning?: boolean;
   /** The kill-point test seam (model/crash-points.ts). */
   crash?: CrashPoints;
+  /**
+   * The daemon's record of L3VNI rebinds that did not cure (l3vni-backoff.ts): the next waits
+   * longer. Default: none kept, a wrong L3VNI is rebound once per converge.
+   */
+  l3vniRepairs?: L3VniRepairs;
   /**
    * Called once the kernel has both phases applied and FRR has its config, before the verify
    * re-observe and the L3VNI kind check (which still decide the outcome), with the plan's
@@ -209,7 +215,12 @@ export async function converge(inputs: NodeInputs, deps: ConvergeDeps): Promise<
   }
   timings.verifyMs = since(t);
 
-  const l3vnis = await ensureFrrRunsL3Vnis(inputs, log, { runner, netns: netns.name });
+  const l3vnis = await ensureFrrRunsL3Vnis(inputs, log, {
+    runner,
+    netns: netns.name,
+    client: frrFiles.client,
+    ...(deps.l3vniRepairs ? { repairs: deps.l3vniRepairs } : {}),
+  });
   const conflicts = [...plan.conflicts, ...l3vnis.problems];
   const report: ConvergeReport = {
     ok: conflicts.length === 0,

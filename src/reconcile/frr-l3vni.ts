@@ -6,12 +6,12 @@
 // running config is right), so the fix is to unbind the VNI from its VRF and bind it again:
 // zebra turns an L2VNI into an L3VNI when the binding arrives, and a new L3VNI gets bgpd's
 // routes, hence its router MACs, installed again. Each pass of this costs two reloads, and
-// only when FRR is wrong.
+// only when FRR is wrong; a rebind that did not cure waits longer for the next
+// (l3vni-backoff.ts), so a fault it cannot mend is not two reloads every drift tick.
 
-import { redactFrrText, secretsIn } from '../frr/redact.js';
 import type { Logger } from '../log.js';
 import type { NodeInputs } from './inputs.js';
-import { ReloaderClient } from '../frr/reload-client.js';
+import type { ReloaderClient } from '../frr/reload-client.js';
 import { misclassifiedL3Vnis } from '../frr/vni-check.js';
 import { evpnSessionsSettled, kernelL3Forwarding, l3VniForwardingGap, zebraL3Forwarding } from '../frr/rmac-check.js';
 import { observeL3Forwarding } from '../kernel/observe-l3-forwarding.js';
@@ -19,6 +19,7 @@ import type { Runner } from '../kernel/runner.js';
 import { bridgeName, vxlanName } from '../model/names.js';
 import { renderFrrConf } from '../frr/render.js';
 import { writeFrrConf } from './frr-files.js';
+import { L3VniRepairs, tickVerdict, waitInWords, type RebindBackoff } from './l3vni-backoff.js';
 import { messageOf } from '../errors.js';
 
 /** How long zebra gets to show the rebound VNI as L3 (it applies config asynchronously). */
@@ -34,14 +35,19 @@ const GAP_CONFIRM_MS = 3_000;
 /** A gap is judged only once every EVPN session has been up this long (rmac-check.ts evpnSessionsSettled). */
 const EVPN_SETTLE_MS = 30_000;
 
-/** Where the L3VNIs' devices are: the router netns, read with this runner. */
+/** Where the L3VNIs' devices are and how FRR is asked. */
 export interface L3VniLook {
+  /** Reads the router netns. */
   runner: Runner;
   netns: string;
+  /** The reloader, masking the config's secrets in what it relays (frr-push.ts reloaderFor). */
+  client: ReloaderClient;
+  /** The daemon's record of rebinds that did not cure (default: a fresh one, every VNI due). */
+  repairs?: L3VniRepairs;
 }
 
 export interface L3VniCheck {
-  /** The L3VNIs FRR still runs wrong after one rebind attempt, as conflict lines. */
+  /** The L3VNIs FRR still runs wrong (after a rebind, or waiting for the next), as conflict lines. */
   problems: string[];
   /** Whether a rebind reloaded FRR. */
   reloaded: boolean;
@@ -58,21 +64,70 @@ interface L3VniProblem {
 
 /**
  * Whether FRR runs every L3VNI as one, with its router MACs in the kernel; rebinds those it
- * does not, once. Asked only when there are L3VNIs; a reloader that does not answer is not a
- * finding here (FRR being down is reported by the reload and the daemon's health checks).
+ * does not, once, unless an earlier rebind did not cure them and the next is not due yet
+ * (l3vni-backoff.ts). Asked only when there are L3VNIs; a reloader that does not answer is not
+ * a finding here (FRR being down is reported by the reload and the daemon's health checks).
  */
 export async function ensureFrrRunsL3Vnis(inputs: NodeInputs, log: Logger, look: L3VniLook): Promise<L3VniCheck> {
+  const repairs = look.repairs ?? new L3VniRepairs();
   const fine: L3VniCheck = { problems: [], reloaded: false };
-  if (inputs.config.l3vnis.length === 0) return fine;
-  const client = new ReloaderClient(inputs.config.runtime.reloaderSocket);
-  let wrong = (await l3VniProblems(inputs, client, look, log))?.problems;
-  if (wrong === undefined || wrong.length === 0) return fine;
-  if (wrong.some((w) => w.missing.length > 0)) {
-    await sleep(GAP_CONFIRM_MS);
-    wrong = (await l3VniProblems(inputs, client, look, log))?.problems;
-    if (wrong === undefined || wrong.length === 0) return fine;
+  if (inputs.config.l3vnis.length === 0) {
+    repairs.reported = new Set();
+    return fine;
   }
+  let found = await l3VniProblems(inputs, look, log);
+  if (found?.problems.some((w) => w.missing.length > 0)) {
+    await sleep(GAP_CONFIRM_MS);
+    found = await l3VniProblems(inputs, look, log);
+  }
+  if (found === undefined || found.problems.length === 0) {
+    if (found) repairs.whole(found.witnessed);
+    repairs.reported = new Set();
+    return fine;
+  }
+  const wrong = found.problems;
+  repairs.whole([...found.witnessed].filter((vni) => !wrong.some((w) => w.vni === vni)));
 
+  const now = Date.now();
+  const due = wrong.filter((w) => repairs.due(w.vni, now));
+  const waiting = wrong.filter((w) => !repairs.due(w.vni, now));
+  for (const w of waiting)
+    log.debug(
+      { vni: w.vni, nextRebindAt: new Date(repairs.backoff.get(w.vni)?.nextAt ?? now).toISOString() },
+      `L3VNI ${w.vni}: still wrong, not rebound before its next rebind is due`,
+    );
+  const left = due.length ? await rebindAndCheck(inputs, look, due, log) : [];
+
+  const after = Date.now();
+  for (const w of due) {
+    const l = left.find((p) => p.vni === w.vni);
+    if (l) {
+      const b = repairs.uncured(w.vni, after);
+      log.error(
+        { vni: w.vni, problem: l.message, uncured: b.uncured, nextRebindAt: new Date(b.nextAt).toISOString() },
+        `L3VNI ${w.vni}: ${w.missing.length ? 'router MAC(s) still missing' : 'still run as another kind'} after a rebind; next rebind in ${waitInWords(b.nextAt - after)}`,
+      );
+    } else repairs.whole([w.vni]);
+  }
+  const still = [...left, ...waiting];
+  repairs.reported = new Set(still.map((w) => w.vni));
+  return {
+    problems: still.map((w) => withNextRebind(w.message, repairs.backoff.get(w.vni))),
+    reloaded: due.length > 0,
+  };
+}
+
+/**
+ * Rebind `wrong` and watch them come back. Right after the rebind zebra holds nothing for the
+ * VNI and the kernel no route: no gap, and no proof either. A VNI that had a gap is back when
+ * its router MACs or routes are there again and nothing is missing. Returns those not back.
+ */
+async function rebindAndCheck(
+  inputs: NodeInputs,
+  look: L3VniLook,
+  wrong: L3VniProblem[],
+  log: Logger,
+): Promise<L3VniProblem[]> {
   const vnis = wrong.map((w) => w.vni);
   for (const w of wrong.filter((p) => p.missing.length > 0))
     log.warn(
@@ -85,21 +140,19 @@ export async function ensureFrrRunsL3Vnis(inputs: NodeInputs, log: Logger, look:
       { vnis: kinds.map((w) => w.vni), problems: kinds.map((w) => w.message) },
       'FRR runs L3VNI(s) as another kind: unbinding and binding them again',
     );
-  await rebind(inputs, client, vnis, log);
+  await rebind(inputs, look.client, vnis, log);
 
-  // Right after the rebind zebra holds nothing for the VNI and the kernel no route: no gap, and
-  // no proof either. A VNI that had a gap is back when its router MACs or routes are there again
-  // and nothing is missing.
   const gapped = wrong.filter((w) => w.missing.length > 0);
-  let left: L3VniProblem[] | undefined = wrong;
+  let left: L3VniProblem[] = wrong;
   const settle = gapped.length ? REINSTALL_SETTLE_MS : REBIND_SETTLE_MS;
   const deadline = Date.now() + settle;
   while (Date.now() < deadline) {
     await sleep(1000);
-    const again = await l3VniProblems(inputs, client, look, log);
+    const again = await l3VniProblems(inputs, look, log);
     if (again === undefined) continue;
     left = [
-      ...again.problems,
+      // Only the VNIs rebound here: another's problem is its own (waiting for its next rebind).
+      ...again.problems.filter((p) => vnis.includes(p.vni)),
       ...gapped
         .filter((g) => !again.witnessed.has(g.vni) && !again.problems.some((p) => p.vni === g.vni))
         .map((g) => ({
@@ -109,23 +162,35 @@ export async function ensureFrrRunsL3Vnis(inputs: NodeInputs, log: Logger, look:
     ];
     if (left.length === 0) break;
   }
-  if (left === undefined || left.length === 0) {
-    log.info({ vnis }, 'FRR runs the L3VNI(s) as L3VNIs again, their router MACs in the kernel');
-    return { problems: [], reloaded: true };
-  }
-  for (const w of left) log.error({ vni: w.vni, problem: w.message }, 'FRR does not run an L3VNI as configured');
-  return { problems: left.map((w) => w.message), reloaded: true };
+  if (left.length === 0) log.info({ vnis }, 'FRR runs the L3VNI(s) as L3VNIs again, their router MACs in the kernel');
+  return left;
+}
+
+/** A conflict line says when the daemon tries again: it stands in status until then. */
+function withNextRebind(message: string, b: RebindBackoff | undefined): string {
+  if (!b) return message;
+  const at = new Date(b.nextAt).toISOString().slice(11, 19);
+  return `${message} (${b.uncured} rebind(s) did not cure it; next rebind after ${at} UTC)`;
 }
 
 /**
  * For the daemon's drift tick: why FRR runs an L3VNI wrong (one look, no repair), or undefined.
  * Nothing in frr.conf or in the kernel plan changes when zebra loses an L3VNI's router MACs, so
- * only this look finds it; the converge it leads to repairs (ensureFrrRunsL3Vnis).
+ * only this look finds it; the converge it leads to repairs (ensureFrrRunsL3Vnis). A VNI
+ * already reported as a conflict and waiting for its next rebind leads to no converge until
+ * the rebind is due (l3vni-backoff.ts tickVerdict).
  */
 export async function l3VniOff(inputs: NodeInputs, log: Logger, look: L3VniLook): Promise<string | undefined> {
   if (inputs.config.l3vnis.length === 0) return undefined;
-  const client = new ReloaderClient(inputs.config.runtime.reloaderSocket);
-  const first = (await l3VniProblems(inputs, client, look, log))?.problems[0];
+  const repairs = look.repairs ?? new L3VniRepairs();
+  const found = await l3VniProblems(inputs, look, log);
+  if (!found) return undefined;
+  const wrong = found.problems.map((p) => p.vni);
+  repairs.whole([...found.witnessed].filter((vni) => !wrong.includes(vni)));
+  const v = tickVerdict(wrong, repairs, Date.now());
+  if (!v.converge) return undefined;
+  if (v.why === 'cleared') return `L3VNI ${v.vni}: no longer found wrong; its conflict is cleared by a converge`;
+  const first = found.problems.find((p) => p.vni === v.vni);
   if (!first) return undefined;
   return first.missing.length
     ? `L3VNI ${first.vni} (VRF ${first.vrf}): router MAC(s) missing from the kernel: ${first.missing.join('; ')}`
@@ -139,10 +204,10 @@ export async function l3VniOff(inputs: NodeInputs, log: Logger, look: L3VniLook)
  */
 async function l3VniProblems(
   inputs: NodeInputs,
-  client: ReloaderClient,
   look: L3VniLook,
   log: Logger,
 ): Promise<{ problems: L3VniProblem[]; witnessed: Set<number> } | undefined> {
+  const { client } = look;
   let vniAnswer: unknown;
   try {
     vniAnswer = await client.vni();
@@ -187,6 +252,8 @@ async function l3VniProblems(
       { vnis: problems.map((p) => p.vni) },
       'L3VNI router MACs missing while BGP EVPN is (re)starting: not judged yet',
     );
+    // Not judged is not whole either: those VNIs keep their backoff.
+    for (const p of problems) if (p.missing.length > 0) witnessed.delete(p.vni);
     return { problems: problems.filter((p) => p.missing.length === 0), witnessed };
   }
   return { problems, witnessed };
@@ -213,10 +280,7 @@ async function rebind(inputs: NodeInputs, client: ReloaderClient, vnis: number[]
     await writeFrrConf(dir, unbound);
     const r = await client.reload();
     if (!r.ok)
-      log.warn(
-        { phase: r.phase, output: redactFrrText(r.output, secretsIn(inputs.frrConf)).trim() },
-        'FRR refused the config without the L3VNI binding(s)',
-      );
+      log.warn({ phase: r.phase, output: r.output.trim() }, 'FRR refused the config without the L3VNI binding(s)');
   } finally {
     // Whatever happened, the file says what FRR must run (and loads on its next start).
     await writeFrrConf(dir, inputs.frrConf);
@@ -224,7 +288,7 @@ async function rebind(inputs: NodeInputs, client: ReloaderClient, vnis: number[]
   const r = await client.reload();
   if (!r.ok)
     log.error(
-      { phase: r.phase, output: redactFrrText(r.output, secretsIn(inputs.frrConf)).trim() },
+      { phase: r.phase, output: r.output.trim() },
       'FRR refused its own config when binding the L3VNI(s) again',
     );
 }

@@ -43,8 +43,16 @@ export async function readFrrFiles(inputs: NodeInputs): Promise<FrrFiles> {
     current,
     changed: current !== inputs.frrConf,
     wasPending: await reloadPending(rt),
-    client: new ReloaderClient(rt.reloaderSocket, { secrets: secretsIn(inputs.frrConf) }),
+    client: reloaderFor(inputs),
   };
+}
+
+/**
+ * The reloader client of a converge or drift check: it masks the config's own secrets (neighbor
+ * passwords, rawConfig's) in whatever the reloader relays, so what callers log cannot carry one.
+ */
+export function reloaderFor(inputs: NodeInputs): ReloaderClient {
+  return new ReloaderClient(inputs.config.runtime.reloaderSocket, { secrets: secretsIn(inputs.frrConf) });
 }
 
 /**
