@@ -379,7 +379,7 @@ export class Daemon {
           found.kernelDrifted = await this.drift.kernelDrifted(this.target(), frrNetns());
           break;
         case 'converge':
-          this.drift.looking();
+          this.drift.looking({ converge: true });
           await this.convergeTarget(this.target(), why, step.pushFrr, frrNetns());
           return;
         case 'done':

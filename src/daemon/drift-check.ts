@@ -1,7 +1,8 @@
 // The drift checks of a pass whose config is already in force, cheapest first: is FRR off the
-// rendered config (one read, one stat, and now and then frr-reload.py --test), may a netlink
-// event since the last look have changed the plan (no observe while the kernel is quiet), and
-// the kernel plan itself (one observe per netns). Each logs what it found as drift.
+// rendered config (one read, one stat, and now and then frr-reload.py --test), the L3VNIs'
+// router MACs (only when their devices saw a netlink event, a gap is pending, or now and then),
+// may a netlink event since the last look have changed the plan (no observe while the kernel is
+// quiet), and the kernel plan itself (one observe per netns). Each logs what it found as drift.
 
 import type { Logger } from '../log.js';
 import { planNode, type ConvergeReport } from '../reconcile/converge.js';
@@ -11,6 +12,7 @@ import { l3VniOff } from '../reconcile/frr-l3vni.js';
 import type { ReloaderClient } from '../frr/reload-client.js';
 import { reloaderFor } from '../reconcile/frr-push.js';
 import type { L3VniRepairs } from '../reconcile/l3vni-backoff.js';
+import { bridgeName, vxlanName } from '../model/names.js';
 import type { Runner } from '../kernel/runner.js';
 import type { RouterNetns } from '../netns/resolve.js';
 import type { MetricsExporter } from '../metrics/exporter.js';
@@ -29,6 +31,8 @@ export interface DriftCheckDeps {
   backstopMs?: number | undefined;
   /** The daemon's record of L3VNI rebinds, shared with its converges (l3vni-backoff.ts). */
   l3vniRepairs?: L3VniRepairs | undefined;
+  /** The L3VNIs are looked at at least this often whatever the netlink monitors say (default 5 min). */
+  l3vniBackstopMs?: number | undefined;
 }
 
 export class DriftCheck {
@@ -36,6 +40,7 @@ export class DriftCheck {
   looks = 0;
   private readonly netlink: NetlinkMonitor;
   private quietSaid = false;
+  private l3QuietSaid = false;
   /** When FRR's running config was last compared with frr.conf (0: never). */
   private frrCheckedAt = 0;
   /** The frr.conf text FRR could not be brought in line with by a reload (see converge's frrApart). */
@@ -54,11 +59,20 @@ export class DriftCheck {
     return this.netlink.stop();
   }
 
-  /** Right before a full observe: netlink events from now on count for the next drift tick. */
-  looking(): void {
+  /**
+   * Right before a full observe: netlink events from now on count for the next drift tick.
+   * `converge`: the converge also looks at the L3VNIs (ensureFrrRunsL3Vnis), always.
+   */
+  looking(o: { converge?: boolean } = {}): void {
     this.looks++;
     this.netlink.looking();
     this.quietSaid = false;
+    if (o.converge) this.l3vniLooking();
+  }
+
+  private l3vniLooking(): void {
+    this.netlink.l3Looking();
+    this.l3QuietSaid = false;
   }
 
   /**
@@ -81,9 +95,10 @@ export class DriftCheck {
    * a reload that did not finish (one stat: frr-reload-pending), and — once per frrCheckMs, not
    * every tick — FRR's running config itself (`frr-reload.py --test` through the reloader: a
    * few hundred ms of FRR's CPU, not the daemon's; 10 min apart). `push`: reload even though
-   * the file is right. Then, every tick when there are L3VNIs, whether FRR runs them right in
+   * the file is right. Then, when there are L3VNIs, whether FRR runs them right in
    * `netns` (three vtysh queries, and four small dumps per L3VNI): zebra can lose their router
-   * MACs with nothing else changing (reconcile/frr-l3vni.ts). Said as drift when off.
+   * MACs with nothing else changing (reconcile/frr-l3vni.ts); skipped while their devices are
+   * quiet (l3VniApart). Said as drift when off.
    */
   async frrOff(target: LoadedConfig, netns: RouterNetns): Promise<false | { push: boolean }> {
     const client = reloaderFor(target.inputs);
@@ -127,6 +142,17 @@ export class DriftCheck {
   ): Promise<{ why: string; push: boolean } | undefined> {
     const { inputs } = target;
     if (inputs.config.l3vnis.length === 0) return undefined;
+    const devices = new Set(inputs.config.l3vnis.flatMap((l) => [vxlanName(l.vni), bridgeName(l.vni)]));
+    const v = this.netlink.l3Verdict(devices, this.deps.l3vniBackstopMs ?? 300_000);
+    // A gap waiting for its rebind, or being repaired, is looked at every tick: its conflict
+    // must clear as soon as it is whole.
+    if (!v.look && !this.deps.l3vniRepairs?.pending) {
+      if (!this.l3QuietSaid)
+        this.deps.log.info({ why: v.why }, "drift ticks: L3VNIs' devices quiet, not checking their router MACs");
+      this.l3QuietSaid = true;
+      return undefined;
+    }
+    this.l3vniLooking();
     try {
       const why = await l3VniOff(inputs, this.deps.log, {
         runner: this.deps.runner,

@@ -8,6 +8,11 @@
 // RTM_NEWLINK (netdev_state_change notifies only for IFF_UP). Our links are kept up, and taking
 // one down is an event that leads to a look, so only a change to a link left down after that
 // look waits for the backstop.
+//
+// The L3VNI check (reconcile/frr-l3vni.ts) reads other things: neighbours and FDB entries, and
+// routes on the L3VNIs' devices, in the router netns. A third `ip -o monitor neigh` there, and
+// the router monitor's route lines, note which devices changed since that check's last look
+// (l3Verdict), so a tick skips it while its devices are quiet.
 
 import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
@@ -61,6 +66,9 @@ function looksLikeRoute(l: string): boolean {
   return !/^\d+:\s/.test(l) && !/^(inet6?|mpls) /.test(l);
 }
 
+/** What a monitor follows: the plan's objects in the host or router netns, or the router's neighbours. */
+type MonitorRole = 'host' | 'router' | 'neigh';
+
 interface OneMonitor {
   proc: ResultPromise;
   ns: MonitoredNs;
@@ -107,15 +115,28 @@ export interface DriftVerdict {
   why: string;
 }
 
+/** The devices a router netns line names: `dev X` (a multipath route names several). */
+export function devicesOf(line: string): string[] {
+  return [...line.matchAll(/\bdev (\S+)/g)].map((m) => m[1] ?? '');
+}
+
+/** Past this many devices named since the L3VNI check's last look, it looks whatever they are. */
+const MAX_TOUCHED = 1000;
+
 export class NetlinkMonitor {
   private host: OneMonitor | undefined;
   private router: OneMonitor | undefined;
+  private neigh: OneMonitor | undefined;
   private events = 0;
   /** The first relevant event since the last look, for the log. */
   private firstEvent = '';
   /** Set when a monitor exited or (re)started: events may have been missed. */
   private blind = true;
   private lastLook = 0;
+  /** The same for the L3VNI check: the router netns' devices named by neighbour and route events. */
+  private touched = new Set<string>();
+  private l3Blind = true;
+  private l3LastLook = 0;
 
   /**
    * @param backstopMs a full look at least this often, whatever the monitors say.
@@ -128,13 +149,17 @@ export class NetlinkMonitor {
    * monitor died), and wait until they are subscribed (a few ms; at most armTimeoutMs).
    */
   async follow(router: MonitoredNs): Promise<void> {
-    if (!this.host?.alive) this.host = this.start(this.opts.host ?? {});
-    const r = this.router;
-    if (!r?.alive || r.ns.name !== router.name || r.ns.inode !== router.inode) {
-      if (r?.alive) r.proc.kill();
-      this.router = this.start(router);
-    }
-    await Promise.all([this.host.armed, this.router!.armed]);
+    if (!this.host?.alive) this.host = this.start(this.opts.host ?? {}, 'host');
+    this.router = this.restartIfMoved(this.router, router, 'router');
+    this.neigh = this.restartIfMoved(this.neigh, router, 'neigh');
+    await Promise.all([this.host.armed, this.router.armed, this.neigh.armed]);
+  }
+
+  /** `m` if it still runs in `ns`; else a new monitor there. */
+  private restartIfMoved(m: OneMonitor | undefined, ns: MonitoredNs, role: MonitorRole): OneMonitor {
+    if (m?.alive && m.ns.name === ns.name && m.ns.inode === ns.inode) return m;
+    if (m?.alive) m.proc.kill();
+    return this.start(ns, role);
   }
 
   /**
@@ -166,15 +191,47 @@ export class NetlinkMonitor {
     return { look: false, why: 'no netlink event since the last look' };
   }
 
+  /** Right before the L3VNI check looks (a converge, or a drift tick that looks). */
+  l3Looking(): void {
+    this.touched.clear();
+    this.l3Blind = false;
+    this.l3LastLook = Date.now();
+  }
+
+  /**
+   * Whether the L3VNI check must look again: a neighbour, FDB entry or route on one of
+   * `devices` (the L3VNIs' VXLAN devices and SVIs) changed since its last look, or the router
+   * netns' monitors cannot say, or `backstopMs` passed.
+   */
+  l3Verdict(devices: ReadonlySet<string>, backstopMs: number): DriftVerdict {
+    const mons = [this.router, this.neigh];
+    if (mons.some((m) => !m?.alive)) return { look: true, why: 'netlink monitor not running' };
+    if (this.l3Blind) return { look: true, why: 'netlink monitor (re)started since the last look' };
+    if (mons.some((m) => m!.armedAt === undefined || m!.armedAt > this.l3LastLook))
+      return { look: true, why: 'netlink monitor not yet subscribed at the last look' };
+    if (this.touched.size >= MAX_TOUCHED)
+      return { look: true, why: `${MAX_TOUCHED}+ devices changed since the last look` };
+    const changed = [...devices].filter((d) => this.touched.has(d));
+    if (changed.length) return { look: true, why: `neighbour or route event(s) on ${changed.join(', ')}` };
+    const ago = Date.now() - this.l3LastLook;
+    if (ago >= backstopMs)
+      return {
+        look: true,
+        why: `no event on its devices, but the last look was ${Math.round(ago / 1000)} s ago (backstop)`,
+      };
+    return { look: false, why: 'no neighbour or route event on its devices since the last look' };
+  }
+
   async stop(): Promise<void> {
-    const procs = [this.host, this.router].filter((m): m is OneMonitor => m !== undefined);
-    this.host = this.router = undefined;
+    const procs = [this.host, this.router, this.neigh].filter((m): m is OneMonitor => m !== undefined);
+    this.host = this.router = this.neigh = undefined;
     for (const m of procs) m.proc.kill();
     await Promise.all(procs.map((m) => m.proc.catch(() => undefined)));
   }
 
-  private start(ns: MonitoredNs): OneMonitor {
-    const args = [...(ns.name ? ['-n', ns.name] : []), '-o', 'monitor', 'link', 'address', 'route', 'rule', 'netconf'];
+  private start(ns: MonitoredNs, role: MonitorRole): OneMonitor {
+    const objects = role === 'neigh' ? ['neigh'] : ['link', 'address', 'route', 'rule', 'netconf'];
+    const args = [...(ns.name ? ['-n', ns.name] : []), '-o', 'monitor', ...objects];
     // Not io/capture.ts, the runner of every other ip: that one waits for a process to end and
     // bounds it in time, while this one runs as long as the daemon and is read line by line.
     const proc = execa('ip', args, { reject: false, stdin: 'ignore', stderr: 'ignore', buffer: false });
@@ -189,15 +246,17 @@ export class NetlinkMonitor {
         await sleep(10);
       }
     })();
-    this.blind = true;
+    this.blind = this.l3Blind = true;
     const lines = createInterface({ input: proc.stdout });
     lines.on('line', (line) => {
-      if (!relevantEvent(line)) return;
+      if (role !== 'host' && (role === 'neigh' || looksLikeRoute(line.replace(/^Deleted /, ''))))
+        if (this.touched.size < MAX_TOUCHED) for (const d of devicesOf(line)) this.touched.add(d);
+      if (role === 'neigh' || !relevantEvent(line)) return;
       if (this.events++ === 0) this.firstEvent = `${ns.name ?? 'host'}: ${line.trim().slice(0, 160)}`;
     });
     void proc.then(() => {
       m.alive = false;
-      this.blind = true;
+      this.blind = this.l3Blind = true;
       lines.close();
     });
     return m;

@@ -1,6 +1,7 @@
 // The daemon's netlink monitors against the real kernel: a drift tick may skip its observe only
 // when `ip monitor` was subscribed before the last look and has seen no event planning reads
-// since. Two bare netns stand for host and router.
+// since. Two bare netns stand for host and router; in the router one, the L3VNI check's devices
+// (a bridge and a VXLAN device) get neighbours, FDB entries and routes.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { execa } from 'execa';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -131,6 +132,112 @@ describe.skipIf(!isRoot)('NetlinkMonitor (root: real ip monitor in two netns)', 
     expect(mon.verdict().look).toBe(false);
   });
 
+  test("the L3VNI check: neighbours, FDB entries and routes on its devices, not on others'", async () => {
+    await ip(ROUTER, 'link', 'add', 'br-pe-100', 'type', 'bridge');
+    await ip(
+      ROUTER,
+      'link',
+      'add',
+      'vni100',
+      'type',
+      'vxlan',
+      'id',
+      '100',
+      'local',
+      '10.9.9.1',
+      'dstport',
+      '4789',
+      'nolearning',
+    );
+    await ip(ROUTER, 'link', 'set', 'vni100', 'master', 'br-pe-100');
+    await ip(ROUTER, 'link', 'set', 'br-pe-100', 'up');
+    await ip(ROUTER, 'link', 'set', 'vni100', 'up');
+    const devices = new Set(['vni100', 'br-pe-100']);
+    const l3 = () => mon.l3Verdict(devices, 60_000);
+    /** Like look(): until 300 ms pass without an event on the devices. */
+    const l3look = async (): Promise<void> => {
+      for (let i = 0; i < 10; i++) {
+        mon.l3Looking();
+        await sleep(300);
+        if (!l3().look) return;
+      }
+    };
+    await l3look();
+    await look();
+    expect(l3()).toEqual({ look: false, why: 'no neighbour or route event on its devices since the last look' });
+
+    // A neighbour elsewhere: neither the L3VNI check nor the plan looks again.
+    await ip(ROUTER, 'neigh', 'add', '10.9.9.5', 'lladdr', '02:00:00:00:00:05', 'dev', 'r0', 'nud', 'permanent');
+    await sleep(500);
+    expect(l3().look).toBe(false);
+    expect(mon.verdict().look).toBe(false);
+
+    const rmac = '0e:ef:2f:58:29:29';
+    const changes: Array<[string, () => Promise<unknown>, RegExp]> = [
+      [
+        'FDB entry to a VTEP',
+        () =>
+          execa('bridge', [
+            '-n',
+            ROUTER,
+            'fdb',
+            'add',
+            rmac,
+            'dev',
+            'vni100',
+            'dst',
+            '10.9.9.2',
+            'self',
+            'extern_learn',
+          ]),
+        /vni100/,
+      ],
+      [
+        'router MAC neighbour',
+        () =>
+          ip(ROUTER, 'neigh', 'add', '100.64.9.2', 'lladdr', rmac, 'dev', 'br-pe-100', 'nud', 'noarp', 'extern_learn'),
+        /br-pe-100/,
+      ],
+      [
+        "FRR's route via the SVI",
+        () =>
+          ip(
+            ROUTER,
+            'route',
+            'add',
+            '10.200.0.0/24',
+            'via',
+            '100.64.9.2',
+            'dev',
+            'br-pe-100',
+            'proto',
+            'bgp',
+            'onlink',
+          ),
+        /br-pe-100/,
+      ],
+      [
+        'FDB entry deleted',
+        () => execa('bridge', ['-n', ROUTER, 'fdb', 'del', rmac, 'dev', 'vni100', 'dst', '10.9.9.2', 'self']),
+        /vni100/,
+      ],
+    ];
+    for (const [what, change, device] of changes) {
+      await l3look();
+      await look();
+      expect(l3(), `quiet before: ${what}`).toMatchObject({ look: false });
+      await change();
+      await waitFor(async () => l3().look, 5000, `an L3VNI look after: ${what}`);
+      expect(l3().why, what).toMatch(/^neighbour or route event\(s\) on /);
+      expect(l3().why, what).toMatch(device);
+      // None of these is a reason for the plan's observe.
+      expect(mon.verdict(), what).toMatchObject({ look: false });
+    }
+    await l3look();
+    await sleep(300);
+    expect(mon.l3Verdict(devices, 200)).toMatchObject({ look: true, why: expect.stringMatching(/backstop/) });
+  });
+
   test('a monitor that dies, or a router netns replaced under the same name: look', async () => {
     await look();
     // Our own child, by pid: the router netns' `ip -o monitor`.
@@ -142,7 +249,10 @@ describe.skipIf(!isRoot)('NetlinkMonitor (root: real ip monitor in two netns)', 
           const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
           return (
             ppid === String(process.pid) &&
-            readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').startsWith(`ip -n ${ROUTER} -o monitor`)
+            readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+              .split('\0')
+              .join(' ')
+              .startsWith(`ip -n ${ROUTER} -o monitor link`)
           );
         } catch {
           return false;
@@ -152,6 +262,7 @@ describe.skipIf(!isRoot)('NetlinkMonitor (root: real ip monitor in two netns)', 
     process.kill(Number(child), 'SIGTERM');
     await waitFor(async () => mon.verdict().look, 5000, 'a look after the monitor died');
     expect(mon.verdict().why).toMatch(/not running/);
+    expect(mon.l3Verdict(new Set(['r0']), 60_000).why).toMatch(/not running/);
     await mon.follow({ name: ROUTER, inode: inode(ROUTER) });
     await look();
     expect(mon.verdict().look).toBe(false);

@@ -2,7 +2,7 @@
 // observe the kernel. Lines recorded from iproute2 6.1 (a veth pair, an address, routes of
 // several protocols, a rule, the forwarding sysctl, then the pair deleted).
 import { describe, expect, test } from 'vitest';
-import { relevantEvent } from '../../../src/daemon/netlink-monitor.js';
+import { devicesOf, relevantEvent } from '../../../src/daemon/netlink-monitor.js';
 
 describe('relevantEvent', () => {
   test.each([
@@ -47,5 +47,28 @@ describe('relevantEvent', () => {
     ['', 'an empty line'],
   ])('ignores %s (%s)', (line) => {
     expect(relevantEvent(line)).toBe(false);
+  });
+});
+
+// `ip -o monitor neigh` and route lines in the router netns, as iproute2 6.1 prints them: the
+// L3VNI check looks again when one names its VXLAN device or SVI.
+describe('devicesOf', () => {
+  test.each([
+    ['100.64.9.2 dev br-pe-100 lladdr 0e:ef:2f:58:29:29 extern_learn NOARP ', ['br-pe-100'], 'a neighbour'],
+    ['Deleted 100.64.9.2 dev br-pe-100 FAILED ', ['br-pe-100'], 'a neighbour deleted'],
+    [
+      '10.9.9.2 dev vni100 lladdr 0e:ef:2f:58:29:29 extern_learn NOARP PERMANENT ',
+      ['vni100'],
+      'an FDB entry to a VTEP (ip prints the bridge family too)',
+    ],
+    ['10.200.0.0/24 via 100.64.9.2 dev br-pe-100 proto bgp onlink ', ['br-pe-100'], 'a VRF route'],
+    [
+      '10.200.0.0/24 proto bgp metric 20 \tnexthop via 100.64.9.2 dev br-pe-100 weight 1 onlink \tnexthop via 100.64.9.3 dev br-pe-200 weight 1 onlink ',
+      ['br-pe-100', 'br-pe-200'],
+      'a multipath route',
+    ],
+    ['inet all forwarding off ', [], 'a line without a device'],
+  ])('%s -> %j (%s)', (line, devices) => {
+    expect(devicesOf(line)).toEqual(devices);
   });
 });
