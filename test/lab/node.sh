@@ -168,13 +168,13 @@ TRAIN_PINGS=() TRAIN_MONITORS=()
 start_trains() { # label
   date +%s >"/tmp/train-$1.t0"
   leaf -c 'conf t' -c 'log syslog debugging' -c 'debug bgp graceful-restart' >/dev/null 2>&1
-  ping -n -i 0.05 -W 1 10.200.0.10 >"/tmp/train-$1-l3.txt" 2>&1 &
+  ping -D -n -i 0.05 -W 1 10.200.0.10 >"/tmp/train-$1-l3.txt" 2>&1 &
   TRAIN_PINGS=($!)
-  ping -n -i 0.05 -W 1 192.170.10.30 >"/tmp/train-$1-l2.txt" 2>&1 &
+  ping -D -n -i 0.05 -W 1 192.170.10.30 >"/tmp/train-$1-l2.txt" 2>&1 &
   TRAIN_PINGS+=($!)
-  ip -n evpn-node monitor route neigh >"/tmp/train-$1-router.txt" 2>&1 &
+  ip -ts -n evpn-node monitor route neigh >"/tmp/train-$1-router.txt" 2>&1 &
   TRAIN_MONITORS=($!)
-  ip -n leaf monitor route neigh >"/tmp/train-$1-leaf.txt" 2>&1 &
+  ip -ts -n leaf monitor route neigh >"/tmp/train-$1-leaf.txt" 2>&1 &
   TRAIN_MONITORS+=($!)
   sleep 1
 }
@@ -183,7 +183,7 @@ start_trains() { # label
 # leaf keeps the node's EVPN routes through the restart: graceful restart for L2VPN EVPN, FRR
 # >= 10.6 (the frr-sid disk, scripts/lab). With the VM's own FRR 10.3 as the leaf, traffic
 # stops until the node's FRR is back (18-31 s): reported only (README "Hitless FRR restarts").
-FORWARDING_DELETED='^Deleted .*(proto |dev vni| extern_learn|NOARP)'
+FORWARDING_DELETED='^(\[[^]]*\] )?Deleted .*(proto |dev vni| extern_learn|NOARP)'
 MAX_LOST=2
 LEAF_EVPN_GR=''
 # frr_version VTYSH...: prints the `FRRouting X.Y…` line of `show version`; exit 0 when it is
@@ -211,6 +211,12 @@ lost() {
     END { if (!tx) { print 999999; exit } print tx - rx - (hi < tx ? 1 : 0) }' "$1"
 }
 answered() { grep -c 'bytes from' "$1"; }
+# Unanswered stretches of a `ping -D` train: their sequence numbers and the times around them.
+gaps() {
+  awk -F'icmp_seq=' '/bytes from/ { split($2, a, " "); t = substr($1, 2, index($1, "]") - 2); q = a[1] + 0
+      if (last && q > last + 2) printf "gap: seq %d-%d (%d lost) between %s and %s\n", last + 1, q - 1, q - last - 1, lt, t
+      last = q; lt = t }' "$1"
+}
 # What the next person needs when a train lost more than the bound: the leaf's view of the
 # node's sessions and graceful restart, and the leaf's bgpd lines since the train started
 # (`debug bgp graceful-restart` is on for the trains, see start_trains).
@@ -223,6 +229,16 @@ leaf_gr_diagnostics() { # label
     echo "--- leaf: bgpd's journal since the $1 train started (lab-leaf.service)"
     journalctl -u lab-leaf.service --no-pager -o short-monotonic --since "@$(cat "/tmp/train-$1.t0")" |
       grep -E 'bgpd|zebra' | tail -n 60
+    echo "--- when the pings went unanswered (ping -D: epoch seconds)"
+    gaps "/tmp/train-$1-l3.txt" | sed 's/^/L3VNI /'; gaps "/tmp/train-$1-l2.txt" | sed 's/^/L2VNI /'
+    echo "--- node: show bgp l2vpn evpn route type prefix"; router -c 'show bgp l2vpn evpn route type prefix'
+    echo "--- node: show bgp vrf red ipv4 unicast"; router -c 'show bgp vrf red ipv4 unicast'
+    echo "--- node: show evpn vni 100"; router -c 'show evpn vni 100'
+    echo "--- node: controller, reloader and FRR since the $1 train started"
+    journalctl --no-pager -o json --since "@$(cat "/tmp/train-$1.t0")" |
+      jq -r 'select(._SYSTEMD_UNIT != "lab-leaf.service" and (.MESSAGE | type) == "string")
+        | "\(.__MONOTONIC_TIMESTAMP | tonumber / 1e6) \(.SYSLOG_IDENTIFIER // ._COMM // "?"): \(.MESSAGE)"' |
+      grep -E 'bgpd|zebra|staticd|podman|evpn|reload' | cut -c1-300 | tail -n 200
   } 2>&1 | sed 's/^/#   /'
 }
 end_trains() { # label
@@ -486,8 +502,9 @@ check "the remote host is still reachable" remote_ok
 check "config fixed (the L2VNI config again)" write_config "$L2VNI_YAML"
 check "systemctl reload with the fixed config" systemctl reload evpn-node-controller.service
 # The controller's journal is filed by priority (passthrough log driver, "<N>" prefixes): the
-# invalid edit above is an error, `-p warning` shows it and none of the info lines.
-jprio() { journalctl -b -u evpn-node-controller.service -o json | jq -r --arg re "$1" 'select(.MESSAGE | test($re)) | .PRIORITY' | tail -1; }
+# invalid edit above is an error, `-p warning` shows it and none of the info lines. (A MESSAGE
+# that is not valid UTF-8 comes as an array of bytes, or null: only strings are matched.)
+jprio() { journalctl -b -u evpn-node-controller.service -o json | jq -r --arg re "$1" 'select((.MESSAGE | type) == "string" and (.MESSAGE | test($re))) | .PRIORITY' | tail -1; }
 warnings() { journalctl -b -u evpn-node-controller.service --no-pager -o cat -p warning; }
 info_among_warnings() { warnings | grep -cE '^converged( |$)' || true; }
 priorities() { echo "$(jprio '^the config on disk is invalid') $(jprio '^converged( |$)')"; }
