@@ -27,12 +27,13 @@ const REBIND_SETTLE_MS = 10_000;
 /** ... and to install the router MACs again: bgpd re-imports the VRF's routes first. */
 const REINSTALL_SETTLE_MS = 30_000;
 /**
- * A gap between zebra and the kernel is looked at twice this far apart before anything is
- * done: zebra installs through its dataplane thread, so a look right after a reload or an FRR
- * start can catch an entry on its way.
+ * What is found wrong (a gap between zebra and the kernel, or a VNI of the wrong kind) is looked
+ * at twice this far apart before anything is done: zebra installs through its dataplane thread
+ * and applies config asynchronously, so a look right after a reload or an FRR start can catch
+ * an entry on its way.
  */
 const GAP_CONFIRM_MS = 3_000;
-/** A gap is judged only once every EVPN session has been up this long (rmac-check.ts evpnSessionsSettled). */
+/** Nothing is judged before every EVPN session has been up this long (rmac-check.ts evpnSessionsSettled). */
 const EVPN_SETTLE_MS = 30_000;
 
 /** Where the L3VNIs' devices are and how FRR is asked. */
@@ -76,7 +77,7 @@ export async function ensureFrrRunsL3Vnis(inputs: NodeInputs, log: Logger, look:
     return fine;
   }
   let found = await l3VniProblems(inputs, look, log);
-  if (found?.problems.some((w) => w.missing.length > 0)) {
+  if (found?.problems.length) {
     await sleep(GAP_CONFIRM_MS);
     found = await l3VniProblems(inputs, look, log);
   }
@@ -247,19 +248,22 @@ async function l3VniProblems(
     const gap = l3VniForwardingGap(devices, zebra, kernel);
     if (gap) problems.push({ vni, vrf, message: gap.message, missing: gap.missing });
   }
-  if (problems.some((p) => p.missing.length > 0) && !(await evpnSettled(client, log))) {
-    log.debug(
-      { vnis: problems.map((p) => p.vni) },
-      'L3VNI router MACs missing while BGP EVPN is (re)starting: not judged yet',
-    );
+  // Right after FRR (re)starts, zebra's view is in flux: it can list an L3VNI as L2 until the
+  // `vrf X / vni N` binding reaches it, and install router MACs seconds after the sessions come
+  // up. A rebind then (two reloads) withdraws the VRF's type-5 routes from the fabric (the
+  // likely cause of a lab run that lost the L3VNI for minutes after an FRR kill). So nothing is
+  // judged until every EVPN session has been up EVPN_SETTLE_MS, and then only what is seen
+  // twice (ensureFrrRunsL3Vnis).
+  if (problems.length > 0 && !(await evpnSettled(client, log))) {
+    log.debug({ vnis: problems.map((p) => p.vni) }, 'L3VNI run wrong while BGP EVPN is (re)starting: not judged yet');
     // Not judged is not whole either: those VNIs keep their backoff.
-    for (const p of problems) if (p.missing.length > 0) witnessed.delete(p.vni);
-    return { problems: problems.filter((p) => p.missing.length === 0), witnessed };
+    for (const p of problems) witnessed.delete(p.vni);
+    return { problems: [], witnessed };
   }
   return { problems, witnessed };
 }
 
-/** Only asked when a gap was found: two more vtysh queries, not on every healthy tick. */
+/** Only asked when something was found wrong: two more vtysh queries, not on every healthy tick. */
 async function evpnSettled(client: ReloaderClient, log: Logger): Promise<boolean> {
   try {
     return evpnSessionsSettled(await client.bgp(), EVPN_SETTLE_MS);
