@@ -257,10 +257,12 @@ end_trains() { # label
   grep -E "$FORWARDING_DELETED" "/tmp/train-$l-leaf.txt" | head -20 | sed 's/^/#   leaf: /'
   # bgpd alone is reported only: zebra flushes EVPN state when bgpd disconnects (test/README.md).
   if [[ -n $LEAF_EVPN_GR && $l == kill ]]; then
-    # A kill lost 6-9 s on both VNIs in 2 of 13 lab kills (CI, and diag2's third), zebra having
-    # deleted and re-added the route to the leaf's VTEP; the cause is not found (test/README.md,
-    # "Hitless FRR restarts"). So a kill is held to traffic back within KILL_MAX_LOST, which a
-    # lasting outage fails, and the 100 ms target is reported, not checked, until it is.
+    # A kill lost 6-9 s on both VNIs in 3 of 14 lab kills, likely so: the stock image's start
+    # (watchfrr alone, which runs `watchfrr.sh restart all`, then restarts bgpd once zebra is up)
+    # can stop the first bgpd after it connected to zebra without graceful restart, and zebra
+    # then deletes every BGP route, those kept from before the kill too (test/README.md, "Hitless
+    # FRR restarts"). Until the unit starts FRR without that race, a kill is held to traffic
+    # back within KILL_MAX_LOST, which a lasting outage fails, and the 100 ms target reported.
     local v f
     for v in L3VNI:l3 L2VNI:l2; do
       f=/tmp/train-$l-${v#*:}.txt
